@@ -1,0 +1,5 @@
+"""``python -m numerics`` is the ``rnn-timescales`` command."""
+
+from numerics.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,4 @@
+"""Benchmark modules for ``rnn-timescales bench`` (discovered by :mod:`numerics.bench`).
+
+Each module defines ``BENCHMARKS: tuple[numerics.bench.Benchmark, ...]``.
+"""

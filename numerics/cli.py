@@ -1,0 +1,327 @@
+"""``rnn-timescales``: regenerate derivations, compare theory with simulation, export LaTeX.
+
+Exit codes: 0 success; 1 a check failed (or a solve/training error); 2 bad input
+(one-line message naming the bad value and the allowed range, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import textwrap
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["main", "build_parser"]
+
+PROG = "rnn-timescales"
+
+EPILOG = textwrap.dedent(
+    """\
+    typical use:
+      rnn-timescales reproduce                      # quick profile of every study -> figures/REPORT.md
+      rnn-timescales compare integrator-rich --N 100 --N 200 --sigma 0.1
+      rnn-timescales latex integrator.aligned_ode   # paste-ready LaTeX
+      rnn-timescales derive --check                 # committed derivations/ up to date?
+      rnn-timescales list                           # studies, equations, profiles
+
+    exit codes: 0 ok, 1 a check failed, 2 bad input.
+    """
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _writable_dir(path: str) -> Path:
+    p = Path(path)
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+        probe = p / ".rnn-timescales-write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        from numerics.errors import UsageError
+
+        raise UsageError(f"output directory {path!r} cannot be written ({exc.strerror or exc})") from None
+    return p
+
+
+def build_parser(study_name: str | None = None) -> argparse.ArgumentParser:
+    """The top-level parser; ``compare STUDY`` gets that study's own options."""
+    fmt = argparse.RawDescriptionHelpFormatter
+    parser = _Parser(prog=PROG, description=__doc__.splitlines()[0], epilog=EPILOG, formatter_class=fmt)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("derive", help="re-derive every symbolic result and write derivations/",
+                       description="Re-derive every registered equation with SymPy and write one .tex and one "
+                       ".md file per theory module. With --check nothing is written; the exit code is 1 if the "
+                       "committed files differ from a fresh derivation.", formatter_class=fmt)
+    p.add_argument("--check", action="store_true", help="compare with the committed files; write nothing")
+    p.add_argument("--dir", default="derivations", help="derivations directory (default: %(default)s)")
+
+    p = sub.add_parser("latex", help="print the LaTeX of named equations",
+                       description="Print paste-ready LaTeX of the named equations (all if none). "
+                       "Names look like 'integrator.aligned_ode'; a module name ('integrator') prints the "
+                       "whole module.", formatter_class=fmt)
+    p.add_argument("names", nargs="*", metavar="NAME", help="equation or module names")
+    p.add_argument("--list", action="store_true", help="list equation names with one-line descriptions")
+
+    p = sub.add_parser("compare", help="run one theory-vs-simulation study",
+                       description="Run one study: theory against the full network, with metrics.json "
+                       "(checks with tolerances), series.npz and figures under OUT/STUDY/. "
+                       "'compare STUDY --help' lists that study's parameter overrides.", formatter_class=fmt)
+    p.add_argument("study", metavar="STUDY", help="study name (see 'rnn-timescales list')")
+    _common_run_args(p)
+    if study_name is not None:
+        _add_study_options(p, study_name)
+
+    p = sub.add_parser("reproduce", help="derive + every study; writes figures/ and figures/REPORT.md",
+                       description="Re-derive all equations into derivations/, run every study at the chosen "
+                       "profile, and collect figures/REPORT.md. Studies already complete in OUT for the same "
+                       "profile, seed and parameters are skipped with --resume.", formatter_class=fmt)
+    _common_run_args(p)
+    p.add_argument("--only", action="append", default=[], metavar="STUDY", help="run only these studies")
+    p.add_argument("--resume", action="store_true", help="skip studies already complete in OUT")
+    p.add_argument("--derivations", default="derivations", help="derivations directory (default: %(default)s)")
+
+    p = sub.add_parser("bench", help="performance suite (ratios against baselines in the same run)",
+                       description="Benchmarks. Each figure is a ratio against a baseline measured in the same "
+                       "run; compile time is reported separately.", formatter_class=fmt)
+    p.add_argument("--out", default=None, metavar="FILE", help="write the rows as JSON")
+    p.add_argument("--only", action="append", default=[], metavar="NAME", help="run only these benchmarks")
+    p.add_argument("--size", choices=("quick", "full"), default="quick", help="problem sizes (default: quick)")
+    p.add_argument("--markdown", action="store_true", help="print the Markdown table at the end")
+
+    sub.add_parser("list", help="studies, equations and profiles", description="List studies, equations "
+                   "and profiles.")
+    return parser
+
+
+def _common_run_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--profile", default="quick", help="quick (default, minutes on CPU) or paper (full protocol)")
+    p.add_argument("--out", default="figures", help="output directory (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0, help="root seed for every jax.random key (default: 0)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
+def _add_study_options(p: argparse.ArgumentParser, study_name: str) -> None:
+    from numerics.studies import get_study
+
+    study = get_study(study_name)
+    g = p.add_argument_group(f"{study.name} parameters", study.description or study.title)
+    for opt in study.options:
+        g.add_argument(opt.flag, dest=f"opt_{opt.key}", action="append" if opt.multiple else "store",
+                       metavar=opt.metavar, default=None,
+                       help=opt.help + (" (repeat for a grid)" if opt.multiple else ""))
+    for flag, text in study.flags.items():
+        g.add_argument(f"--{flag.replace('_', '-')}", dest=f"flag_{flag}", action="store_true", help=text)
+
+
+# ----------------------------------------------------------------------------- commands
+def _cmd_derive(args: argparse.Namespace) -> int:
+    from theory.export import check_derivations, write_derivations
+
+    t0 = time.perf_counter()
+    if args.check:
+        bad = check_derivations(Path(args.dir))
+        if bad:
+            print(f"derivations out of date: {', '.join(bad)} (run 'rnn-timescales derive')")
+            return 1
+        print(f"derivations up to date ({time.perf_counter() - t0:.1f} s)")
+        return 0
+    _writable_dir(args.dir)
+    for path in write_derivations(Path(args.dir)):
+        print(f"wrote {path}")
+    return 0
+
+
+def _cmd_latex(args: argparse.Namespace) -> int:
+    from theory.equations import THEORY_MODULES, all_equations, equations_of, get_equation
+
+    if args.list:
+        for eq in all_equations():
+            print(f"{eq.name:45s} {eq.description}")
+        return 0
+    if not args.names:
+        eqs = all_equations()
+    else:
+        eqs = []
+        for name in args.names:
+            eqs.extend(equations_of(name) if name in THEORY_MODULES else [get_equation(name)])
+    for eq in eqs:
+        print(f"% {eq.name}: {eq.description} [{eq.paper}, {eq.section}]")
+        print(eq.latex())
+    return 0
+
+
+def _study_overrides(args: argparse.Namespace, study) -> tuple[dict, dict]:
+    overrides: dict = {}
+    for opt in study.options:
+        raw = getattr(args, f"opt_{opt.key}", None)
+        if raw is None:
+            continue
+        values = [opt.convert(r) for r in (raw if opt.multiple else [raw])]
+        overrides[opt.key] = values if opt.multiple else values[0]
+    flags = {k: bool(getattr(args, f"flag_{k}", False)) for k in study.flags}
+    return overrides, flags
+
+
+def _run_one(study, config, out: Path) -> bool:
+    from numerics.errors import UnstableNetworkError
+    from numerics.results import atomic_write_bytes, write_study
+
+    print(f"[{study.name}] profile={config.profile} seed={config.seed} -> {out / study.name}")
+    t0 = time.perf_counter()
+    try:
+        result = study.run(config)
+    except UnstableNetworkError as exc:
+        if exc.partial:
+            import io
+
+            import numpy as np
+
+            buf = io.BytesIO()
+            np.savez_compressed(buf, **{k: np.asarray(v) for k, v in exc.partial.items()})
+            atomic_write_bytes(out / study.name / "partial_series.npz", buf.getvalue())
+            print(f"[{study.name}] series up to the stop saved to {out / study.name / 'partial_series.npz'}")
+        raise
+    result.runtime_s = time.perf_counter() - t0
+    result.seed = config.seed
+    d = write_study(result, out)
+    n_pass = sum(c.passed for c in result.checks)
+    status = "PASS" if result.passed else "FAIL"
+    print(f"[{study.name}] {status}: {n_pass}/{len(result.checks)} checks in {result.runtime_s:.1f} s -> {d}")
+    for c in result.checks:
+        if not c.passed:
+            print(f"[{study.name}]   failed {c.name}: {c.value} vs {c.comparison} {c.tolerance}")
+    return result.passed
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from numerics.studies import get_study
+
+    study = get_study(args.study)
+    overrides, flags = _study_overrides(args, study)
+    config = study.config(args.profile, args.seed, overrides, progress=not args.no_progress, options=flags)
+    out = _writable_dir(args.out)
+    return 0 if _run_one(study, config, out) else 1
+
+
+def _already_done(out: Path, config) -> bool:
+    import json
+
+    from numerics.results import _jsonable
+
+    p = out / config.study / "metrics.json"
+    if not p.exists():
+        return False
+    m = json.loads(p.read_text())
+    return m.get("profile") == config.profile and m.get("params") == _jsonable(dict(config.params)) \
+        and m.get("seed", config.seed) == config.seed
+
+
+def _cmd_reproduce(args: argparse.Namespace) -> int:
+    from numerics.results import write_report
+    from numerics.studies import all_studies, get_study
+    from theory.export import write_derivations
+
+    out = _writable_dir(args.out)
+    _writable_dir(args.derivations)
+    studies = [get_study(n) for n in args.only] if args.only else list(all_studies().values())
+    configs = [s.config(args.profile, args.seed, progress=not args.no_progress) for s in studies]
+    t0 = time.perf_counter()
+    print(f"[derive] writing {args.derivations}/")
+    write_derivations(Path(args.derivations))
+    ok = True
+    for study, config in zip(studies, configs):
+        if args.resume and _already_done(out, config):
+            print(f"[{study.name}] complete in {out}; skipped (--resume)")
+            continue
+        ok &= _run_one(study, config, out)
+    report = write_report(out, order=[s.name for s in all_studies().values()])
+    print(f"[reproduce] {'all checks pass' if ok else 'SOME CHECKS FAILED'}; report: {report} "
+          f"({time.perf_counter() - t0:.0f} s)")
+    return 0 if ok else 1
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from numerics.bench import all_benchmarks, format_table, run_benchmarks
+    from numerics.errors import UsageError
+
+    known = all_benchmarks()
+    for n in args.only:
+        if n not in known:
+            raise UsageError(f"unknown benchmark {n!r}; allowed: {', '.join(known)}")
+    if args.out:
+        _writable_dir(str(Path(args.out).parent or "."))
+    rows = run_benchmarks(args.only, args.size, Path(args.out) if args.out else None)
+    if args.markdown:
+        print(format_table(rows))
+    missed = [r for r in rows if r.met is False]
+    for r in missed:
+        print(f"[bench] target missed: {r.group}: {r.name} {r.ratio:.1f}x < {r.target:g}x")
+    return 1 if missed else 0
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from numerics.studies import PROFILES, all_studies
+    from theory.equations import all_equations
+
+    print("studies (rnn-timescales compare STUDY):")
+    for s in all_studies().values():
+        print(f"  {s.name:24s} {s.title}")
+    print(f"\nprofiles: {', '.join(PROFILES)} (default quick)")
+    print("\nequations (rnn-timescales latex NAME):")
+    for eq in all_equations():
+        print(f"  {eq.name:45s} {eq.description}")
+    return 0
+
+
+COMMANDS = {
+    "derive": _cmd_derive,
+    "latex": _cmd_latex,
+    "compare": _cmd_compare,
+    "reproduce": _cmd_reproduce,
+    "bench": _cmd_bench,
+    "list": _cmd_list,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from numerics.errors import SolveError, UnstableNetworkError, UsageError
+    from theory.equations import UnknownEquationError
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        study_name = None
+        if len(argv) >= 2 and argv[0] == "compare" and not argv[1].startswith("-"):
+            from numerics.studies import get_study
+
+            study_name = get_study(argv[1]).name
+        args = build_parser(study_name).parse_args(argv)
+        if args.command is None:
+            build_parser().print_help()
+            return 2
+        return COMMANDS[args.command](args)
+    except (UsageError, UnknownEquationError) as exc:
+        msg = exc.args[0] if exc.args else str(exc)
+        print(f"{PROG}: error: {msg}", file=sys.stderr)
+        return 2
+    except (UnstableNetworkError, SolveError) as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; completed studies are on disk (rerun with --resume)", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
