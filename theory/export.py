@@ -92,10 +92,15 @@ def write_derivations(directory: Path) -> list[Path]:
 
 
 def check_derivations(directory: Path) -> list[str]:
-    """Names of files that are missing or differ from a fresh derivation."""
+    """Names of files that are missing, differ from a fresh derivation, or are stale
+    (a ``.tex``/``.md`` file in ``directory`` that no module renders any more)."""
+    rendered = render_all()
     bad = []
-    for name, text in render_all().items():
+    for name, text in rendered.items():
         path = Path(directory) / name
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             bad.append(name)
+    for path in sorted(Path(directory).glob("*")):
+        if path.suffix in {".tex", ".md"} and path.name not in rendered and path.name != "README.md":
+            bad.append(f"{path.name} (stale)")
     return bad

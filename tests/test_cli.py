@@ -1,0 +1,55 @@
+"""CLI conventions: one-line errors with exit code 2, list/latex/derive behaviour."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from numerics.cli import main
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "numerics", *args], capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["compare", "no-such-study"], "unknown study"),
+        (["latex", "integrator.no_such_equation"], "unknown equation"),
+        (["reproduce", "--only", "no-such-study"], "unknown study"),
+        (["bench", "--only", "no-such-bench"], "unknown benchmark"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(args, needle, capsys):
+    with pytest.raises(SystemExit) as exc_info:
+        raise SystemExit(main(args))
+    assert exc_info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert needle in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_unwritable_output_directory_exits_2(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code = main(["reproduce", "--out", str(blocker / "sub"), "--only", "integrator-rich"])
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot be written" in err
+
+
+def test_help_teaches():
+    out = run_cli("--help").stdout
+    for word in ("derive", "latex", "compare", "reproduce", "bench", "list", "exit codes"):
+        assert word in out
+
+
+def test_derive_check_roundtrip(tmp_path, capsys):
+    assert main(["derive", "--dir", str(tmp_path)]) == 0
+    assert main(["derive", "--check", "--dir", str(tmp_path)]) == 0
+    first = sorted(tmp_path.glob("*.tex"))[0]
+    first.write_text(first.read_text() + "% edited\n")
+    assert main(["derive", "--check", "--dir", str(tmp_path)]) == 1
+    assert first.name in capsys.readouterr().out
