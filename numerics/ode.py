@@ -51,6 +51,8 @@ class OdeSolution(NamedTuple):
     event: Bool[Array, ""]  # True if the terminating event fired
     t_final: Float[Array, ""]  # last save time reached (before an event/failure)
     num_steps: Array
+    t_stop: Float[Array, ""] | None = None  # where integration stopped (t1, event time, or failure)
+    y_stop: PyTree = None  # state at t_stop
 
 
 def solve(
@@ -89,7 +91,7 @@ def solve(
         dt0=dt0,
         y0=y0,
         args=args,
-        saveat=diffrax.SaveAt(ts=ts),
+        saveat=diffrax.SaveAt(ts=ts, t1=True),
         stepsize_controller=diffrax.PIDController(rtol=rtol, atol=atol),
         max_steps=max_steps,
         event=ev,
@@ -97,9 +99,19 @@ def solve(
     )
     is_event = sol.result == diffrax.RESULTS.event_occurred
     ok = (sol.result == diffrax.RESULTS.successful) | is_event
-    finite = jnp.isfinite(sol.ts)
-    t_last = jnp.max(jnp.where(finite, sol.ts, -jnp.inf))  # last saved time before a stop
-    return OdeSolution(sol.ts, sol.ys, ok, is_event, t_last, sol.stats["num_steps"])
+    # With SaveAt(ts, t1=True) diffrax writes the stopping state (t1, event step or failure) into
+    # the first unused slot; take it as (t_stop, y_stop) and keep only saves at the requested ts.
+    i_stop = jnp.max(jnp.where(jnp.isfinite(sol.ts), jnp.arange(sol.ts.shape[0]), 0))
+    t_stop = sol.ts[i_stop]
+    y_stop = jax.tree.map(lambda y: y[i_stop], sol.ys)
+    valid = sol.ts[:-1] == ts
+    sol_ts = jnp.where(valid, sol.ts[:-1], jnp.inf)
+    ys = jax.tree.map(
+        lambda y: jnp.where(valid.reshape((-1,) + (1,) * (y.ndim - 1)), y[:-1], jnp.inf), sol.ys
+    )
+    finite = jnp.isfinite(sol_ts)
+    t_last = jnp.max(jnp.where(finite, sol_ts, -jnp.inf))  # last saved time before a stop
+    return OdeSolution(sol_ts, ys, ok, is_event, t_last, sol.stats["num_steps"], t_stop, y_stop)
 
 
 def solve_batch(
