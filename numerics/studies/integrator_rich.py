@@ -1,0 +1,542 @@
+r"""Study ``integrator-rich``: the outlier of a small-:math:`\sigma` linear RNN vs the reduced theory.
+
+Spec ``integrator.md`` §5 (rich regime), §9 T2/T3/T9, §11 figures 1–3 (arXiv:2503.18754;
+the formulation and every reference value are the toolkit's). The full network
+(:math:`N` units, :math:`W_0=\sigma G/\sqrt N`, :math:`u_0,v_0\sim\mathcal N(0,I)`, raw leaky
+target :math:`e^{-c_\star\tau}`, mean-field :math:`s=1/N`, default rates) is trained by gradient
+flow (:func:`numerics.linear_rnn.gradient_flow`) and compared with
+
+* the **idealised reduced 2×2 flow** (code-generated, :func:`numerics.reduced.reduced_flow`)
+  from the orthogonal start :math:`a=e_1,b=e_2,M=0` (§5.3): the large-:math:`N`, :math:`\sigma=0`
+  limit, so the gap at :math:`\sigma=0` is the finite-:math:`N` effect of
+  :math:`u_0\cdot v_0/N\ne0`, :math:`|u_0|^2/N\ne1` (:math:`O(N^{-1/2})`);
+* the **aligned 2-D outlier ODE** (:func:`numerics.reduced.aligned_flow`, §5.2) from the
+  balanced aligned start :math:`p_0=1,\lambda_0=0,C=0` (T1 convention; no alignment phase);
+* the **exact reduction** (T9): at :math:`\sigma=0` (:math:`W_0=0`) the network equals the 2×2
+  flow started from :func:`numerics.linear_rnn.reduce_from_network` (:math:`W=EME^\top`,
+  :math:`u=\sqrt NEa`, :math:`v=\sqrt NEb`). Because of this identity the draw-to-draw
+  distribution of the :math:`\sigma=0` gap is computed for many draws through the reduction
+  (an *ensemble*), which gives the :math:`N^{-1/2}` exponent with a small standard error.
+
+| code name | symbol | meaning |
+|---|---|---|
+| ``c_star`` | :math:`c_\star` | target rate; learned outlier :math:`1-c_\star` |
+| ``sigma`` | :math:`\sigma` | bulk radius of :math:`W_0` |
+| ``N`` | :math:`N` | hidden units |
+| ``lam_net``, ``lam_th`` | :math:`\lambda_{\rm out}(t)` | network outlier (tracked), 2×2-theory top eigenvalue |
+| ``gap`` | :math:`\max_t|\lambda_{\rm net}-\lambda_{\rm th}|` | largest outlier gap over training |
+| ``L`` | :math:`L(t)` | population loss |
+
+**Checks** (tolerances and their reasons are stated in each check's description):
+
+* ``exact_reduction_*`` (σ=0): T9, network vs code-generated 2×2 flow from its own start, ≤1e-8.
+  σ=0 points are integrated at ``rtol=1e-10, atol=1e-12`` for this; σ>0 points at
+  ``rtol_bulk``/``atol_bulk`` (default 1e-8/1e-10, the toolkit default).
+* ``outlier_gap_*``, ``loss_logratio_*`` (σ=0): one draw against 4× the RMS of the same
+  quantity over the exact-reduction ensemble at that :math:`N` (the gap is :math:`|Z|N^{-1/2}` with
+  a random :math:`Z`, so a single draw cannot be held to a fixed number).
+* ``gap_exponent_sigma0_*``: exponent of the ensemble-RMS gap vs :math:`N`, :math:`-1/2\pm0.2`;
+  ``gap_rms_N500_*``: RMS gap at :math:`N=500` ≤ 0.02 where that holds (:math:`c_\star\ge0.5`;
+  for smaller :math:`c_\star` the fast rise of the outlier turns the :math:`O(N^{-1/2})` shift of the
+  escape time into a larger gap, reported in the notes).
+* ``final_outlier_*``: :math:`|\lambda_{\rm net}(T)-(1-c_\star)|` within the idealised flow's own
+  residual (slow second mode, §5.3) plus 4× the ensemble spread of :math:`\lambda(T)`.
+* T2 (``T2_top_eigenvalue_t*``, ``outlier_rel_gap_*``, ``bulk_rel_offset_*``,
+  ``bulk_speeds_late_convergence_*``): only at :math:`N=100,\sigma=0.1,c_\star=0.2`, :math:`T\ge20`,
+  where the spec states them; other σ>0 points report the bulk-induced offsets in the notes.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+from tqdm import tqdm
+
+import numerics  # noqa: F401
+from numerics.errors import SolveError, UsageError
+from numerics.results import StudyResult, check_in, check_le, check_true
+from numerics.studies import Study, StudyConfig
+from numerics.studies import _integrator_common as ic
+
+__all__ = ["STUDY", "run"]
+
+NAME = "integrator-rich"
+T2_POINT = (0.2, 0.1, 100)
+T2_REF = {2.0: (0.760, 0.015), 6.0: (0.784, 0.006), 20.0: (0.7995, 0.003)}  # spec §9 T2 (single draw)
+EXACT_TOL = 1e-8  # spec §9 T9
+REL_TOL_BULK = 0.015  # spec §9 T2: "the outlier agrees to <= 1.5%"
+DELTA_ESCAPE = 0.05  # spec §8: outside the disk of radius sigma + delta
+T_LATE = 2.0  # relative outlier agreement is measured for t >= T_LATE (after the escape; spec T2 times)
+
+PROFILES: dict[str, dict[str, Any]] = {
+    "smoke": {
+        "points": [[0.5, 0.0, 16], [0.5, 0.1, 16]],
+        "t_max": 3.0, "t_early": 1.0, "n_early": 11, "dt_late": 0.5,
+        "ensemble_N": [16, 64, 256, 1024], "ensemble_draws": 16,
+        "snapshot_times": [0.0, 0.5, 3.0], "rtol": 1e-10, "atol": 1e-12,
+        "rtol_bulk": 1e-10, "atol_bulk": 1e-12,
+    },
+    "quick": {
+        "points": [[0.5, 0.0, 100], [0.5, 0.0, 200], [0.2, 0.0, 100], [0.2, 0.1, 100]],
+        "t_max": 20.0, "t_early": 2.0, "n_early": 41, "dt_late": 0.5,
+        "ensemble_N": [100, 200, 500, 1000, 2000], "ensemble_draws": 64,
+        "snapshot_times": [0.0, 0.5, 2.0, 20.0], "rtol": 1e-10, "atol": 1e-12,
+        "rtol_bulk": 1e-8, "atol_bulk": 1e-10,
+    },
+    "paper": {
+        "c_star": [0.5, 0.2, 0.05], "sigma": [0.0, 0.1], "N": [100, 200, 500],
+        "t_max": 20.0, "t_max_small_c": 5.0, "t_early": 2.0, "n_early": 81, "dt_late": 0.25,
+        "ensemble_N": [100, 200, 500, 1000, 2000, 5000], "ensemble_draws": 256,
+        "snapshot_times": [0.0, 0.5, 2.0, 20.0], "rtol": 1e-10, "atol": 1e-12,
+        "rtol_bulk": 1e-8, "atol_bulk": 1e-10,
+    },
+}
+
+
+# ----------------------------------------------------------------------------- grid
+def _grid(params: dict[str, Any]) -> list[tuple[float, float, int]]:
+    """Parameter points: the explicit ``points`` list, or the product of the ``c_star``,
+    ``sigma``, ``N`` lists (an axis not given takes the values used by ``points``)."""
+    pts = [tuple(p) for p in params.get("points", [])]
+    axes = {}
+    for i, key in enumerate(("c_star", "sigma", "N")):
+        given = params.get(key)
+        axes[key] = list(given) if given is not None else sorted({p[i] for p in pts}, reverse=(i == 0))
+    if any(params.get(k) is not None for k in ("c_star", "sigma", "N")) or not pts:
+        pts = [(c, s, n) for c in axes["c_star"] for s in axes["sigma"] for n in axes["N"]]
+    return [(float(c), float(s), int(n)) for c, s, n in pts]
+
+
+def _times(params: dict[str, Any], t_max: float) -> np.ndarray:
+    """Save times: dense on ``[0, t_early]`` (the fast rise of the outlier), then every ``dt_late``."""
+    te = min(float(params["t_early"]), t_max)
+    early = np.linspace(0.0, te, int(params["n_early"]))
+    late = np.arange(te, t_max + 1e-9, float(params["dt_late"]))[1:]
+    ts = np.concatenate([early, late])
+    if ts[-1] < t_max - 1e-9:
+        ts = np.append(ts, t_max)
+    return ts
+
+
+def _t_max(params: dict[str, Any], c: float) -> float:
+    """``t_max``; stiff small :math:`c_\\star<0.1` use ``t_max_small_c`` (rate :math:`\\approx1/4c_\\star^3`)."""
+    t = float(params["t_max"])
+    if c < 0.1 and "t_max_small_c" in params:
+        t = min(t, float(params["t_max_small_c"]))
+    return t
+
+
+# ----------------------------------------------------------------------------- theory
+def _tp(c: float, amp: float) -> np.ndarray:
+    """Parameters ``[A_star, c_star]`` of the generated leaky flows."""
+    return np.array([float(amp), float(c)])
+
+
+def _theory(c: float, amp: float, ts: np.ndarray, rtol: float, atol: float) -> dict[str, np.ndarray]:
+    """Idealised 2×2 flow (orthogonal start) and aligned ODE (balanced start) for raw :math:`e^{-c\\tau}`."""
+    from numerics import reduced as rd
+
+    tp = _tp(c, amp)
+    a0, b0, M0 = rd.orthogonal_start()
+    try:
+        red = rd.reduced_flow(a0, b0, M0, tp, ts, "leaky", rtol=rtol, atol=atol)
+        al = rd.aligned_flow(1.0, 1.0, amp, c, 0.0, ts, rtol=rtol, atol=atol)
+    except SolveError as exc:
+        raise SolveError(f"{NAME}: reduced theory failed at c_star={c}: {exc}") from None
+    return {"lam": red["eig"][:, 0], "eig": red["eig"], "L": red["L"], "lam_aligned": al["lam"],
+            "L_aligned": al["L"]}
+
+
+def _reduction_starts(seed: int, Ns, draws: int):
+    """:func:`reduce_from_network` starts ``(a0, b0)`` for draws ``0..draws-1`` at each ``N`` (σ=0).
+
+    Draw ``k`` at size ``N`` uses the key ``point_key(seed, N, k)`` and the key order of
+    :func:`numerics.linear_rnn.init_params` (split into W, u, v), so draw 0 is exactly the
+    initial condition of the full network run at that ``N`` (pinned by a test). Only
+    :math:`u_0,v_0` are drawn: :math:`W_0=0` at σ=0, and an :math:`N\times N` draw per member
+    would dominate the cost at large ``N``.
+    """
+    import jax
+
+    from numerics.linear_rnn import reduce_from_network
+
+    def start(key, n):
+        _, ku, kv = jax.random.split(key, 3)
+        red, _ = reduce_from_network(jax.random.normal(ku, (n,)), jax.random.normal(kv, (n,)))
+        return red.u, red.v
+
+    a0 = np.empty((len(Ns), draws, 2))
+    b0 = np.empty((len(Ns), draws, 2))
+    for i, n in enumerate(Ns):
+        base = ic.point_key(seed, n)
+        keys = jax.vmap(lambda k: jax.random.fold_in(base, k))(jnp.arange(draws))
+        a, b = jax.vmap(lambda k: start(k, n))(keys)
+        a0[i], b0[i] = np.asarray(a), np.asarray(b)
+    return a0, b0
+
+
+def _ensemble(c: float, amp: float, ts: np.ndarray, a0: np.ndarray, b0: np.ndarray, theory: dict,
+              rtol: float, atol: float) -> dict[str, np.ndarray]:
+    r"""σ=0 gap, loss log-ratio and final-outlier deviation for every draw via the exact reduction
+    (T9); each of shape ``(len(N), draws)``. Solved in batches of ``BATCH_QUANTUM`` so the
+    compiled solver of the theory lines is reused."""
+    from numerics import reduced as rd
+
+    shape = a0.shape[:2]
+    a0f, b0f = a0.reshape(-1, 2), b0.reshape(-1, 2)
+    tp = _tp(c, amp)
+    q = rd.BATCH_QUANTUM  # one compiled batch size, shared with the theory solves
+    eig, L = [], []
+    try:
+        for i in range(0, a0f.shape[0], q):
+            out = rd.reduced_flow(a0f[i:i + q], b0f[i:i + q], np.zeros((len(a0f[i:i + q]), 2, 2)), tp, ts,
+                                  "leaky", rtol=rtol, atol=atol)
+            eig.append(np.atleast_2d(out["eig"][..., 0]))
+            L.append(np.atleast_2d(out["L"]))
+    except SolveError as exc:
+        raise SolveError(f"{NAME}: ensemble reduced flow failed at c_star={c}, sigma=0: {exc}") from None
+    lam = np.concatenate(eig).reshape(shape + (len(ts),))
+    L = np.concatenate(L).reshape(shape + (len(ts),))
+    gap = np.max(np.abs(lam - theory["lam"]), axis=-1)
+    logr = np.max(np.abs(np.log(L / theory["L"])), axis=-1)
+    late = np.abs(lam[..., -1] - theory["lam"][-1])
+    return {"gap": gap, "logratio": logr, "late": late}
+
+
+# ----------------------------------------------------------------------------- network
+def _network(c: float, sigma: float, n: int, target, ts: np.ndarray, seed: int, rtol: float,
+             atol: float) -> dict[str, Any]:
+    from numerics.linear_rnn import gradient_flow, init_params
+
+    p0 = init_params(ic.point_key(seed, n, 0), n, sigma)
+    try:
+        out = gradient_flow(p0, target, jnp.asarray(ts), rtol=rtol, atol=atol, keep_W=(sigma == 0.0),
+                            n_eigs=n)
+    except SolveError as exc:
+        raise SolveError(f"{NAME}: network gradient flow failed at c_star={c}, sigma={sigma}, N={n} "
+                         f"({exc}); try solver='kvaerno5' (stiff) or a shorter t_max") from None
+    eigs = np.asarray(out["eig_top"])
+    track = ic.track_outliers(list(eigs))[:, 0]
+    return {"p0": p0, "out": out, "eigs": eigs, "lam": track, "L": np.asarray(out["loss"])}
+
+
+def _exactness(net: dict[str, Any], c: float, amp: float, ts: np.ndarray, rtol: float, atol: float) -> float:
+    r"""T9: max deviation of the σ=0 network from the code-generated 2×2 flow started from
+    :func:`reduce_from_network` (:math:`W` vs :math:`EME^\top`; :math:`u/\sqrt N` vs :math:`Ea`;
+    :math:`v/\sqrt N` vs :math:`Eb`; the loss)."""
+    from numerics import reduced as rd
+    from numerics.linear_rnn import reduce_from_network
+
+    p0, out = net["p0"], net["out"]
+    red0, E = reduce_from_network(p0.u, p0.v)
+    try:
+        red = rd.reduced_flow(red0.u, red0.v, red0.W, _tp(c, amp), ts, "leaky", rtol=rtol,
+                              atol=atol)
+    except SolveError as exc:
+        raise SolveError(f"{NAME}: reduced flow from reduce_from_network failed at c_star={c}, sigma=0, "
+                         f"N={E.shape[0]}: {exc}") from None
+    E = np.asarray(E)
+    n = E.shape[0]
+    W_red = np.einsum("ia,tab,jb->tij", E, red["M"], E)
+    dev = [np.max(np.abs(out["W"] - W_red)),
+           np.max(np.abs(out["u"] / math.sqrt(n) - red["a"] @ E.T)),
+           np.max(np.abs(out["v"] / math.sqrt(n) - red["b"] @ E.T)),
+           np.max(np.abs(out["loss"] - red["L"]))]
+    return float(max(dev))
+
+
+def _target_for(c: float, override) -> Any:
+    """The raw leaky target :math:`e^{-c\tau}`, or the ``--target`` override."""
+    from numerics.targets import make_target
+
+    return make_target("leaky", c_star=c) if override is None else override
+
+
+# ----------------------------------------------------------------------------- run
+def run(config: StudyConfig) -> StudyResult:
+    params = dict(config.params)
+    seed = config.seed
+    rtol, atol = float(params["rtol"]), float(params["atol"])
+    override, amp = None, 1.0
+    if params.get("target"):
+        override = ic.sum_targets(params["target"])
+    grid = _grid(params)
+    if override is not None:  # --target replaces the exp(-c* tau) family: c* is read off the target
+        rates = -np.linalg.eigvals(np.asarray(override.As)).real
+        if np.asarray(override.As).shape != (1, 1):
+            raise UsageError(f"{NAME} takes one leaky target (exp:RATE[:AMP]); for oscillators use "
+                             "integrator-oscillator, for sums integrator-multi")
+        amp = float(np.asarray(override.bs)[0] * np.asarray(override.cs)[0])
+        grid = sorted({(float(rates[0]), s, n) for _, s, n in grid}, key=lambda p: (-p[0], p[1], p[2]))
+    c_values = list(dict.fromkeys(p[0] for p in grid))
+    checks, notes, series = [], [], {}
+    theory, times = {}, {}
+    for c in c_values:
+        times[c] = _times(params, _t_max(params, c))
+        theory[c] = _theory(c, amp, times[c], rtol, atol)
+        series[f"t_c{c:g}"] = times[c]
+        series[f"theory_lam_c{c:g}"] = theory[c]["lam"].real
+        series[f"theory_L_c{c:g}"] = theory[c]["L"]
+        series[f"aligned_lam_c{c:g}"] = theory[c]["lam_aligned"]
+
+    # --- ensemble of σ=0 draws via the exact reduction (N^{-1/2} law with small error bars)
+    Ns_ens = sorted(set(int(n) for n in params["ensemble_N"]) | {n for _, _, n in grid})
+    K = int(params["ensemble_draws"])
+    ens: dict[float, dict[str, np.ndarray]] = {}
+    if K >= 2 and len(Ns_ens) >= 2:
+        a0, b0 = _reduction_starts(seed, Ns_ens, K)
+        for c in c_values:
+            ens[c] = _ensemble(c, amp, times[c], a0, b0, theory[c], rtol, atol)
+            series[f"ensemble_gap_c{c:g}"] = ens[c]["gap"]
+            series[f"ensemble_logratio_c{c:g}"] = ens[c]["logratio"]
+        series["ensemble_N"] = np.asarray(Ns_ens)
+
+    # --- full networks
+    nets: dict[tuple[float, float, int], dict[str, Any]] = {}
+    for c, s, n in tqdm(grid, desc=NAME, disable=not config.progress):
+        tol = (rtol, atol) if s == 0.0 else (float(params["rtol_bulk"]), float(params["atol_bulk"]))
+        nets[(c, s, n)] = _network(c, s, n, _target_for(c, override), times[c], seed, *tol)
+        tag = f"c{c:g}_s{s:g}_N{n}"
+        series[f"net_lam_{tag}"] = nets[(c, s, n)]["lam"]
+        series[f"net_L_{tag}"] = nets[(c, s, n)]["L"]
+
+    gaps: dict[tuple[float, float, int], float] = {}
+    for (c, s, n), net in nets.items():
+        tag = f"c{c:g}_s{s:g}_N{n}"
+        th, ts = theory[c], times[c]
+        lam_th = th["lam"]
+        if s == 0.0:
+            mask = np.ones_like(ts, dtype=bool)
+        else:  # compare only once the theory outlier is outside the bulk disk
+            mask = np.abs(lam_th) > s + DELTA_ESCAPE
+        gap = float(np.max(np.abs(net["lam"][mask] - lam_th[mask]))) if mask.any() else float("nan")
+        gaps[(c, s, n)] = gap
+        logr = float(np.max(np.abs(np.log(net["L"] / th["L"]))))
+        resid_th = abs(lam_th[-1].real - (1 - c))
+        resid_net = abs(net["lam"][-1].real - (1 - c))
+
+        if s == 0.0:
+            exact = _exactness(net, c, amp, ts, rtol, atol)
+            checks.append(check_le(
+                f"exact_reduction_{tag}", exact, EXACT_TOL,
+                "T9: full network from W0=0 vs the code-generated 2x2 flow from reduce_from_network(u0,v0): "
+                "max |W - E M E^T|, |u/sqrt(N) - E a|, |v/sqrt(N) - E b|, |L - L_red| over training; spec "
+                "tolerance 1e-8 (both solves at rtol 1e-10, atol 1e-12)"))
+            if c in ens:
+                i = Ns_ens.index(n)
+                rms = float(np.sqrt(np.mean(ens[c]["gap"][i] ** 2)))
+                checks.append(check_le(
+                    f"outlier_gap_{tag}", gap, 4 * rms,
+                    f"max_t |lambda_net - lambda_2x2(orthogonal start)|, one draw; tolerance 4x the RMS gap of "
+                    f"{K} draws at this N from the exact reduction ({rms:.3g}; the gap is |Z| N^-1/2 with Z "
+                    "random, so one draw exceeds 4 RMS rarely)"))
+                rms_l = float(np.sqrt(np.mean(ens[c]["logratio"][i] ** 2)))
+                checks.append(check_le(
+                    f"loss_logratio_{tag}", logr, 4 * rms_l,
+                    f"max_t |log(L_net/L_2x2)|, one draw; tolerance 4x the RMS over {K} exact-reduction draws "
+                    f"at this N ({rms_l:.3g}): the finite-N loss offset is a draw-dependent O(N^-1/2) effect"))
+        else:
+            late = ts >= T_LATE
+            rel_th = float(np.max(np.abs(net["lam"][late] - lam_th[late]) / np.abs(lam_th[late]))) \
+                if late.any() else float("nan")
+            # the spec states the 1.5% agreement and the faster late convergence for T2 only (t = 20);
+            # elsewhere (e.g. c* = 0.5, whose sigma=0 outlier is still far from 1-c* at t = 20) the
+            # bulk offset is reported in the notes
+            is_t2 = (c, s, n) == T2_POINT and override is None and ts[-1] >= 20.0 - 1e-9
+            if is_t2 and late.any():
+                checks.append(check_le(
+                    f"outlier_rel_gap_{tag}", rel_th, REL_TOL_BULK,
+                    f"max over t >= {T_LATE:g} of |lambda_net - lambda_2x2| / |lambda_2x2| (idealised theory); "
+                    "spec T2 tolerance: the outlier agrees to <= 1.5% at N=100, sigma=0.1, c*=0.2"))
+            key0 = (c, 0.0, n)
+            rel_bulk = float("nan")
+            if key0 in nets:
+                lam0 = nets[key0]["lam"]
+                off = float(net["lam"][-1].real - lam0[-1].real)
+                series[f"bulk_offset_{tag}"] = np.asarray(net["lam"].real - lam0.real)
+                if late.any():
+                    rel_bulk = float(np.max(np.abs(net["lam"][late] - lam0[late]) / np.abs(lam0[late])))
+                if is_t2 and late.any():
+                    checks.append(check_le(
+                        f"bulk_rel_offset_{tag}", rel_bulk, REL_TOL_BULK,
+                        f"max over t >= {T_LATE:g} of |lambda_net(sigma=0.1) - lambda_net(sigma=0)| / "
+                        "|lambda_net(sigma=0)| with the same u0, v0 (the draw effect cancels, the bulk effect "
+                        "remains); spec T2 tolerance 1.5%"))
+            if key0 in nets and is_t2:
+                checks.append(check_true(
+                    f"bulk_speeds_late_convergence_{tag}",
+                    resid_net < abs(lam0[-1].real - (1 - c)) and net["L"][-1] < nets[key0]["L"][-1],
+                    f"spec T2: with the same u0, v0 the sigma={s:g} network ends closer to 1-c* and at lower "
+                    f"loss than the W0=0 network (bulk directions remove the slow second mode); "
+                    f"late offset lambda(sigma)-lambda(0) = {off:+.4g}, L ratio "
+                    f"{net['L'][-1] / nets[key0]['L'][-1]:.3g}"))
+            notes.append(f"{tag}: bulk-induced offsets at t={ts[-1]:g}: lambda_net - lambda_2x2 = "
+                         f"{float(net['lam'][-1].real - lam_th[-1].real):+.4f}, L_net/L_2x2 = "
+                         f"{float(net['L'][-1] / th['L'][-1]):.3g}; max over t >= {T_LATE:g} of the relative "
+                         f"outlier gap to the 2x2 flow {rel_th:.3g} and to the sigma=0 network {rel_bulk:.3g}; "
+                         f"max |log L ratio| = {logr:.3g}")
+        late_rms = float(np.sqrt(np.mean(ens[c]["late"][Ns_ens.index(n)] ** 2))) if c in ens else 0.01
+        checks.append(check_le(
+            f"final_outlier_{tag}", resid_net, resid_th + 4 * late_rms,
+            f"|lambda_net(T) - (1-c*)| at T={ts[-1]:g}; tolerance = the idealised 2x2 flow's own residual "
+            f"{resid_th:.3g} (slow second mode near a pole-zero cancellation, spec 5.3) + 4x the RMS "
+            f"finite-N spread of lambda(T) over {K} sigma=0 exact-reduction draws at this N ({late_rms:.3g})"))
+
+        if (c, s, n) == T2_POINT and override is None and ts[-1] >= 20.0 - 1e-9:
+            for t_ref, (ref, tol) in T2_REF.items():
+                j = int(np.argmin(np.abs(ts - t_ref)))
+                checks.append(check_in(
+                    f"T2_top_eigenvalue_t{t_ref:g}", float(net["lam"][j].real), ref - tol, ref + tol,
+                    f"spec T2 (N=100, sigma=0.1, c*=0.2, raw, mean-field): top eigenvalue at t={t_ref:g} "
+                    f"within the single-draw tolerance +-{tol:g} of {ref:g}"))
+
+    # --- the N^{-1/2} law at σ=0
+    gap_table = []
+    for c in c_values:
+        if c not in ens:
+            continue
+        rms = np.sqrt(np.mean(ens[c]["gap"] ** 2, axis=1))
+        alpha, C = ic.fit_power_law(Ns_ens, rms)
+        series[f"ensemble_gap_rms_c{c:g}"] = rms
+        se = _slope_se(Ns_ens, ens[c]["gap"])
+        checks.append(check_in(
+            f"gap_exponent_sigma0_c{c:g}", alpha, -0.5 - 0.2, -0.5 + 0.2,
+            f"fitted exponent of the RMS (over {K} draws) sigma=0 outlier gap vs N in {Ns_ens}; "
+            f"expected -1/2 (O(N^-1/2) initial deviations, spec 5.1/5.3); bootstrap SE {se:.2g}; "
+            "tolerance +-0.2 (>= 3 SE at the quick/paper draw counts, plus O(1/N) curvature)"))
+        if 500 in Ns_ens:
+            g500 = float(rms[Ns_ens.index(500)])
+            if c >= 0.5:
+                checks.append(check_le(
+                    f"gap_rms_N500_c{c:g}", g500, 0.02,
+                    "RMS sigma=0 outlier gap at N=500 (exact-reduction draws) <= 0.02 (study requirement)"))
+            else:
+                notes.append(f"c*={c:g}: RMS sigma=0 outlier gap at N=500 is {g500:.3g}. It is not held to 0.02: "
+                             "the outlier rises from 0 to ~1-c* in a time ~O(1) that shrinks with c*, so the "
+                             "O(N^-1/2) shift of the escape time becomes a large eigenvalue gap during the rise.")
+        for n, g in zip(Ns_ens, rms):
+            net_gap = gaps.get((c, 0.0, n))
+            gap_table.append({"c_star": c, "N": n, "gap_rms": float(g),
+                              "gap_network_draw0": None if net_gap is None else float(net_gap)})
+        notes.append(f"c*={c:g}: sigma=0 gap ~ {C:.3g} N^{alpha:.3f} (RMS over {K} draws, N={Ns_ens})")
+        net_pts = sorted((n, g) for (c2, s2, n), g in gaps.items() if c2 == c and s2 == 0.0)
+        if len(net_pts) >= 2:
+            a_net, _ = ic.fit_power_law(*zip(*net_pts))
+            notes.append(f"c*={c:g}: full-network sigma=0 gaps (draw 0) "
+                         + ", ".join(f"N={n}: {g:.4g}" for n, g in net_pts)
+                         + f"; single-draw fitted exponent {a_net:.2f} (one draw per N scatters by the random "
+                         "factor |Z|, hence the ensemble fit above)")
+
+    figures = _figures(grid, nets, theory, times, ens, Ns_ens, gaps, params)
+    extra = {}
+    if config.options.get("animate"):
+        c, s, n = _showcase(grid)
+        net, th = nets[(c, s, n)], theory[c]
+        extra["spectrum.gif"] = ic.spectrum_animation(
+            times[c], list(net["eigs"]), s, theory_path=th["lam"], outlier=net["lam"],
+            title=f"c*={c:g}, sigma={s:g}, N={n}")
+    out_params = dict(params)
+    out_params["grid"] = [list(p) for p in grid]
+    out_params["gap_table"] = gap_table
+    return StudyResult(NAME, config.profile, checks, out_params, series, figures, notes=notes, extra_files=extra)
+
+
+def _slope_se(Ns, gaps: np.ndarray, n_boot: int = 200) -> float:
+    """Bootstrap standard error of the fitted exponent (draws resampled with replacement, fixed key)."""
+    import jax
+
+    K = gaps.shape[1]
+    idx = np.asarray(jax.random.randint(jax.random.PRNGKey(12345), (n_boot, K), 0, K))
+    slopes = [ic.fit_power_law(Ns, np.sqrt(np.mean(gaps[:, i] ** 2, axis=1)))[0] for i in idx]
+    return float(np.std(slopes))
+
+
+def _showcase(grid) -> tuple[float, float, int]:
+    """The point shown in spectrum snapshots/animation: T2 if present, else largest σ then N."""
+    if T2_POINT in grid:
+        return T2_POINT
+    return max(grid, key=lambda p: (p[1], p[2], -p[0]))
+
+
+def _figures(grid, nets, theory, times, ens, Ns_ens, gaps, params) -> dict[str, Any]:
+    panels_lam, panels_L = {}, {}
+    for c in dict.fromkeys(p[0] for p in grid):
+        for s in dict.fromkeys(p[1] for p in grid if p[0] == c):
+            key = rf"$c_\star={c:g}$, $\sigma={s:g}$"
+            ts, th = times[c], theory[c]
+            cl = [ic.Curve(ts, th["lam"].real, "2x2 flow (orthogonal start)", "2x2 theory"),
+                  ic.Curve(ts, th["lam_aligned"], "aligned 2-D ODE (p0=1)", "aligned ODE", "aux")]
+            # the closed-form loss is a difference of O(1) terms: below ~1e-12 L0 it is round-off
+            la = th["L_aligned"] / th["L_aligned"][0]
+            la = np.where(la > 1e-12, la, np.nan)
+            cL = [ic.Curve(ts, th["L"] / th["L"][0], "2x2 flow", "2x2 theory"),
+                  ic.Curve(ts, la, "aligned 2-D ODE (above round-off)", "aligned ODE", "aux")]
+            for (c2, s2, n), net in nets.items():
+                if (c2, s2) != (c, s):
+                    continue
+                cl.append(ic.Curve(ts, net["lam"].real, f"network N={n}", f"N={n}", "network"))
+                cL.append(ic.Curve(ts, net["L"] / net["L"][0], f"network N={n}", f"N={n}", "network"))
+            cl.append(ic.Curve(ts, [1 - c], r"target $1-c_\star$", kind="target"))
+            panels_lam[key], panels_L[key] = cl, cL
+    figs = {
+        "outlier_vs_time": ic.time_figure(panels_lam, ylabel=r"top eigenvalue $\lambda_{\rm out}(t)$",
+                                          title="Outlier of W: network (markers) vs reduced theory (lines)"),
+        "loss_vs_time": ic.time_figure(panels_L, ylabel=r"$L(t)/L_0$", logy=True,
+                                       title="Population loss: network (markers) vs reduced theory (lines)"),
+    }
+    c, s, n = _showcase(grid)
+    net, th, ts = nets[(c, s, n)], theory[c], times[c]
+    idx = [int(np.argmin(np.abs(ts - t))) for t in params["snapshot_times"]]
+    idx = list(dict.fromkeys(idx))
+    figs["spectrum_snapshots"] = ic.spectrum_snapshots_figure(
+        ts[idx], [net["eigs"][i] for i in idx], s, outlier=[net["lam"][i] for i in idx],
+        theory=[th["lam"][i] for i in idx],
+        title=rf"Spectrum of $W(t)$: $c_\star={c:g}$, $\sigma={s:g}$, $N={n}$ (x: 2x2 theory)")
+    if ens:
+        figs["gap_vs_N"] = _gap_figure(ens, Ns_ens, gaps)
+    return figs
+
+
+def _gap_figure(ens, Ns_ens, gaps):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.2, 4.0))
+    cols = ic.palette([f"{c:g}" for c in ens])
+    Ns = np.asarray(Ns_ens, float)
+    for c, e in ens.items():
+        rms = np.sqrt(np.mean(e["gap"] ** 2, axis=1))
+        alpha, C = ic.fit_power_law(Ns, rms)
+        col = cols[f"{c:g}"]
+        ax.plot(Ns, C * Ns**alpha, "-", color=col, lw=1.4, label=rf"$c_\star={c:g}$ fit $N^{{{alpha:.2f}}}$")
+        ax.plot(Ns, rms, "o", color=col, mfc="none", label=rf"RMS over draws ($c_\star={c:g}$)")
+        net = [(n, g) for (c2, s, n), g in gaps.items() if c2 == c and s == 0.0]
+        if net:
+            ax.plot(*zip(*net), "x", ms=8, color=col, label=r"full network (draw 0)")
+    ax.plot(Ns, 0.3 * Ns**-0.5 / (Ns[0] ** -0.5) * np.max([np.sqrt(np.mean(e["gap"][0] ** 2)) for e in ens.values()]),
+            ":", color="0.5", label=r"$\propto N^{-1/2}$")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(r"$N$")
+    ax.set_ylabel(r"$\max_t|\lambda_{\rm net}-\lambda_{2\times2}|$ at $\sigma=0$")
+    ax.set_title("Finite-N outlier gap vs N (sigma = 0)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+STUDY = Study(
+    name=NAME,
+    title="rich regime: outlier eigenvalue of W vs the reduced 2x2 flow and the aligned ODE",
+    paper="integrator",
+    profiles=PROFILES,
+    run=run,
+    options=(ic.c_star_option(), ic.sigma_option(), ic.n_option(), ic.target_option()),
+    description="Full linear RNN (gradient flow on the closed-form loss) against the idealised reduced "
+    "2x2 flow and the aligned 2-D outlier ODE: top eigenvalue and loss over training for several N, "
+    "the N^-1/2 finite-N gap at sigma=0, the exact-reduction check (T9) and the spec T2 values.",
+    flags={"animate": "write spectrum.gif: the spectrum of W over training (bulk circle, theory path)"},
+)
