@@ -1,0 +1,171 @@
+r"""Training gated RNNs with optax inside ``lax.scan``, vmapped over seeds.
+
+Spec ``gating.md`` §2 and §8. The model is a :class:`numerics.gated_rnn.Cell` with a
+linear readout of the last state, :math:`\hat y=W_ox_T`, trained on the MSE of one
+scalar target per sequence. One call of :func:`train_seeds` trains every seed of one
+(model, optimizer, task) arm in ONE compiled computation: the seeds are a ``vmap`` axis
+and the steps a ``lax.scan``; parameters are captured *before* the update at each
+checkpoint step (and after the last update for a checkpoint equal to ``steps``).
+
+| code name | symbol | meaning |
+|---|---|---|
+| ``W_o`` | :math:`W_o` | readout, shape ``(N,)`` |
+| ``lr`` | :math:`\eta` | global step size (SGD or Adam) |
+| ``steps``, ``batch``, ``T`` | | iterations, batch size, sequence length |
+| ``checkpoints`` | | steps at which parameters are probed |
+
+Training batches are drawn from ``fold_in(key, step)``: fresh at every step, a pure
+function of the seed (spec §8 protocol notes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import optax
+from jaxtyping import Array, Float, Int
+
+import numerics  # noqa: F401
+from numerics.gated_rnn import Cell, init_cell, rollout
+from numerics.gating_tasks import sample
+
+__all__ = ["Model", "Arm", "init_model", "predict", "loss", "make_optimizer", "train_seeds", "frozen_zero", "sample_switch"]
+
+OPTIMIZERS: tuple[str, ...] = ("sgd", "adam")
+
+
+class Model(eqx.Module):
+    """A cell and its linear readout of the last state."""
+
+    cell: Cell
+    W_o: Float[Array, " N"]
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One training arm: cell kind, optimizer and step size (e.g. vector + SGD, lr 1e-2)."""
+
+    kind: str
+    optimizer: str
+    lr: float
+    alpha: float = 0.8
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}+{'Adam' if self.optimizer == 'adam' else 'SGD'}"
+
+
+def init_model(key: jax.Array, kind: str, N: int, Ni: int, *, alpha: float = 0.8, **cell_kw) -> Model:
+    r"""Cell from :func:`init_cell` and readout :math:`\mathcal U(\pm1/\sqrt N)`."""
+    k1, k2 = jax.random.split(key)
+    cell = init_cell(k1, kind, N, Ni, alpha=alpha, **cell_kw)
+    lim = 1.0 / jnp.sqrt(N)
+    return Model(cell, jax.random.uniform(k2, (N,), jnp.float64, -lim, lim))
+
+
+def predict(model: Model, us: Float[Array, "T Ni"]) -> Float[Array, ""]:
+    r""":math:`\hat y=W_ox_T` for one sequence."""
+    return model.W_o @ rollout(model.cell, us)[-1]
+
+
+def loss(model: Model, us: Float[Array, "B T Ni"], y: Float[Array, " B"]) -> Float[Array, ""]:
+    """Mean squared error over the batch."""
+    pred = jax.vmap(predict, in_axes=(None, 0))(model, us)
+    return jnp.mean((pred - y) ** 2)
+
+
+def frozen_zero(grads: Model, model: Model) -> Model:
+    """Zero the gradients of parameters that are not trained (biases when ``use_bias`` is off)."""
+    if model.cell.use_bias:
+        return grads
+    where = lambda m: [x for x in (m.cell.b, m.cell.b_g) if x is not None]  # noqa: E731
+    return eqx.tree_at(where, grads, replace_fn=jnp.zeros_like)
+
+
+def make_optimizer(name: str, lr: float) -> optax.GradientTransformation:
+    """``optax.sgd(lr)`` or ``optax.adam(lr)``."""
+    if name not in OPTIMIZERS:
+        raise ValueError(f"optimizer={name!r} is not allowed; allowed: {', '.join(OPTIMIZERS)}")
+    if not lr > 0:
+        raise ValueError(f"lr={lr} is out of range; allowed: lr > 0")
+    return optax.sgd(lr) if name == "sgd" else optax.adam(lr)
+
+
+def train_seeds(
+    keys: jax.Array,
+    arm: Arm,
+    task: str | tuple[str, ...],
+    *,
+    N: int,
+    Ni: int,
+    T: int,
+    batch: int,
+    steps: int,
+    checkpoints: Sequence[int],
+    task_ids: Int[Array, " S"] | None = None,
+) -> tuple[Model, Float[Array, "S steps"]]:
+    r"""Train one arm for every seed key in ``keys`` (shape ``(S,)``), all seeds at once.
+
+    ``task`` is one task name, or a tuple of names with ``task_ids`` (shape ``(S,)``)
+    choosing the task of each run: several tasks then share one compiled computation
+    (``lax.switch`` on the task index inside the vmapped scan).
+
+    Returns ``(snapshots, losses)``: ``snapshots`` is a :class:`Model` whose arrays carry
+    leading axes ``(S, C)`` (run, checkpoint) and ``losses`` the training loss per step.
+    """
+    ckpts = tuple(int(c) for c in checkpoints)
+    if any(c < 0 or c > steps for c in ckpts):
+        raise ValueError(f"checkpoints={ckpts} are out of range; allowed: 0 <= c <= steps={steps}")
+    tasks = (task,) if isinstance(task, str) else tuple(task)
+    ids = jnp.zeros(keys.shape[0], int) if task_ids is None else jnp.asarray(task_ids)
+    if ids.shape != keys.shape[:1]:
+        raise ValueError(f"task_ids has shape {ids.shape}; allowed: ({keys.shape[0]},), one per key")
+    return _train_jit(keys, ids, arm, tasks, N, Ni, T, batch, steps, ckpts)
+
+
+def sample_switch(key, task_id, tasks: tuple[str, ...], batch: int, T: int, Ni: int):
+    """A batch of ``tasks[task_id]`` (``task_id`` may be traced)."""
+    if len(tasks) == 1:
+        return sample(key, tasks[0], batch, T, Ni)
+    branches = [lambda k, t=t: sample(k, t, batch, T, Ni) for t in tasks]
+    return jax.lax.switch(task_id, branches, key)
+
+
+@eqx.filter_jit
+def _train_jit(keys, ids, arm, tasks, N, Ni, T, batch, steps, ckpts):
+    return jax.vmap(lambda k, i: _train_one(k, i, arm, tasks, N, Ni, T, batch, steps, ckpts))(keys, ids)
+
+
+def _train_one(key, task_id, arm, tasks, N, Ni, T, batch, steps, ckpts):
+    k_init, k_data = jax.random.split(key)
+    model = init_model(k_init, arm.kind, N, Ni, alpha=arm.alpha)
+    params, static = eqx.partition(model, eqx.is_array)
+    opt = make_optimizer(arm.optimizer, arm.lr)
+    ck = jnp.asarray(ckpts)
+    saved = jax.tree.map(lambda p: jnp.zeros((len(ckpts),) + p.shape, p.dtype), params)
+
+    def record(saved, params, step):
+        hit = ck == step  # (C,)
+        return jax.tree.map(
+            lambda s, p: jnp.where(hit.reshape((-1,) + (1,) * p.ndim), p[None], s), saved, params
+        )
+
+    def body(carry, step):
+        params, state, saved = carry
+        saved = record(saved, params, step)
+        us, y = sample_switch(jax.random.fold_in(k_data, step), task_id, tasks, batch, T, Ni)
+        m = eqx.combine(params, static)
+        value, grads = eqx.filter_value_and_grad(loss)(m, us, y)
+        grads = eqx.partition(frozen_zero(grads, m), eqx.is_array)[0]
+        updates, state = opt.update(grads, state, params)
+        return (optax.apply_updates(params, updates), state, saved), value
+
+    (params, _, saved), losses = jax.lax.scan(
+        body, (params, opt.init(params), saved), jnp.arange(steps)
+    )
+    saved = record(saved, params, steps)
+    return eqx.combine(saved, static), losses

@@ -1,0 +1,52 @@
+"""Jacobian products: prefix/suffix first-order term, all-pairs transport, window products."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from numerics.gated_rnn import init_cell
+from numerics.gating_products import (
+    all_pairs, expansion_error, first_order_term, ordered_product, previous_states, trajectory,
+    window_product_at,
+)
+
+
+def _traj(kind="vector", N=6, T=9):
+    cell = init_cell(jax.random.key(0), kind, N, 2, scheme="normal", std=0.4)
+    us = jax.random.normal(jax.random.key(1), (T, 2))
+    return cell, us, trajectory(cell, us)
+
+
+def test_first_order_term_and_eps_squared_remainder():
+    _, _, tr = _traj()
+    A, B = tr.A, tr.B
+    L = first_order_term(A, B)
+    brute = sum(ordered_product(A[i + 1:]) @ B[i] @ ordered_product(A[:i]) for i in range(A.shape[0]))
+    np.testing.assert_allclose(L, brute, atol=1e-13)
+    E, _, _ = jax.jit(expansion_error)(A, B, jnp.array([1e-4, 5e-5, 2.5e-5]))
+    slopes = np.log(E[:-1] / E[1:]) / np.log(2.0)
+    np.testing.assert_allclose(slopes, 2.0, atol=0.01)
+
+
+def test_all_pairs_against_explicit_products():
+    cell, us, tr = _traj(T=7)
+    S, diag, valid = jax.jit(all_pairs)(tr.J)
+    T = 7
+    for lag in (1, 3, 7):
+        for k in range(T - lag + 1):
+            M = ordered_product(tr.J[k:k + lag])
+            np.testing.assert_allclose(S[lag - 1, k], np.linalg.norm(M, 2), rtol=1e-12)
+            np.testing.assert_allclose(diag[lag - 1, k], np.diag(M), atol=1e-14)
+            assert bool(valid[lag - 1, k])
+    assert not bool(valid[6, 1]) and int(valid.sum()) == T * (T + 1) // 2
+    # J is the derivative of x_{j+1} with respect to x_j: check M_{T,0} = d x_T / d x_0
+    dxdx0 = jax.jacfwd(lambda x0: jax.lax.scan(lambda x, u: (cell.step(x, u), None), x0, us)[0])(jnp.zeros(6))
+    np.testing.assert_allclose(ordered_product(tr.J), dxdx0, atol=1e-13)
+
+
+def test_window_product_at_matches_trajectory():
+    cell, us, tr = _traj(T=9)
+    xs = previous_states(cell, us)
+    np.testing.assert_allclose(xs, tr.xs_prev, atol=1e-15)
+    M = window_product_at(cell, xs, us, jnp.asarray(2), 5)
+    np.testing.assert_allclose(M, ordered_product(tr.J[2:7]), atol=1e-13)

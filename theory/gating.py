@@ -1,0 +1,401 @@
+r"""Per-neuron (elementwise) factors of the gated-cell Jacobians, derived with SymPy.
+
+Livi, arXiv:2508.12121 (spec ``gating.md`` §2–§3). One neuron :math:`q` of every cell
+updates as
+
+.. math::
+    x' = \sigma(z)\,\tanh(a) + (1-\sigma(z))\,x ,
+
+with :math:`a` the candidate pre-activation, :math:`z` the gate pre-activation and
+:math:`x` the neuron's previous state. Differentiating this scalar map gives the three
+factors from which every Jacobian of the toolkit is assembled by broadcasting:
+
+| code name | symbol | factor | meaning |
+|---|---|---|---|
+| ``leak`` | :math:`1-g` | :math:`\partial x'/\partial x` (explicit) | retention, diagonal of :math:`A_t` |
+| ``write`` | :math:`g\,\phi'(a)` | :math:`\partial x'/\partial a` | row scale of :math:`W_r` in :math:`A_t` and of the immediate Jacobians |
+| ``gate`` | :math:`d\,g(1-g)` | :math:`\partial x'/\partial z` | row scale of :math:`\partial z/\partial x` in :math:`B_t` |
+
+with :math:`g=\sigma(z)`, :math:`d=\phi(a)-x`. The factors are expressed in
+:math:`(a, x, g)` so that the code generator never needs a sigmoid; the numerics pass
+the gate value (a constant α for the leaky cell, 1 for the plain cell).
+
+This module is SymPy only and never imports jax.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import sympy as sp
+
+from theory.equations import PAPERS, Equation
+
+__all__ = [
+    "sigma",
+    "a_sym",
+    "x_sym",
+    "g_sym",
+    "z_sym",
+    "scalar_update",
+    "cell_factors",
+    "JACOBIAN_FORMS",
+    "symbolic_cell",
+    "verify_jacobians",
+    "verify_expansion",
+    "verify_diagonal_first_order",
+    "equations",
+]
+
+
+class sigma(sp.Function):  # noqa: N801 - the paper's symbol
+    r"""Logistic sigmoid :math:`\sigma(z)=1/(1+e^{-z})` with :math:`\sigma'=\sigma(1-\sigma)`."""
+
+    nargs = 1
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        s = sigma(self.args[0])
+        return s * (1 - s)
+
+    def _eval_rewrite_as_exp(self, z, **kwargs):  # noqa: ANN001
+        return 1 / (1 + sp.exp(-z))
+
+    def _latex(self, printer, exp=None):  # noqa: ANN001
+        inner = printer._print(self.args[0])
+        base = rf"\sigma{{\left({inner} \right)}}"
+        return base if exp is None else rf"{base}^{{{exp}}}"
+
+
+#: Scalar symbols of one neuron: candidate pre-activation, previous state, gate value,
+#: gate pre-activation.
+a_sym = sp.Symbol("a", real=True)
+x_sym = sp.Symbol("x", real=True)
+g_sym = sp.Symbol("g", positive=True)
+z_sym = sp.Symbol(r"\tilde{a}", real=True)
+
+
+def scalar_update(a: sp.Expr = a_sym, x: sp.Expr = x_sym, z: sp.Expr = z_sym) -> sp.Expr:
+    r"""One neuron's update :math:`\sigma(z)\tanh a+(1-\sigma(z))x`."""
+    return sigma(z) * sp.tanh(a) + (1 - sigma(z)) * x
+
+
+@functools.cache
+def cell_factors() -> dict[str, sp.Expr]:
+    r"""``{"leak", "write", "gate"}``: the partial derivatives of :func:`scalar_update`
+    with respect to :math:`x` (explicit), :math:`a` and :math:`z`, written in
+    :math:`(a, x, g)` by substituting :math:`\sigma(z)\to g`. Derived, not typed in."""
+    f = scalar_update()
+    sub = {sigma(z_sym): g_sym}
+    out = {
+        "leak": sp.diff(f, x_sym),
+        "write": sp.diff(f, a_sym),
+        "gate": sp.diff(f, z_sym),
+    }
+    out = {k: v.subs(sub) for k, v in out.items()}
+    # readable forms, each checked equal to the derivative it replaces
+    nice = {
+        "leak": 1 - g_sym,
+        "write": g_sym * (1 - sp.tanh(a_sym) ** 2),
+        "gate": (sp.tanh(a_sym) - x_sym) * g_sym * (1 - g_sym),
+    }
+    for k in out:
+        if sp.expand(out[k] - nice[k]) != 0:
+            raise RuntimeError(f"cell factor {k!r}: {out[k]} != {nice[k]}")
+    return nice
+
+
+# ============================================================================ symbols
+N_sym = sp.Symbol("N", integer=True, positive=True)
+n_sym = sp.Symbol("n", integer=True, positive=True)
+alpha = sp.Symbol(r"\alpha", positive=True)
+eta = sp.Symbol(r"\eta", positive=True)
+eps = sp.Symbol(r"\varepsilon", nonnegative=True)
+beta = sp.Symbol(r"\beta", positive=True)
+ell = sp.Symbol(r"\ell", integer=True, nonnegative=True)
+t_sym, k_sym, j_sym, i_sym, m_sym = sp.symbols("t k j i m", integer=True)
+q_sym = sp.Symbol("q", integer=True)
+
+
+def _M(name: str) -> sp.MatrixSymbol:
+    return sp.MatrixSymbol(name, N_sym, N_sym)
+
+
+I_N = sp.Identity(N_sym)
+W_r, W_rg = _M("W_{r}"), _M("W_{r,g}")
+D_t = _M("D_{t}")
+diag_g, diag_1mg = _M(r"\operatorname{diag}(g_{t})"), _M(r"\operatorname{diag}(1 - g_{t})")
+diag_d = _M(r"\operatorname{diag}(d_{t})")
+diag_gg = _M(r"\operatorname{diag}(g_{t} \odot (1 - g_{t}))")
+J_t, A_t, B_t = _M("J_{t}"), _M("A_{t}"), _M("B_{t}")
+d_vec = sp.MatrixSymbol("d_{t}", N_sym, 1)
+w_rg = sp.MatrixSymbol("w_{r,g}", N_sym, 1)
+x_prev_vec = sp.MatrixSymbol("x_{t-1}", N_sym, 1)
+g_scalar = sp.Symbol("g_{t}", positive=True)
+
+#: Matrix form of the state Jacobians (spec §3), per cell kind: (A_t, B_t).
+JACOBIAN_FORMS: dict[str, tuple[sp.Basic, sp.Basic]] = {
+    "plain": (D_t * W_r, sp.ZeroMatrix(N_sym, N_sym)),
+    "leaky": ((1 - alpha) * I_N + alpha * D_t * W_r, sp.ZeroMatrix(N_sym, N_sym)),
+    "scalar": ((1 - g_scalar) * I_N + g_scalar * D_t * W_r,
+               g_scalar * (1 - g_scalar) * d_vec * w_rg.T),
+    "vector": (diag_1mg + diag_g * D_t * W_r, diag_d * diag_gg * W_rg),
+}
+
+
+# ============================================================================ finite-N derivation
+def symbolic_cell(kind: str, N: int, Ni: int = 1):
+    r"""Explicit SymPy model of one cell with symbolic weights at small ``N``.
+
+    Returns ``(f, x, J_derived, J_formula, theta)``: the update vector
+    :math:`f(x_{t-1},u_t)`, the state symbols, the Jacobian :math:`\partial f/\partial x`
+    computed by SymPy, the same from the matrix form of spec §3 (``JACOBIAN_FORMS``)
+    written entry by entry, and the parameter symbols ``{"W_r": Matrix, ...}``.
+    """
+    if kind not in ("plain", "leaky", "scalar", "vector"):
+        raise ValueError(f"kind={kind!r} is not allowed; allowed: plain, leaky, scalar, vector")
+    x = sp.Matrix(sp.symbols(f"x_1:{N + 1}", real=True))
+    u = sp.Matrix(sp.symbols(f"u_1:{Ni + 1}", real=True))
+    Wr = sp.Matrix(N, N, lambda i, j: sp.Symbol(f"w_{i + 1}{j + 1}", real=True))
+    Wi = sp.Matrix(N, Ni, lambda i, j: sp.Symbol(f"v_{i + 1}{j + 1}", real=True))
+    theta = {"W_r": Wr, "W_i": Wi}
+    a = Wr * x + Wi * u
+    if kind == "vector":
+        Wg = sp.Matrix(N, N, lambda i, j: sp.Symbol(f"p_{i + 1}{j + 1}", real=True))
+        Vg = sp.Matrix(N, Ni, lambda i, j: sp.Symbol(f"s_{i + 1}{j + 1}", real=True))
+        z = Wg * x + Vg * u
+        g = sp.Matrix([sigma(zi) for zi in z])
+        G = Wg
+        theta |= {"W_rg": Wg, "W_ig": Vg}
+    elif kind == "scalar":
+        wg = sp.Matrix(sp.symbols(f"p_1:{N + 1}", real=True))
+        vg = sp.Matrix(sp.symbols(f"s_1:{Ni + 1}", real=True))
+        z = (wg.T * x + vg.T * u)[0]
+        g = sp.Matrix([sigma(z)] * N)
+        G = sp.Matrix(N, N, lambda i, j: wg[j])
+        theta |= {"W_rg": wg, "W_ig": vg}
+    else:
+        g = sp.Matrix([alpha if kind == "leaky" else sp.Integer(1)] * N)
+        G = sp.zeros(N, N)
+    f = sp.Matrix([g[i] * sp.tanh(a[i]) + (1 - g[i]) * x[i] for i in range(N)])
+    J_derived = f.jacobian(x)
+    fac = cell_factors()
+    leak = [fac["leak"].subs(g_sym, g[i]) for i in range(N)]
+    write = [fac["write"].subs({g_sym: g[i], a_sym: a[i]}) for i in range(N)]
+    gate = [fac["gate"].subs({g_sym: g[i], a_sym: a[i], x_sym: x[i]}) for i in range(N)]
+    J_formula = sp.diag(*leak) + sp.diag(*write) * Wr + sp.diag(*gate) * G
+    return f, x, J_derived, J_formula, theta
+
+
+def _is_zero(M: sp.Matrix) -> bool:
+    return all(sp.expand(e) == 0 for e in M)
+
+
+@functools.cache
+def verify_jacobians(sizes: tuple[int, ...] = (2, 3)) -> dict[tuple[str, int], bool]:
+    r"""``{(kind, N): True}`` iff SymPy's Jacobian of the explicit cell equals the
+    matrix form entry by entry (expanded difference is 0), for every kind and ``N``."""
+    out = {}
+    for kind in ("plain", "leaky", "scalar", "vector"):
+        for N in sizes:
+            _, _, Jd, Jf, _ = symbolic_cell(kind, N)
+            out[(kind, N)] = _is_zero(Jd - Jf)
+    return out
+
+
+@functools.cache
+def verify_expansion(n: int = 3) -> bool:
+    r"""First-order coefficient of :math:`\prod_j(A_j+\varepsilon B_j)` (non-commuting symbols,
+    time order) equals :math:`\sum_i(\prod_{j>i}A_j)B_i(\prod_{j<i}A_j)`."""
+    A = sp.symbols(f"A_1:{n + 1}", commutative=False)
+    B = sp.symbols(f"B_1:{n + 1}", commutative=False)
+    F = sp.Integer(1)
+    for j in range(n):
+        F = (A[j] + eps * B[j]) * F
+    F = sp.expand(F)
+    LF = sum((sp.Mul(*A[i + 1:][::-1]) * B[i] * sp.Mul(*A[:i][::-1]) for i in range(n)), sp.Integer(0))
+    first = F.coeff(eps, 1)
+    zeroth = F.subs(eps, 0)
+    return sp.expand(first - LF) == 0 and sp.expand(zeroth - sp.Mul(*A[::-1])) == 0
+
+
+@functools.cache
+def verify_diagonal_first_order(n: int = 4) -> bool:
+    r"""For diagonal leaks :math:`\lambda_j` and corrections :math:`r_j`, the
+    :math:`O(\varepsilon)` term of :math:`\prod(\lambda_j+\varepsilon r_j)` is
+    :math:`\prod\lambda_j\sum_i r_i/\lambda_i` (the :math:`\mu^{(1)}` of spec §5)."""
+    lam = sp.symbols(f"lambda_1:{n + 1}", positive=True)
+    r = sp.symbols(f"r_1:{n + 1}")
+    P = sp.expand(sp.Mul(*[lam[j] + eps * r[j] for j in range(n)]))
+    mu1 = sp.Mul(*lam) * sum(r[i] / lam[i] for i in range(n))
+    return sp.simplify(P.coeff(eps, 1) - mu1) == 0
+
+
+# ============================================================================ equations
+def _eq(name, lhs, rhs, description, section, **kw) -> Equation:
+    return Equation(f"gating.{name}", lhs, rhs, description, PAPERS["gating"], section, **kw)
+
+
+@functools.cache
+def equations() -> tuple[Equation, ...]:
+    """Every registered equation of the gating theory (cached; a few seconds)."""
+    fac = cell_factors()
+    checked = verify_jacobians()
+    if not all(checked.values()):
+        raise RuntimeError(f"symbolic Jacobian check failed: {checked}")
+    if not (verify_expansion() and verify_diagonal_first_order()):
+        raise RuntimeError("symbolic product-expansion check failed")
+    xq = sp.Symbol(r"x^{(q)}_{t}")
+    xprev = sp.Symbol(r"x^{(q)}_{t-1}")
+    aq, zq, gq = sp.Symbol(r"a^{(q)}_{t}"), sp.Symbol(r"\tilde{a}^{(q)}_{t}"), sp.Symbol(r"g^{(q)}_{t}")
+    sub_q = {a_sym: aq, x_sym: xprev, g_sym: gq}
+    eqs = [
+        _eq("cell_update", xq, scalar_update(aq, xprev, zq),
+            "one neuron of every cell: gate times candidate plus retention of the previous state", "spec §2",
+            provenance="definition",
+            notes="Plain: g = 1; leaky: g = alpha; scalar gate: one shared gate; vector gate: one gate per neuron."),
+        _eq("factor_leak", sp.Derivative(xq, xprev), fac["leak"].subs(sub_q),
+            "explicit retention factor (diagonal of A_t)", "spec §3"),
+        _eq("factor_write", sp.Derivative(xq, aq), fac["write"].subs(sub_q),
+            "row scale of W_r in A_t and of the immediate parameter Jacobians", "spec §3"),
+        _eq("factor_gate", sp.Derivative(xq, zq), fac["gate"].subs(sub_q),
+            "row scale of the gate-input Jacobian in B_t: d_t g(1-g), d_t = phi(a_t) - x_{t-1}", "spec §3"),
+    ]
+    titles = {"plain": "plain tanh", "leaky": "leaky (constant gate alpha)", "scalar": "scalar gate",
+              "vector": "vector gate"}
+    for kind, (A, B) in JACOBIAN_FORMS.items():
+        rhs = A if kind in ("plain", "leaky") else sp.MatAdd(A, B)
+        eqs.append(_eq(f"jacobian_{kind}", J_t, rhs, f"exact state Jacobian, {titles[kind]} cell",
+                       "spec §3", provenance="verified",
+                       notes="Checked entry by entry against SymPy's Jacobian of the explicit cell at N = 2 and 3."))
+    eqs += [
+        _eq("split_A", A_t, JACOBIAN_FORMS["vector"][0], "frozen-gate part of J_t (vector gate; scalar: diag g -> g)",
+            "spec §3", provenance="verified"),
+        _eq("split_B", B_t, JACOBIAN_FORMS["vector"][1],
+            "gate-derivative correction of J_t (vector gate; scalar: g(1-g) d_t w_rg^T; leaky/plain: 0)",
+            "spec §3", provenance="verified"),
+    ]
+    f2, xs, _, _, _ = symbolic_cell("vector", 2)
+    eqs.append(_eq("jacobian_vector_N2", sp.Symbol(r"\partial x_t/\partial x_{t-1}\big|_{N=2}"),
+                   f2.jacobian(xs), "vector-gate Jacobian written out for N = 2 (symbolic weights "
+                   "w = W_r, p = W_rg, v = W_i, s = W_ig, one input)", "spec §3"))
+    Wq = sp.Symbol(r"(W_r)_{qj}")
+    Wgq = sp.Symbol(r"(W_{r,g})_{qj}")
+    xj = sp.Symbol(r"x^{(j)}_{t-1}")
+    eqs += [
+        _eq("immediate_W_r", sp.Derivative(xq, Wq), sp.diff(scalar_update(aq + Wq * xj, xprev, zq), Wq).subs(
+            Wq, 0).subs(sigma(zq), gq).factor(), "immediate state-to-parameter Jacobian, recurrent weights (row q)", "spec §3"),
+        _eq("immediate_W_rg", sp.Derivative(xq, Wgq), sp.diff(scalar_update(aq, xprev, zq + Wgq * xj), Wgq).subs(
+            Wgq, 0).subs(sigma(zq), gq).factor(), "immediate state-to-parameter Jacobian, gate weights (row q)",
+            "spec §3"),
+        _eq("immediate_matrix", sp.Symbol(r"\partial^{+} x_{t}/\partial \operatorname{vec} W_{r}"),
+            diag_g * D_t * sp.kronecker_product(x_prev_vec.T, I_N),
+            "matrix form: the gate multiplies each row's immediate Jacobian (a per-neuron step size)",
+            "spec §3", provenance="definition"),
+    ]
+    # ---------------------------------------------------------------- BPTT and expansion
+    Mtk = sp.MatrixSymbol("M_{t,k}", N_sym, N_sym)
+    grad = sp.Symbol(r"\nabla_{\theta}\mathcal{L}")
+    eqs.append(_eq("bptt_lags", grad, sp.Sum(sp.Sum(sp.Symbol(
+        r"\Big(\frac{\partial^{+}x_{k}}{\partial\theta}\Big)^{\top}M_{t,k}^{\top}\delta_{t}"), (k_sym, 1, t_sym)),
+        (t_sym, 1, sp.Symbol("T"))), "BPTT as a sum over lags l = t - k of transported immediate Jacobians",
+        "spec §4", provenance="definition", notes=r"$M_{t,k}=J_tJ_{t-1}\cdots J_{k+1}$, $M_{t,t}=I$."))
+    eqs.append(_eq("transport", Mtk, sp.Symbol(r"J_{t} J_{t-1} \cdots J_{k+1}"),
+                   "transport matrix over lag l = t - k, products in time order", "spec §1", provenance="definition"))
+    F = sp.Function("F")(eps)
+    LF = sp.Symbol("L_F")
+    eqs += [
+        _eq("product_expansion", F, sp.Function("F")(0) + eps * LF + sp.Function("R_2")(eps),
+            "first-order expansion of the ordered product prod_j (A_j + eps B_j)", "spec §5", provenance="verified",
+            notes="Coefficients checked on non-commuting symbols (n = 3)."),
+        _eq("first_order_term", LF, sp.Sum(sp.Symbol(r"\Big(\prod_{j>i}A_j\Big)B_i\Big(\prod_{j<i}A_j\Big)"),
+                                           (i_sym, 1, n_sym)),
+            "first-order term, O(n) matrix products by prefix and suffix products", "spec §5", provenance="verified"),
+    ]
+    a_, b_ = sp.symbols("a b", positive=True)
+    bound = (a_ + eps * b_) ** n_sym - a_**n_sym - n_sym * eps * b_ * a_ ** (n_sym - 1)
+    lead = sp.simplify(sp.series((a_ + eps * b_) ** n_sym, eps, 0, 3).removeO().coeff(eps, 2))
+    eqs += [
+        _eq("remainder_bound", sp.Symbol(r"\|R_{2}\|"), bound,
+            "remainder bound with a = max ||A_j||, b = max ||B_j||", "spec §5", relation=r"\le"),
+        _eq("remainder_leading", bound, sp.factor(lead) * eps**2 * b_**0 + sp.O(eps**3),
+            "leading order of the bound: binom(n,2) eps^2 b^2 a^(n-2)", "spec §5"),
+        _eq("gate_ratio", sp.Symbol("r_j"), sp.Symbol(r"\lVert B_{j}\rVert") / sp.Symbol(r"\lVert A_{j}\rVert"),
+            "size of the gate correction (spectral norms); the expansion is accurate when r_j << 1", "spec §5",
+            provenance="definition"),
+    ]
+    # ---------------------------------------------------------------- diagonal transport
+    g_j = sp.Indexed(sp.IndexedBase("g^{(q)}"), j_sym)
+    g_i = sp.Indexed(sp.IndexedBase("g^{(q)}"), i_sym)
+    R_i = sp.Indexed(sp.IndexedBase("[R]_{qq}"), i_sym)
+    mu0 = sp.Product(1 - g_j, (j_sym, k_sym + 1, t_sym))
+    Wqq, Wgqq = sp.Symbol(r"(W_r)_{qq}"), sp.Symbol(r"(W_{r,g})_{qq}")
+    eqs += [
+        _eq("mu0", sp.Symbol(r"\mu^{(0)}_{q}"), mu0, "zeroth-order diagonal transport (retention product)",
+            "spec §5", provenance="definition"),
+        _eq("mu1", sp.Symbol(r"\mu^{(1)}_{q}"), mu0 * sp.Sum(R_i / (1 - g_i), (i_sym, k_sym + 1, t_sym)),
+            "first-order diagonal correction, O(T) for all lags by prefix sums", "spec §5", provenance="verified",
+            notes="Checked: the O(eps) coefficient of prod(lambda_j + eps r_j) is prod(lambda) sum(r_i/lambda_i)."),
+        _eq("R_diag", sp.Symbol(r"[R_{i}]_{qq}"),
+            fac["write"].subs(sub_q) * Wqq + fac["gate"].subs(sub_q) * Wgqq,
+            "diagonal of J minus the leak: write factor x (W_r)_qq + gate factor x (W_rg)_qq", "spec §5"),
+        _eq("diag_transport", sp.Symbol(r"[M_{t,k}]_{qq}"), sp.Symbol(r"\mu^{(0)}_{q}") + sp.Symbol(r"\mu^{(1)}_{q}")
+            + sp.O(sp.Symbol("R") ** 2), "per-neuron effective transport to first order in R", "spec §5",
+            relation=r"\approx"),
+    ]
+    # ---------------------------------------------------------------- effective learning rates
+    gq_l = sp.Indexed(sp.IndexedBase("g^{(q)}"), t_sym - ell)
+    mu_gate = eta * gq_l * sp.Product(1 - g_j, (j_sym, t_sym - ell + 1, t_sym))
+    gbase = g_j.base
+    mu_const = sp.simplify(mu_gate.replace(
+        lambda e: isinstance(e, sp.Indexed) and e.base == gbase, lambda e: alpha).doit())
+    eqs += [
+        _eq("mu_effective", sp.Symbol(r"\mu^{(q)}_{t,\ell}"), mu_gate,
+            "per-neuron, lag-dependent effective learning rate (zeroth-order diagonal transport)", "spec §6",
+            provenance="derived"),
+        _eq("mu_constant_gate", sp.Symbol(r"\mu_{\ell}"), mu_const,
+            "constant gate: isotropic geometric decay with lag", "spec §6"),
+        _eq("retention_time", sp.Symbol(r"\tau_{\alpha}"), -1 / sp.log(1 - alpha),
+            "time constant of the constant-gate decay (about 1/alpha for small alpha)", "spec §6",
+            provenance="definition"),
+        _eq("weight_update_lag", sp.Symbol(r"\Delta W_{q,:}"), -sp.Sum(sp.Sum(
+            sp.Symbol(r"\mu^{(q)}_{t,\ell}") * sp.Symbol(r"\delta^{(q)}_{t}\,\phi'(a^{(q)}_{t-\ell})\,z_{t-\ell}^{\top}"),
+            (ell, 0, t_sym)), (t_sym, 1, sp.Symbol("T"))), "row q of the input-side weights receives mu-weighted "
+            "lag contributions", "spec §6", relation=r"\approx", provenance="definition"),
+        _eq("preconditioner_vector_gate", sp.Symbol(r"\Delta\operatorname{vec}W"),
+            -sp.kronecker_product(sp.Identity(sp.Symbol("m")), _M(r"P_{t,\ell}")) * sp.MatrixSymbol(
+                r"\operatorname{vec}\nabla_{W}\ell_{t,\ell}", N_sym * sp.Symbol("m"), 1),
+            "vector gate: diagonal preconditioner P = diag(mu^{(q)}_{t,l}) in neuron coordinates", "spec §6",
+            relation=r"\approx", provenance="definition"),
+    ]
+    # ---------------------------------------------------------------- analogies
+    grad_n = sp.IndexedBase(r"\nabla\mathcal{L}")
+    phi_a = sp.IndexedBase(r"\phi(a)")
+    ema_unrolled = _unroll_ema(beta, grad_n, sp.Symbol("n", integer=True), 4)
+    eqs += [
+        _eq("schedule", sp.Symbol(r"\eta_{\mathrm{eff}}(\ell)"), sp.Symbol(r"\mu_{\ell}"),
+            "a gate is a lag-indexed step-size schedule, data-driven and drifting with theta", "spec §6",
+            provenance="definition"),
+        _eq("momentum_ema", sp.Symbol(r"\Delta\theta_{n}"),
+            -eta * sp.Sum((1 - beta) * beta**m_sym * grad_n[sp.Symbol("n") - m_sym], (m_sym, 0, sp.oo)),
+            "EMA momentum v_n = beta v_(n-1) + (1-beta) grad_n unrolled (over iterations)", "spec §6",
+            notes=f"Unrolled 4 steps by SymPy: v_n = {sp.sstr(ema_unrolled)} + O(beta^4)."),
+        _eq("leaky_ema", sp.Symbol(r"x_{t}"), sp.Sum(alpha * (1 - alpha) ** m_sym * phi_a[t_sym - m_sym],
+                                                     (m_sym, 0, sp.oo)),
+            "the leaky state is the same EMA over lags with beta <-> 1 - alpha (W_r x folded into a_t)",
+            "spec §6", notes="Derived by substituting beta = 1 - alpha in the EMA unrolling; a gate makes beta "
+            "time-varying and per-neuron. Momentum accumulates over iterations, gates over lag."),
+        _eq("adam", sp.Symbol(r"\Delta\theta"), -eta * sp.Symbol(r"\hat m") / (sp.sqrt(sp.Symbol(r"\hat v"))
+                                                                               + sp.Symbol(r"\epsilon")),
+            "Adam: diagonal preconditioner in parameter coordinates from gradient statistics over iterations; "
+            "a vector gate preconditions in neuron coordinates from state dynamics, per lag (complementary)",
+            "spec §6", provenance="definition"),
+    ]
+    return tuple(eqs)
+
+
+def _unroll_ema(beta_: sp.Symbol, grad: sp.IndexedBase, n: sp.Symbol, depth: int) -> sp.Expr:
+    """``v_n`` of ``v = beta v + (1-beta) grad`` unrolled ``depth`` steps (v_{n-depth} dropped)."""
+    v = sp.Integer(0)
+    for m in reversed(range(depth)):
+        v = beta_ * v + (1 - beta_) * grad[n - m]
+    return sp.expand(v)
