@@ -1,0 +1,110 @@
+"""Task, optimizer step, slow-row injection, arm constraints and the training driver."""
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+from numerics import ac_train as at
+from numerics import diag_lrnn as dl
+from numerics.ac_task import FULL_LAGS, SMOKE_LAGS, lag_coefficients, make_task, sample_lags
+
+
+def test_task_constants_and_target():
+    assert len(SMOKE_LAGS) == 10 and len(FULL_LAGS) == 16
+    c = lag_coefficients(16)
+    assert c[0] == 0.6 and c[-1] == pytest.approx(0.6 * 0.85**15) and abs(c[-1] - 0.052) < 1e-3
+    task = make_task(jax.random.key(0), 120, noise=0.0)
+    x, y = task.batch(jax.random.key(1), jnp.arange(3))
+    z = np.asarray(x @ task.u)
+    ref = np.zeros_like(z)
+    for k, lag in enumerate(SMOKE_LAGS):
+        ref[:, lag:] += float(task.coeffs[k]) * z[:, : 120 - lag]
+    np.testing.assert_allclose(y, ref, rtol=1e-12, atol=1e-12)
+    assert abs(float(jnp.linalg.norm(task.u)) - 1.0) < 1e-12
+    # sequence i depends only on (key, i)
+    x2, _ = task.batch(jax.random.key(1), jnp.array([2, 0]))
+    np.testing.assert_array_equal(x2[1], x[0])
+
+
+def test_sample_lags():
+    lags = sample_lags(jax.random.key(3), 10, 8, 256, 0.8)
+    assert len(lags) == 10 and list(lags) == sorted(set(lags)) and 8 <= lags[0] and lags[-1] <= 256
+    assert sample_lags(jax.random.key(3), 10, 8, 256, 0.8) == lags
+    with pytest.raises(ValueError):
+        sample_lags(jax.random.key(3), 300, 8, 256, 0.8)
+
+
+def test_injection_rows_scale_and_gaussian_arm():
+    p = dl.init_diag_lrnn(jax.random.key(0), 400, 16)
+    upd = jax.tree.map(lambda v: 1e-3 * jax.random.normal(jax.random.key(1), v.shape), p)
+    mask = jax.tree.map(lambda _: True, p)
+    rows = jnp.arange(0, 400, 2)
+    inj = jax.jit(lambda arm: at.inject(p, upd, mask, rows, arm, jax.random.key(2)))
+    out = inj(at.make_arm("gauss"))
+    d = np.asarray(out.b - p.b)
+    assert np.all(d[1::2] == 0.0)  # only the slow rows move
+    rms = float(jnp.sqrt(jnp.mean(upd.b[rows] ** 2)))
+    z = d[::2].ravel() / rms  # alpha = 2: S_2(1,0,0) = N(0, 2), taper negligible
+    se = 2.0 * math.sqrt(2.0 / z.size)
+    assert abs(z.var() - 2.0) < 4 * se
+    off = inj(at.Arm())
+    np.testing.assert_array_equal(off.b, p.b)
+    heavy = inj(at.make_arm("alpha1.2"))
+    assert float(jnp.max(jnp.abs(heavy.b - p.b))) <= 100.0 * rms * (1 + 1e-12)  # soft taper bound
+
+
+def test_pull_clamp_and_far_left_rows():
+    p = dl.DiagLRNN(jnp.log(1.0 / jnp.array([10.0, 50.0, 500.0])), jnp.zeros((3, 2)), jnp.zeros(3))
+    pulled = at._diag_constrain(p, at.make_arm("pull"))
+    np.testing.assert_allclose(pulled.nu - p.nu, [0.0, 2e-3, 2e-3])  # only tau > tau_b = 20
+    clamped = at._diag_constrain(p, at.make_arm("clamp", tau_c=100.0))
+    np.testing.assert_allclose(np.exp(-clamped.nu), [10.0, 50.0, 100.0])
+    np.testing.assert_array_equal(at.far_left_rows(jnp.array([0.3, -2.0, 1.0, -1.0]), 0.5), [1, 3])
+
+
+def _tiny(arms, steps=6, H=12, T=40, B=4, n=8):
+    task = make_task(jax.random.key(0), T)
+    data = task.batch(jax.random.key(1), jnp.arange(n))
+    cfg = at.TrainConfig(batch=B)
+    p0 = dl.init_diag_lrnn(jax.random.key(2), H, 16)
+    states = at.stack_runs([at.init_state(p0, cfg, jax.random.key(3 + i)) for i in range(len(arms))])
+    perm = jnp.stack([jax.random.key(9)] * len(arms))
+    diagnose = lambda pp, aa: {"zeta": np.asarray(jax.vmap(dl.effective_nu)(pp, aa.shared))}
+    h = at.train(at.diag_model(), cfg, data, states, at.stack_runs(arms), perm, [0, steps // 2, steps], diagnose)
+    return h, data, cfg, p0
+
+
+def test_first_step_is_the_optax_step_and_records_are_increments():
+    arms = [at.Arm(), at.make_arm("shared")]
+    h, (X, Y), cfg, p0 = _tiny(arms, steps=2)
+    perm = jax.random.permutation(jax.random.fold_in(jax.random.key(9), 0), X.shape[0])
+    idx = perm[: cfg.batch]
+    opt = at.make_optimizer(cfg)
+    @jax.jit
+    def step(p):
+        _, g = dl.loss_and_grad(p, X[idx], Y[idx])
+        u, _ = opt.update(g, opt.init(p), p)
+        return optax.apply_updates(p, u)
+
+    p1 = step(p0)
+    assert h.zeta.shape == (2, 3, 12) and h.dzeta.shape == (2, 2, 2) and h.loss.shape == (2, 2)
+    rows = np.argsort(np.asarray(p0.nu), kind="stable")[:2]
+    np.testing.assert_allclose(h.dzeta[0, 0], np.asarray(p1.nu)[rows] - np.asarray(p0.nu)[rows], rtol=1e-10, atol=1e-15)
+    assert float(np.ptp(h.zeta[1, -1])) == 0.0  # shared nu stays a point spectrum under injection
+
+
+def test_gated_constgate_envelope_and_rows():
+    m = at.init_gated(jax.random.key(0), "const", 8, 16)
+    task = make_task(jax.random.key(1), 60)
+    x, _ = task.batch(jax.random.key(2), jnp.arange(2))
+    lags = jnp.array([4, 10, 30, 50])
+    out = jax.jit(at.gated_transport)(m, x, lags, jnp.array([0, 5, 10]))
+    np.testing.assert_allclose(out["f0"], 0.995 ** np.asarray(lags), rtol=1e-12)
+    mask = at._gated_rows(at.init_gated(jax.random.key(0), "diag", 8, 16))
+    assert mask.cell.W_r and mask.cell.W_rg and mask.cell.b_g and not mask.w_o
+    mask_s = at._gated_rows(at.init_gated(jax.random.key(0), "shared", 8, 16))
+    assert mask_s.cell.W_r and not mask_s.cell.W_rg
