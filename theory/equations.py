@@ -87,7 +87,7 @@ class Equation:
 
 def to_latex(expr: Expr) -> str:
     """LaTeX of an expression or matrix, with column vectors printed as ``bmatrix``."""
-    return sp.latex(expr, mat_delim="[", mat_str="bmatrix") if isinstance(
+    return sp.latex(expr, mat_delim="", mat_str="bmatrix") if isinstance(
         expr, sp.MatrixBase
     ) else sp.latex(expr)
 

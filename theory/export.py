@@ -13,7 +13,7 @@ from pathlib import Path
 
 from theory.equations import PAPERS, THEORY_MODULES, Equation, equations_of
 
-__all__ = ["render_module", "render_all", "write_derivations", "check_derivations"]
+__all__ = ["render_module", "render_all", "write_derivations", "check_derivations", "atomic_write_bytes"]
 
 
 def _tex(module: str, eqs: tuple[Equation, ...]) -> str:
@@ -73,12 +73,25 @@ def render_all() -> dict[str, str]:
     return out
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` through a temporary file in the same directory and ``os.replace``,
+    so an interrupted write never leaves a truncated file (mode 0644)."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def write_derivations(directory: Path) -> list[Path]:
