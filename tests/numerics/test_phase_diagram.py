@@ -1,0 +1,90 @@
+"""The vmapped rich/lazy phase-diagram sweep: shapes, vmap == per-point loop, boundary metric."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import numerics  # noqa: F401
+from numerics import linear_rnn as lr
+from numerics import phase_diagram as pdg
+from numerics.targets import make_target
+
+
+def test_gd_stability_eta_matches_spec_bound():
+    # spec §10: eta <~ 8 c^3 / A^2; unit target A^2 = 2c -> 4 c^2, raw -> 8 c^3
+    assert pdg.gd_stability_eta(0.1, "unit") == pytest.approx(0.04)
+    assert pdg.gd_stability_eta(0.1, "raw") == pytest.approx(8e-3)
+    with pytest.raises(ValueError):
+        pdg.gd_stability_eta(0.0)
+
+
+def _tiny():
+    sig, cs = np.array([0.1, 0.8]), np.array([0.2, 0.7])
+    res = pdg.sweep(sig, cs, jax.random.PRNGKey(3), n=6, T=0.6, eta=0.05)
+    return sig, cs, res
+
+
+def test_sweep_shapes_and_vmap_equals_loop():
+    sig, cs, res = _tiny()
+    assert res.WT.shape == (1, 2, 2, 6, 6) and res.loss.shape == (1, 2, 2, 13)
+    assert bool(np.all(np.asarray(res.ok)))
+    # the same per-point computation jitted alone, from the same (edge-normalised) draw
+    G, u0, v0 = pdg.draw_init(jax.random.split(jax.random.PRNGKey(3), 1)[0], 6)
+    assert np.abs(np.linalg.eigvals(np.asarray(G))).max() == pytest.approx(np.sqrt(6), rel=1e-10)
+    f = pdg.point_fn(12)
+    for i, s in enumerate(sig):
+        for j, c in enumerate(cs):
+            W0, WT, L, ok = f(jnp.asarray(s), jnp.asarray(c), G, u0, v0, jnp.asarray(0.05))
+            assert np.allclose(np.asarray(WT), np.asarray(res.WT[0, i, j]), rtol=1e-10, atol=1e-12)
+            assert np.allclose(np.asarray(L), np.asarray(res.loss[0, i, j]), rtol=1e-10)
+    # bulk radius is exactly sigma after edge normalisation
+    assert np.abs(np.linalg.eigvals(np.asarray(res.W0[0, 1, 0]))).max() == pytest.approx(0.8, rel=1e-10)
+
+
+def test_sweep_draws_axis():
+    sig, cs = np.array([0.2]), np.array([0.3])
+    res = pdg.sweep(sig, cs, jax.random.PRNGKey(5), n=5, T=0.1, eta=0.05, draws=2)
+    assert res.WT.shape == (2, 1, 1, 5, 5)
+    assert not np.allclose(np.asarray(res.W0[0]), np.asarray(res.W0[1]))
+    m = pdg.classify(res)
+    assert m["separation"].shape == (1, 1) and m["separation_draws"].shape == (2, 1, 1)
+
+
+def test_sweep_step_is_gd_on_population_loss():
+    """One GD step of the sweep equals eta * (rates x adjoint gradients) of linear_rnn."""
+    sig, cs, _ = _tiny()
+    res = pdg.sweep(sig[:1], cs[:1], jax.random.PRNGKey(3), n=6, T=0.05, eta=0.05)
+    W0 = res.W0[0, 0, 0]
+    _, u0, v0 = pdg.draw_init(jax.random.split(jax.random.PRNGKey(3), 1)[0], 6)
+    c = float(cs[0])
+    t = make_target("leaky", c_star=c, amp=float(np.sqrt(2 * c)))
+    L, g = lr.loss_and_grads(lr.Params(W0, u0, v0), t)
+    assert float(res.loss[0, 0, 0, 0]) == pytest.approx(float(L), rel=1e-12)
+    assert np.allclose(np.asarray(res.WT[0, 0, 0]), np.asarray(W0 - 0.05 * g.W), atol=1e-14)
+
+
+def test_boundary_agreement_metric_can_fail():
+    sig = np.linspace(0.3, 0.9, 12)
+    cs = np.linspace(0.1, 0.7, 12)
+    exact = (1 - cs[None, :]) > sig[:, None]
+    a = pdg.boundary_agreement(exact, sig, cs)
+    assert a["cell_agreement"] == 1.0 and a["fraction_within_one"] == 1.0
+    # shift the measured boundary by 3 cells: the metric must fail
+    shifted = np.roll(exact, -3, axis=1)
+    shifted[:, -3:] = False
+    b = pdg.boundary_agreement(shifted, sig, cs)
+    assert b["fraction_within_one"] < 0.5 and b["cell_agreement"] < 0.9
+
+
+def test_classify_regimes_on_hand_made_spectra():
+    sig, cs, res = _tiny()
+    W0 = np.asarray(res.W0)
+    WT = W0.copy()
+    e = np.zeros(6)
+    e[0] = 1.0
+    WT[0, 0, 0] = W0[0, 0, 0] + 0.7 * np.outer(e, e)  # an outlier near 0.7 over a bulk of radius 0.1
+    fake = res._replace(WT=jnp.asarray(WT))
+    m = pdg.classify(fake, 0.05)
+    assert m["rich"][0, 0] and not m["rich"][1, 1]
+    assert m["theory_rich"][0, 0] and not m["theory_rich"][1, 1]
