@@ -194,6 +194,7 @@ def _run_one(study, config, out: Path) -> bool:
         raise
     result.runtime_s = time.perf_counter() - t0
     result.seed = config.seed
+    result.config = dict(config.params)
     d = write_study(result, out)
     n_pass = sum(c.passed for c in result.checks)
     status = "PASS" if result.passed else "FAIL"
@@ -223,8 +224,8 @@ def _already_done(out: Path, config) -> bool:
     if not p.exists():
         return False
     m = json.loads(p.read_text())
-    return m.get("profile") == config.profile and m.get("params") == _jsonable(dict(config.params)) \
-        and m.get("seed", config.seed) == config.seed
+    return (m.get("profile") == config.profile and m.get("seed") == config.seed
+            and m.get("config") == _jsonable(dict(config.params)))
 
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:

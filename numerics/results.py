@@ -114,6 +114,7 @@ class StudyResult:
     figures: dict[str, Any] = field(default_factory=dict)  # name -> matplotlib Figure
     runtime_s: float = 0.0
     seed: int = 0
+    config: dict[str, Any] = field(default_factory=dict)  # the StudyConfig params it ran with
     notes: list[str] = field(default_factory=list)
     extra_files: dict[str, bytes] = field(default_factory=dict)  # e.g. GIF animations
 
@@ -129,6 +130,7 @@ class StudyResult:
             "passed": self.passed,
             "checks": [c.to_json() for c in self.checks],
             "params": _jsonable(self.params),
+            "config": _jsonable(self.config),
             "notes": list(self.notes),
             "runtime_s": round(float(self.runtime_s), 3),
             "environment": environment(),

@@ -53,3 +53,18 @@ def test_derive_check_roundtrip(tmp_path, capsys):
     first.write_text(first.read_text() + "% edited\n")
     assert main(["derive", "--check", "--dir", str(tmp_path)]) == 1
     assert first.name in capsys.readouterr().out
+
+
+def test_resume_recognises_a_complete_study_by_its_config(tmp_path):
+    from numerics.cli import _already_done
+    from numerics.results import StudyResult, check_le, write_study
+    from numerics.studies import StudyConfig
+
+    cfg = StudyConfig("demo", "quick", 3, {"N": [100, 200], "c_star": 0.2})
+    res = StudyResult("demo", "quick", [check_le("x", 0.0, 1.0, "")], {"derived": 1.0},
+                      seed=3, config=dict(cfg.params))
+    assert not _already_done(tmp_path, cfg)
+    write_study(res, tmp_path)
+    assert _already_done(tmp_path, cfg)
+    assert not _already_done(tmp_path, StudyConfig("demo", "quick", 4, cfg.params))
+    assert not _already_done(tmp_path, StudyConfig("demo", "quick", 3, {"N": [100], "c_star": 0.2}))
