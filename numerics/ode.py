@@ -114,6 +114,11 @@ def solve(
     return OdeSolution(sol_ts, ys, ok, is_event, t_last, sol.stats["num_steps"], t_stop, y_stop)
 
 
+@eqx.filter_jit
+def _solve_vmapped(f, y0, args, ts, options):
+    return jax.vmap(lambda y, a: solve(f, y, a, ts, **dict(options)))(y0, args)
+
+
 def solve_batch(
     f: Callable[[Any, PyTree, Any], PyTree],
     y0: PyTree,
@@ -121,14 +126,14 @@ def solve_batch(
     ts: Float[Array, " T"],
     **kwargs: Any,
 ) -> OdeSolution:
-    """:func:`solve` vmapped over the leading axis of ``y0`` and ``args`` (one jit)."""
-    kwargs["throw"] = False
+    """:func:`solve` vmapped over the leading axis of ``y0`` and ``args``.
 
-    @eqx.filter_jit
-    def run(y0, args):
-        return jax.vmap(lambda y, a: solve(f, y, a, ts, **kwargs))(y0, args)
-
-    return run(y0, args)
+    Compiled once per (vector field, shapes, solver options) and cached: ``ts`` is traced,
+    so new save times of the same length do not recompile. Always ``throw=False``; check
+    the per-element ``ok`` with :func:`raise_on_failure`.
+    """
+    options = tuple(sorted({**kwargs, "throw": False}.items()))
+    return _solve_vmapped(f, y0, args, jnp.asarray(ts, dtype=jnp.float64), options)
 
 
 def raise_on_failure(

@@ -29,7 +29,6 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -38,7 +37,7 @@ from jaxtyping import Array, ArrayLike, Float
 import numerics  # noqa: F401  (float64)
 from numerics.codegen import jax_function, vector_field
 from numerics.errors import UsageError
-from numerics.ode import OdeSolution, solve
+from numerics.ode import OdeSolution, solve_batch
 from theory import integrator as th
 
 __all__ = [
@@ -151,18 +150,11 @@ def eigenvalues_2x2(M: Float[ArrayLike, "... 2 2"]) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- solving
-@eqx.filter_jit
-def _solve_vmapped(field, y0, args, ts, solver, rtol, atol, max_steps):
-    return jax.vmap(lambda y, a: solve(field, y, a, ts, solver=solver, rtol=rtol, atol=atol,
-                                       max_steps=max_steps))(y0, args)
-
-
 def solve_many(field: Callable, y0: Float[ArrayLike, "B n"], args: Float[ArrayLike, "B q"],
                ts: Float[ArrayLike, " T"], *, solver: str = "tsit5", rtol: float = 1e-8,
                atol: float = 1e-10, max_steps: int = 200_000) -> OdeSolution:
-    """:func:`numerics.ode.solve` vmapped over a batch, jitted once per (field, shapes, solver,
-    tolerances). ``ts`` is a traced argument (new save times of the same length do not
-    recompile), and the batch is padded to a multiple of :data:`BATCH_QUANTUM` by repeating
+    """:func:`numerics.ode.solve_batch` (cached: one compilation per field, shapes, solver and
+    tolerances; ``ts`` traced) with the batch padded to a multiple of :data:`BATCH_QUANTUM` by repeating
     its first element, so batches of similar size share one compilation."""
     y0, args = jnp.asarray(y0, float), jnp.asarray(args, float)
     n = y0.shape[0]
@@ -170,7 +162,7 @@ def solve_many(field: Callable, y0: Float[ArrayLike, "B n"], args: Float[ArrayLi
     if pad:
         y0 = jnp.concatenate([y0, jnp.repeat(y0[:1], pad, 0)])
         args = jnp.concatenate([args, jnp.repeat(args[:1], pad, 0)])
-    sol = _solve_vmapped(field, y0, args, jnp.asarray(ts, float), solver, rtol, atol, max_steps)
+    sol = solve_batch(field, y0, args, ts, solver=solver, rtol=rtol, atol=atol, max_steps=max_steps)
     return jax.tree_util.tree_map(lambda x: x[:n], sol)
 
 
