@@ -141,10 +141,16 @@ def gramians(params: Params, target: Target, time: Time = "continuous", iteratio
     kw = {} if iterations is None else {"iterations": iterations}
     if time == "continuous":
         A = W - jnp.eye(W.shape[0], dtype=W.dtype)
-        P, Q, ok = ly.lyapunov_pair(A, u, v, **kw)
-        X, Y = ly.cross_gramians(A, As, u, bs, v, cs)
-        Ks = jnp.kron(jnp.eye(m), As) + jnp.kron(As, jnp.eye(m))
-        Ps = jnp.linalg.solve(Ks, -jnp.outer(bs, bs).reshape(-1)).reshape(m, m)
+        if m == 1:  # scalar target: one shared LU (see lyapunov.gramians_scalar_target)
+            P, Q, X, Y, ok = ly.gramians_scalar_target(A, u, v, As[0, 0], bs[0], cs[0], **kw)
+        else:
+            P, Q, ok = ly.lyapunov_pair(A, u, v, **kw)
+            X, Y = ly.cross_gramians(A, As, u, bs, v, cs)
+        if m == 1:  # A_s P_s + P_s A_s + b_s^2 = 0
+            Ps = -jnp.outer(bs, bs) / (2 * As)
+        else:
+            Ks = jnp.kron(jnp.eye(m), As) + jnp.kron(As, jnp.eye(m))
+            Ps = jnp.linalg.solve(Ks, -jnp.outer(bs, bs).reshape(-1)).reshape(m, m)
     elif time == "discrete":
         P, Q, ok = ly.stein_pair(W, u, v, **kw)
         X, Y = ly.discrete_cross_gramians(W, As, u, bs, v, cs)

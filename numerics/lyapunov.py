@@ -76,6 +76,7 @@ __all__ = [
     "doubling",
     "lyapunov",
     "lyapunov_pair",
+    "gramians_scalar_target",
     "sylvester",
     "stein",
     "stein_pair",
@@ -120,7 +121,8 @@ def doubling(
             ds = tuple(A @ X @ B for X in Xs)
         Xs = tuple(X + d for X, d in zip(Xs, ds))
         rel = jnp.max(jnp.stack([_rel(d, X) for d, X in zip(ds, Xs)]))
-        return k + 1, A @ A, B @ B, Xs, rel
+        A2 = A @ A
+        return k + 1, A2, (A2.T if transpose_pair else B @ B), Xs, rel
 
     init = (jnp.asarray(0), Ad, Bd, tuple(Cs), jnp.asarray(jnp.inf, Ad.dtype))
     if iterations is None:
@@ -166,6 +168,34 @@ def lyapunov_pair(
         Ad, Ad.T, (2 * mu * jnp.outer(pu, pu), 2 * mu * jnp.outer(qv, qv)), transpose_pair=True, **kw
     )
     return P, Q, ok
+
+
+def gramians_scalar_target(
+    A: Float[Array, "n n"],
+    u: Float[Array, " n"],
+    v: Float[Array, " n"],
+    a: Float[Array, ""],
+    b: Float[Array, ""],
+    c: Float[Array, ""],
+    **kw,
+) -> tuple[Float[Array, "n n"], Float[Array, "n n"], Float[Array, "n 1"], Float[Array, "n 1"], Bool[Array, ""]]:
+    r"""All four Gramians for a scalar target :math:`A_s=a<0` with **one** LU.
+
+    With the Cayley shift :math:`\mu=-a>0` the factorised matrix :math:`A-\mu I=A+aI` is
+    exactly the cross-Gramian operator, so :math:`X=-(A+aI)^{-1}u\,b` and
+    :math:`Y=-(A+aI)^{-\top}v\,c` come from the solves that :func:`lyapunov_pair` needs anyway
+    (:math:`p_u,q_v`). Any :math:`\mu>0` is a valid Cayley shift; :math:`\mu=-a` maps a
+    learned outlier at :math:`\lambda(A)=a` to :math:`0`. One LU per gradient instead of two.
+    Returns ``(P, Q, X, Y, ok)``; ``ok`` is also false when :math:`a\ge0`.
+    """
+    mu = -a
+    lu, Ad = cayley(A, mu)
+    pu = jsl.lu_solve(lu, u)
+    qv = jsl.lu_solve(lu, v, trans=1)
+    (P, Q), ok = doubling(
+        Ad, Ad.T, (2 * mu * jnp.outer(pu, pu), 2 * mu * jnp.outer(qv, qv)), transpose_pair=True, **kw
+    )
+    return P, Q, -(pu * b)[:, None], -(qv * c)[:, None], ok & (mu > 0)
 
 
 def sylvester(

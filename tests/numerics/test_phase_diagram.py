@@ -88,3 +88,31 @@ def test_classify_regimes_on_hand_made_spectra():
     m = pdg.classify(fake, 0.05)
     assert m["rich"][0, 0] and not m["rich"][1, 1]
     assert m["theory_rich"][0, 0] and not m["theory_rich"][1, 1]
+
+
+def test_chunked_sweep_equals_single_chunk_and_rejects_bad_chunk():
+    sig, cs, res = _tiny()
+    res3 = pdg.sweep(sig, cs, jax.random.PRNGKey(3), n=6, T=0.6, eta=0.05, chunk=3)  # 4 points: 3 + remainder 1
+    assert np.allclose(np.asarray(res3.WT), np.asarray(res.WT), rtol=1e-12, atol=1e-14)
+    assert pdg.sweep_chunk(48, 432) == min(432, pdg.CPU_CHUNK_ELEMENTS // 48**2)
+    with pytest.raises(ValueError, match="chunk=0"):
+        pdg.sweep(sig, cs, jax.random.PRNGKey(3), n=6, T=0.6, eta=0.05, chunk=0)
+
+
+def test_large_sweep_completes_in_a_subprocess():
+    """Regression: this sweep (12 x 12 x 3 points at N = 32, some points past the GD stability
+    bound) hung forever as one un-chunked jit(vmap) on the 2-core CPU with jaxlib 0.10.2 (it still
+    does with ``chunk=432``). Run in a subprocess so that a hang fails the test instead of CI."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numerics, jax, numpy as np\n"
+        "from numerics import phase_diagram as pdg\n"
+        "g = np.linspace(0.05, 0.95, 12)\n"
+        "r = pdg.sweep(g, g, jax.random.PRNGKey(0), n=32, T=5.0, eta=0.05, draws=3)\n"
+        "jax.block_until_ready(r.WT); print('done', int((~np.asarray(r.ok)).sum()))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().startswith("done")
