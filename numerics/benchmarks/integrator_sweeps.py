@@ -1,7 +1,7 @@
 r"""Benchmarks of the integrator sweeps: the vmapped phase diagram and BPTT-SGD throughput.
 
 * ``phase_diagram_vmap``: the :math:`(\sigma,c_\star)` sweep of :mod:`numerics.phase_diagram` as
-  **one** ``jit(vmap(...))`` call against a Python loop over the same grid points calling the
+  **one** jitted call (``lax.map`` over ``vmap``ped chunks) against a Python loop over the same grid points calling the
   same per-point computation jitted alone (:func:`numerics.phase_diagram.point_fn`). Both are
   timed after compilation (compile time reported separately). The target (10×) applies to
   the small-:math:`N` row, where each point's work is dominated by per-op dispatch and loop
@@ -53,7 +53,7 @@ def _phase_row(S: int, n: int, steps: int, target: float | None) -> BenchRow:
 
     base = time_call(loop, repeats=2)
     return BenchRow("integrator", f"phase diagram {S}x{S}, N={n}, {steps} GD steps",
-                    "one jit(vmap) call", "Python loop of jitted per-point calls", cand, base, compile_s,
+                    "one jitted sweep (vmapped chunks)", "Python loop of jitted per-point calls", cand, base, compile_s,
                     target, {"points": S * S, "N": n, "steps": steps})
 
 
