@@ -3,6 +3,9 @@ r"""Training with per-step forcing on slow rows: the anti-collapse network proto
 Livi, arXiv:2606.29519. One optimizer step on a minibatch of the heavy-tailed-lag task
 (:mod:`numerics.ac_task`) is followed by the arm's interventions, in this order:
 
+0. **forcing suppression** (spec §9 T8; only when ``TrainConfig.suppression``): per leaf,
+   winsorise the raw gradient entries at the arm's ``winsor``-th percentile of
+   :math:`|g|`, then rescale to global norm ≤ the arm's ``clip`` (:func:`suppress_gradients`).
 1. **optimizer** (optax): AdamW (lr 1e-3, wd 1e-4) after global-norm clipping at 1.0;
    SGD and SGD-momentum are options; update :math:`\Delta\theta`.
 2. **injection** on the *slow rows* (rows indexed by the units in the lowest
@@ -27,6 +30,8 @@ increments on the slow rows (samples for the tail index α̂, §7.9).
 | ``pull``, ``tau_b`` | :math:`\kappa_{\rm pull}`, :math:`\tau_b` | explicit far-left pull (2e-3 per step toward τ = 20) |
 | ``nu_floor`` | :math:`-\log\tau_c` | capacity clamp (−∞: none) |
 | ``q_low`` | :math:`q_{\rm low}` | far-left / slow-row quantile (0.10) |
+| ``clip`` | — | T8 ladder: extra global-norm clip of the raw gradient (∞: off) |
+| ``winsor`` | — | T8 ladder: per-leaf winsorisation percentile of the raw gradient (100: off) |
 """
 
 from __future__ import annotations
@@ -69,6 +74,7 @@ __all__ = [
     "gated_transport",
     "gated_diagnose",
     "inject",
+    "suppress_gradients",
     "RunState",
     "init_state",
     "segment",
@@ -89,6 +95,8 @@ class Arm(NamedTuple):
     tau_b: float = 20.0
     nu_floor: float = -math.inf
     shared: float = 0.0
+    clip: float = math.inf
+    winsor: float = 100.0
 
 
 ARM_NAMES: tuple[str, ...] = ("none", "gauss", "alpha1.5", "alpha1.2", "pull", "clamp", "shared")
@@ -132,6 +140,8 @@ class TrainConfig:
     q_low: float = 0.10
     n_record: int = 32
     injection: bool = True  # False: no arm injects; the noise draw is left out of the compiled step
+    suppression: bool = False  # True: apply the arms' gradient clip / winsorisation (T8 ladders)
+    micro_batch: int | None = None  # largest micro-batch of the gradient (memory); None: whole batch at once
 
     def __post_init__(self) -> None:
         if self.optimizer not in ("adamw", "sgd", "momentum"):
@@ -140,6 +150,18 @@ class TrainConfig:
             raise ValueError("need lr > 0, wd >= 0, clip > 0 and 0 < q_low < 1")
         if self.batch < 1 or self.n_record < 1:
             raise ValueError("need batch, n_record >= 1")
+        if self.micro_batch is not None and self.micro_batch < 1:
+            raise ValueError(f"micro_batch={self.micro_batch} is out of range; allowed: None or >= 1")
+
+    def micro_batches(self) -> int:
+        """Number of equal micro-batches the gradient is accumulated over: the smallest
+        divisor of ``batch`` that keeps each at most ``micro_batch`` (1 when off)."""
+        if self.micro_batch is None or self.batch <= self.micro_batch:
+            return 1
+        m = -(-self.batch // self.micro_batch)
+        while self.batch % m:
+            m += 1
+        return m
 
     def steps_per_epoch(self, n_train: int) -> int:
         """⌈n_train / batch⌉ (22 for the spec's 8000 sequences at batch 380)."""
@@ -309,6 +331,26 @@ def inject(params: Any, updates: Any, mask: Any, rows: Int[Array, " k"], arm: Ar
     return jax.tree.unflatten(treedef, out)
 
 
+def suppress_gradients(grads: Any, clip: Float[Array, ""] | float, winsor: Float[Array, ""] | float) -> Any:
+    r"""Forcing suppression on raw gradients (spec §9 T8 ladders).
+
+    1. Winsorisation: per leaf, :math:`g\mapsto\mathrm{clip}(g,-c,c)` with
+       :math:`c=Q_{w}(|g|)` the ``winsor``-th percentile of the leaf's :math:`|g|`
+       (w = 100 leaves the leaf unchanged: c is its largest entry).
+    2. Global-norm clipping: :math:`g\mapsto g\min(1,\text{clip}/\|g\|)` (clip = ∞: off).
+
+    Both are traced (vmappable over arms)."""
+
+    def wins(g):
+        c = jnp.percentile(jnp.abs(g).reshape(-1), winsor)
+        return jnp.clip(g, -c, c)
+
+    g = jax.tree.map(wins, grads)
+    norm = optax.tree.norm(g)
+    scale = jnp.minimum(1.0, clip / jnp.maximum(norm, jnp.finfo(jnp.float64).tiny))
+    return jax.tree.map(lambda x: x * scale, g)
+
+
 def far_left_rows(zeta: Float[Array, "... H"], q_low: float) -> Int[Array, "... k"]:
     """Indices of the ⌈q_low·H⌉ units with the smallest ζ (the slow, far-left units)."""
     H = zeta.shape[-1]
@@ -348,6 +390,24 @@ def _row_increments(new: Any, old: Any, mask: Any, rows: Array, m: int) -> Array
     return flat[np.linspace(0, flat.size - 1, m).astype(int)]  # spread over rows and leaves
 
 
+def _batch_loss_and_grad(model: Model, params: Any, arm: Arm, x: Array, y: Array, n_micro: int) -> tuple[Array, Any]:
+    """Loss and gradient of the batch mean, accumulated over ``n_micro`` equal micro-batches
+    by ``lax.scan`` (the mean of equal-size micro-batch means is the batch mean: exact up to
+    summation order; bounds the memory of backpropagation through time)."""
+    if n_micro == 1:
+        return model.loss_and_grad(params, arm, x, y)
+    xs = x.reshape(n_micro, x.shape[0] // n_micro, *x.shape[1:])
+    ys = y.reshape(n_micro, y.shape[0] // n_micro, *y.shape[1:])
+
+    def body(acc, xy):
+        loss, g = model.loss_and_grad(params, arm, *xy)
+        return jax.tree.map(jnp.add, acc, (loss, g)), None
+
+    zero = jax.tree.map(jnp.zeros_like, (jnp.zeros(()), params))
+    tot, _ = jax.lax.scan(body, zero, (xs, ys))
+    return jax.tree.map(lambda v: v / n_micro, tot)
+
+
 def segment(
     model: Model,
     cfg: TrainConfig,
@@ -364,6 +424,7 @@ def segment(
     of ``data = (x, y)``, ``perm_e`` a permutation drawn from ``fold_in(perm_key, e)``."""
     opt = make_optimizer(cfg)
     mask = model.unit_rows(state.params)
+    n_micro = cfg.micro_batches()
     X, Y = data
     n_train = X.shape[0]
     spe, B = cfg.steps_per_epoch(n_train), cfg.batch
@@ -373,7 +434,9 @@ def segment(
         perm = jax.random.permutation(jax.random.fold_in(perm_key, epoch), n_train)
         idx = perm[(s * B + jnp.arange(B)) % n_train]
         x, y = X[idx], Y[idx]
-        loss, g = model.loss_and_grad(st.params, arm, x, y)
+        loss, g = _batch_loss_and_grad(model, st.params, arm, x, y, n_micro)
+        if cfg.suppression:
+            g = suppress_gradients(g, arm.clip, arm.winsor)
         upd, opt_state = opt.update(g, st.opt_state, st.params)
         key, kn = jax.random.split(st.key)
         new = optax.apply_updates(st.params, upd)
@@ -402,6 +465,7 @@ class History:
     dzeta: np.ndarray  # (R, S, k) far-left per-step increments (empty for gated cells)
     inc: np.ndarray  # (R, S, m) slow-row parameter increments
     params: Any  # final, stacked over runs
+    state: RunState | None = None  # final training state (warm starts), stacked over runs
 
 
 def train(
@@ -416,6 +480,7 @@ def train(
     *,
     progress: bool = False,
     desc: str = "train",
+    start_step: int = 0,
 ) -> History:
     """Train R runs (leading axis of ``states``, ``arms``, ``perm_keys``) to each checkpoint.
 
@@ -426,16 +491,20 @@ def train(
     ``diagnose(params_R, arms_R)`` returns arrays with a leading run axis and must
     contain ``"zeta"`` (R, H); the slow rows of the next segment are its lowest
     ``q_low`` units. Runs are vmapped and sharded over devices
-    (:func:`numerics.sharding.sharded_vmap`)."""
+    (:func:`numerics.sharding.sharded_vmap`).
+
+    Warm start: pass ``states`` of a previous :attr:`History.state` and ``start_step``
+    (their global step count); ``ckpt_steps`` are then global steps ≥ ``start_step``
+    (``start_step`` itself allowed: a diagnostic at the warm start)."""
     steps = [int(s) for s in ckpt_steps]
-    if not steps or any(b <= a for a, b in zip(steps, steps[1:])) or steps[0] < 0:
-        raise ValueError(f"ckpt_steps={steps} must be non-empty, strictly increasing and >= 0")
+    if not steps or any(b <= a for a, b in zip(steps, steps[1:])) or steps[0] < start_step:
+        raise ValueError(f"ckpt_steps={steps} must be non-empty, strictly increasing and >= start_step={start_step}")
     compiled: dict[int, Callable[..., Any]] = {}
-    done = 0
+    done = int(start_step)
     records: list[Record] = []
     zetas, diags = [], []
     d = diagnose(states.params, arms)
-    if steps[0] == 0:
+    if steps[0] == done:
         zetas.append(np.asarray(d["zeta"]))
         diags.append({k: np.asarray(v) for k, v in d.items() if k != "zeta"})
         steps = steps[1:]
@@ -459,4 +528,5 @@ def train(
         dzeta=cat([r.dzeta for r in records]),
         inc=cat([r.inc for r in records]),
         params=states.params,
+        state=states,
     )

@@ -20,8 +20,10 @@ randomness (bootstrap indices, synthetic calibration samples) is drawn from the 
 Sections: 7.2 :func:`unit_timescales`; 2.1 :func:`envelope_from_tau`; 7.3
 :func:`beta_tail`, :func:`hill_beta`; 7.4 :func:`beta_env`; 7.5 :func:`fit_envelope`;
 7.6 :func:`power_law_window`; 7.7 :func:`classify_phase`; 7.8 :func:`kappa_tail`;
-7.9 :func:`alpha_hat`, :func:`alpha_calibration`, :func:`stable_symmetric`; 7.10
-:func:`beta_pred`; 7.11 :func:`threshold_crossing`; 7.12 :func:`mixture_audit`.
+7.9 :func:`alpha_hat`, :func:`alpha_calibration`, :func:`stable_symmetric`,
+:func:`alpha_windows` (α̂ per checkpoint window); 7.10 :func:`beta_pred`; 7.11
+:func:`threshold_crossing`; 7.12 :func:`mixture_audit`; §8.5 :func:`zeta_spread`
+(Δζ = ζ_q90 − ζ_q10); §9 T8 :func:`ordering_probability`.
 """
 
 from __future__ import annotations
@@ -63,6 +65,10 @@ __all__ = [
     "alpha_calibration",
     "alpha_hat",
     "beta_pred",
+    "AlphaPath",
+    "alpha_windows",
+    "zeta_spread",
+    "ordering_probability",
     "threshold_crossing",
     "mixture_audit",
     "PHASE_LABELS",
@@ -152,7 +158,8 @@ def envelope_from_tau(tau: Float[Array, " H"], lags: Float[Array, " L"]) -> Floa
 
 # ----------------------------------------------------------------------------- 7.3
 class TailFit(NamedTuple):
-    """CCDF tail fit: exponent, :math:`R^2`, 90% bootstrap interval, :math:`P(\\hat\\beta<1)`."""
+    """CCDF tail fit: exponent, :math:`R^2`, 90% bootstrap interval, :math:`P(\\hat\\beta<1)`,
+    and the bootstrap replicates (``boot``; for :func:`ordering_probability`)."""
 
     beta: float
     r2: float
@@ -160,6 +167,7 @@ class TailFit(NamedTuple):
     hi: float
     p_below_one: float
     n_points: int
+    boot: np.ndarray | None = None
 
 
 def _ccdf_design(n: int, q: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
@@ -215,7 +223,7 @@ def beta_tail(
         boots = np.concatenate(out)
     lo, hi = _percentile_ci(boots)
     p1 = float(np.mean(boots < 1.0)) if boots.size else float("nan")
-    return TailFit(float(beta), float(r2), lo, hi, p1, int(sel.sum()))
+    return TailFit(float(beta), float(r2), lo, hi, p1, int(sel.sum()), boots)
 
 
 def hill_tail(x: Float[Array, " n"], k: int) -> float:
@@ -541,12 +549,27 @@ class AlphaCalibration(NamedTuple):
     n: int
 
 
-@functools.partial(jax.jit, static_argnames=("n", "k", "reps"))
-def _calib_xi(key, alphas, n: int, k: int, reps: int):
+def _pow2(m: int) -> int:
+    return 1 << max(0, int(m) - 1).bit_length()
+
+
+@functools.partial(jax.jit, static_argnames=("n_pad", "k_pad", "reps"))
+def _calib_xi_padded(key, alphas, n, k, n_pad: int, k_pad: int, reps: int):
+    """DEdH ξ̂ of ``reps`` samples of size ``n`` (traced) per α: drawn at the padded size
+    ``n_pad`` with the entries beyond ``n`` zeroed (never among the top k+1 ≤ n), and the
+    moment estimator over a traced ``k`` on the ``k_pad + 1`` largest. One compilation
+    serves every (n, k) with the same power-of-two pads."""
+    idx = jnp.arange(k_pad)
+
     def one(kk, a):
-        x = jnp.abs(stable_symmetric(kk, a, (reps, n)))
-        top = jax.lax.top_k(x, k + 1)[0]
-        return _xi_moment(top, k)
+        x = jnp.abs(stable_symmetric(kk, a, (reps, n_pad)))
+        x = jnp.where(jnp.arange(n_pad) < n, x, 0.0)
+        lg = jnp.log(jax.lax.top_k(x, k_pad + 1)[0])
+        ref = jnp.take_along_axis(lg, jnp.full((reps, 1), k), axis=1)
+        d = jnp.where(idx < k, lg[:, :k_pad] - ref, 0.0)
+        m1 = d.sum(axis=1) / k
+        m2 = (d * d).sum(axis=1) / k
+        return m1 + 1.0 - 0.5 / (1.0 - m1 * m1 / m2)
 
     keys = jax.random.split(key, alphas.shape[0])
     return jax.vmap(one)(keys, alphas)
@@ -563,7 +586,7 @@ def alpha_calibration(
     ``key``; the spec's full setting is ``reps=200``."""
     k = _k_top(n)
     a = jnp.asarray(alphas, dtype=jnp.float64)
-    xi = np.asarray(_calib_xi(key, a, n, k, reps))
+    xi = np.asarray(_calib_xi_padded(key, a, n, k, _pow2(n), min(_pow2(k), _pow2(n) - 1), reps))
     return AlphaCalibration(np.asarray(alphas, float), xi.mean(axis=1), xi.std(axis=1, ddof=1), n)
 
 
@@ -627,12 +650,14 @@ def alpha_hat(
 
 # ----------------------------------------------------------------------------- 7.10
 class BetaPred(NamedTuple):
-    """Root of the empirical discrete Lundberg function, 90% block-bootstrap CI, runaway flag."""
+    """Root of the empirical discrete Lundberg function, 90% block-bootstrap CI, runaway
+    flag, and the bootstrap roots (``boot``; 0 for resamples with mean ≤ 0)."""
 
     beta: float
     lo: float
     hi: float
     runaway: bool
+    boot: np.ndarray | None = None
 
 
 @functools.partial(jax.jit, static_argnames=("iters",))
@@ -697,16 +722,91 @@ def beta_pred(
         raise ValueError("increments have fewer than 2 finite entries")
     runaway = bool(flat[ok].mean() <= 0)
     base = np.where(ok, 1.0, 0.0)
-    dz = jnp.asarray(np.where(ok, flat, 0.0))
-    root = float(_lundberg_roots(dz, jnp.asarray(base)[None])[0])
+    # zero-weight padding to a power of two (>= 4096): exact, and one compilation serves many sizes
+    pad = max(4096, _pow2(flat.size)) - flat.size
+    dz = jnp.asarray(np.concatenate([np.where(ok, flat, 0.0), np.zeros(pad)]))
+    root = float(_lundberg_roots(dz, jnp.asarray(np.concatenate([base, np.zeros(pad)]))[None])[0])
     rng = _seed_of(key)
     blk = block or int(math.ceil(T ** (1.0 / 3.0)))
     idx = _block_indices(rng, T, n_boot, blk)
     counts = np.stack([np.bincount(r, minlength=T) for r in idx]).astype(np.float64)  # (B, T)
     w = (counts[:, :, None] * base.reshape(T, -1)[None]).reshape(n_boot, -1)
-    boots = np.asarray(_lundberg_roots(dz, jnp.asarray(w)))
+    boots = np.asarray(_lundberg_roots(dz, jnp.asarray(np.pad(w, ((0, 0), (0, pad))))))
     lo, hi = _percentile_ci(boots)
-    return BetaPred(float("nan") if runaway else root, lo, hi, runaway)
+    return BetaPred(float("nan") if runaway else root, lo, hi, runaway, boots)
+
+
+# ----------------------------------------------------------------------------- 7.9 per window, 8.5, T8
+class AlphaPath(NamedTuple):
+    """α̂ (§7.9) per window: calibrated index, 90% CI, Gaussian p-value, sample size used (0: too few)."""
+
+    alpha_eff: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    p_gaussian: np.ndarray
+    n: np.ndarray
+
+
+def _even_subsample(x: np.ndarray, n: int) -> np.ndarray:
+    """At most ``n`` entries of ``x``, evenly spaced (deterministic: no RNG)."""
+    return x if x.size <= n else x[np.linspace(0, x.size - 1, n).astype(int)]
+
+
+def alpha_windows(
+    windows,
+    key: PRNGKeyArray,
+    *,
+    n_max: int = 4000,
+    min_n: int = 60,
+) -> AlphaPath:
+    r"""Forcing tail index α̂ (spec §7.9) of each window of increments (e.g. the slow-row
+    update increments between two checkpoints).
+
+    Each window keeps its finite, non-zero entries (frozen parameters move by exactly 0),
+    evenly subsampled to ``n_max``, or, if it holds fewer, to the largest power of two it
+    holds (so a few sample sizes, hence a few calibrations, serve all windows); windows
+    with fewer than ``min_n`` usable entries give NaN. One matched-n calibration
+    (:func:`alpha_calibration`, from ``key``) per sample size serves every window of it."""
+    cals: dict[int, AlphaCalibration] = {}
+    out = {f: np.full(len(windows), np.nan) for f in ("a", "lo", "hi", "p")}
+    sizes = np.zeros(len(windows), dtype=int)
+    for w, x in enumerate(windows):
+        a = np.asarray(x, dtype=np.float64).ravel()
+        a = a[np.isfinite(a) & (a != 0.0)]
+        if a.size < max(min_n, 51):
+            continue
+        floor2 = 1 << (a.size.bit_length() - 1)
+        a = _even_subsample(a, n_max if a.size >= n_max else floor2 if floor2 >= 64 else a.size)
+        if a.size not in cals:
+            cals[a.size] = alpha_calibration(a.size, jax.random.fold_in(key, a.size))
+        fit = alpha_hat(a, key, calibration=cals[a.size])
+        out["a"][w], out["lo"][w], out["hi"][w], out["p"][w] = fit.alpha_eff, fit.lo, fit.hi, fit.p_gaussian
+        sizes[w] = a.size
+    return AlphaPath(out["a"], out["lo"], out["hi"], out["p"], sizes)
+
+
+def zeta_spread(zeta: Float[Array, "... H"], q: tuple[float, float] = (0.10, 0.90)) -> np.ndarray:
+    r""":math:`\Delta\zeta=\zeta_{q_{90}}-\zeta_{q_{10}}` (spec §8.5 Exp 2) along the last axis,
+    over finite entries (rejected units, ζ = −∞, are left out; NaN if fewer than 2)."""
+    z = np.asarray(zeta, dtype=np.float64)
+    flat = z.reshape(-1, z.shape[-1])
+    out = np.full(flat.shape[0], np.nan)
+    for i, row in enumerate(flat):
+        r = row[np.isfinite(row)]
+        if r.size >= 2:
+            lo, hi = np.quantile(r, q)
+            out[i] = hi - lo
+    return out.reshape(z.shape[:-1])
+
+
+def ordering_probability(samples) -> float:
+    r"""Bootstrap probability that the strict ordering :math:`x_1>x_2>\dots>x_m` holds:
+    the fraction of index-paired replicates (one array per quantity, independent
+    resamples, equal length) in which it holds. NaN replicates count as not ordered."""
+    arr = np.stack([np.asarray(s, dtype=np.float64).ravel() for s in samples])
+    if arr.shape[0] < 2 or arr.shape[1] == 0:
+        raise ValueError(f"need >= 2 quantities with >= 1 replicate each; got shape {arr.shape}")
+    return float(np.mean(np.all(arr[:-1] > arr[1:], axis=0)))
 
 
 # ----------------------------------------------------------------------------- 7.11, 7.12

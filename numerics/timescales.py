@@ -23,9 +23,16 @@ X < 0, as (A1) allows.
 | ``c``, ``a``, ``lam``, ``alpha``, ``y_c`` | :math:`c,a,\lambda,\alpha,y_c` | Lévy-measure parameters |
 
 Lévy families (tempered stable, truncated stable) are sampled exactly as compound
-Poisson for jumps above ``eps`` (inverse CDF tabulated on a fine log grid) plus the
-Asmussen–Rosiński Gaussian approximation of the jumps below ``eps`` (matching mean
-and variance); the error in Φ is :math:`O(\theta^3\int_0^\varepsilon y^3\Pi(dy))`.
+Poisson for jumps above ``eps`` (inverse survival function tabulated on a uniform grid
+in log S) plus the Asmussen–Rosiński Gaussian approximation of the jumps below ``eps``
+(matching mean and variance); the error in Φ is :math:`O(\theta^3\int_0^\varepsilon y^3\Pi(dy))`.
+Each unit's number of big jumps in a step is drawn by inverse CDF (one uniform); the
+jump sizes come from one shared buffer of i.i.d. draws, unit q owning the slots between
+the prefix sums of the counts, so its jump sum is a difference of prefix sums of the
+buffer: exact compound Poisson at :math:`\approx r` jump draws per unit and step
+(r: the jump rate), instead of a fixed number of slots per unit.
+:func:`simulate_levy` runs a whole grid of parameter sets in one compiled scan (traced
+tables), as the tempered-stable phase diagram needs.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from functools import partial
+from typing import NamedTuple
 
 import diffrax
 import jax
@@ -45,9 +53,13 @@ from numerics.estimators import stable_symmetric
 
 __all__ = [
     "SAMPLED_FAMILIES",
+    "LEVY_FAMILIES",
     "step_sampler",
     "levy_table",
+    "LevyLaw",
+    "levy_law",
     "simulate",
+    "simulate_levy",
     "simulate_pushes",
     "EVENT_FAMILIES",
     "simulate_summary",
@@ -62,7 +74,10 @@ SAMPLED_FAMILIES: tuple[str, ...] = (
     "gaussian", "poisson_pareto", "bernoulli_exp", "tempered_lo", "tempered_hi",
     "truncated_stable", "bounded",
 )
-_MAX_JUMPS = 8  # jump slots per step for compound-Poisson samplers
+#: Families sampled as compound Poisson + small-jump Gaussian (:func:`levy_law`).
+LEVY_FAMILIES: tuple[str, ...] = ("tempered_lo", "tempered_hi", "truncated_stable")
+_N_TAB = 4096  # points of the uniform log-S grid of the inverse survival function
+_LOG_S_MIN = -40.0  # below float64 uniform resolution (log 2^-52 = -36.0): never reached
 
 
 def levy_table(family: str, params: Sequence[float], eps: float, n_grid: int = 4000) -> dict[str, np.ndarray | float]:
@@ -109,13 +124,75 @@ def levy_table(family: str, params: Sequence[float], eps: float, n_grid: int = 4
     return dict(rate=rate, inv_cdf=inv, mean_big=mean_big, mean_small=mean_small, var_small=var_small)
 
 
-def _compound(key, n, rate, inv):
-    kn, ku = jax.random.split(key)
-    counts = jax.random.poisson(kn, rate, (n,))
-    u = jax.random.uniform(ku, (n, _MAX_JUMPS), minval=jnp.finfo(jnp.float64).tiny)
-    jumps = jnp.interp(jnp.log(u), inv[0], inv[1])  # S(J) = U
-    mask = jnp.arange(_MAX_JUMPS)[None, :] < counts[:, None]
-    return jnp.sum(jnp.where(mask, jumps, 0.0), axis=1)
+class LevyLaw(NamedTuple):
+    r"""Traced step law of a Lévy family: :math:`Y=\text{drift}+\sum_{i\le N}J_i+\text{sd}\,\xi`,
+    :math:`N\sim\mathrm{Poisson}(\text{rate})`, :math:`\log J_i` linear in :math:`\log S` on the
+    uniform grid ``[log_s_min, 0]`` (``log_y``, :data:`_N_TAB` points). Stack several along
+    a leading axis to simulate a parameter grid."""
+
+    drift: Float[Array, ""]
+    sd: Float[Array, ""]
+    rate: Float[Array, ""]
+    log_s_min: Float[Array, ""]
+    log_y: Float[Array, " n_tab"]
+
+
+def levy_law(family: str, params: Sequence[float], *, eps: float | None = None) -> LevyLaw:
+    r"""Step law of tempered_lo (κ, c, a, λ), tempered_hi (κ_eff, c, a, λ) or
+    truncated_stable (κ_eff, c, α, y_c): jumps above ``eps`` compound Poisson (rate
+    :math:`\int_\varepsilon\Pi_+`), jumps below ``eps`` Gaussian with their mean and variance.
+    Compensated families (index > 1) subtract the big-jump mean :math:`r\,\mathbb E J` instead.
+
+    Default ε: 0.01 (a < 1) or 0.05, raised to :math:`(c/a)^{1/a}` so that the big-jump rate
+    :math:`c\varepsilon^{-a}/a` stays ≤ 1 per step."""
+    if family not in LEVY_FAMILIES:
+        raise ValueError(f"family={family!r}; allowed: {', '.join(LEVY_FAMILIES)}")
+    prm = [float(v) for v in params]
+    if len(prm) != 4:
+        raise ValueError(f"{family} takes 4 parameters; got {len(prm)}")
+    base = 0.01 if family == "tempered_lo" else 0.05
+    e = eps if eps is not None else max(base, (prm[1] / prm[2]) ** (1.0 / prm[2]))
+    tab = levy_table(family, prm, e)
+    log_s, ys = tab["inv_cdf"]  # log S increasing to 0, y decreasing to eps
+    lo = max(float(log_s[0]), _LOG_S_MIN)
+    log_y = np.interp(np.linspace(lo, 0.0, _N_TAB), log_s, np.log(ys))
+    shift = -tab["rate"] * tab["mean_big"] if family != "tempered_lo" else tab["mean_small"]
+    f = lambda v: jnp.asarray(v, dtype=jnp.float64)  # noqa: E731
+    return LevyLaw(f(-prm[0] + shift), f(math.sqrt(tab["var_small"])), f(tab["rate"]), f(lo), f(log_y))
+
+
+def _count_table(rates: Sequence[float], n: int) -> tuple[Array, int]:
+    r"""Per-unit jump counts :math:`N\sim\mathrm{Poisson}(r_g)` by inverse CDF: the table
+    :math:`P(N\le j)`, :math:`j<L` (one row per rate, common length L, the last entry 1:
+    the mass above :math:`r+12\sqrt r+20`, below 1e-30, is folded into it), and the jump
+    buffer for ``n`` units, :math:`\lceil nr+12\sqrt{nr}+20\rceil` (the total
+    :math:`\sum_qN_q\sim\mathrm{Poisson}(nr)` exceeds it with probability below 1e-30)."""
+    from scipy.special import pdtr  # Poisson CDF
+
+    length = max(int(math.ceil(r + 12.0 * math.sqrt(r) + 20.0)) for r in rates)
+    cdf = np.stack([pdtr(np.arange(length), r) for r in rates])
+    cdf[:, -1] = 1.0
+    mu = n * max(rates)
+    return jnp.asarray(cdf), int(math.ceil(mu + 12.0 * math.sqrt(mu) + 20.0))
+
+
+def _levy_increments(key: PRNGKeyArray, law: LevyLaw, count_cdf: Array, n: int, slots: int) -> Array:
+    r"""``n`` i.i.d. steps of ``law``. Unit q draws its count :math:`N_q` by inverse CDF
+    (:func:`_count_table`) and owns the jump slots :math:`[S_{q-1},S_q)`,
+    :math:`S_q=\sum_{p\le q}N_p`, of one buffer of i.i.d. jump sizes (tabulated inverse
+    survival function); its jump sum is a difference of the buffer's prefix sums (a
+    gather: no scatter, no per-unit slots)."""
+    kn, ku, kg = jax.random.split(key, 3)
+    counts = jnp.searchsorted(count_cdf, jax.random.uniform(kn, (n,)))
+    end = jnp.minimum(jnp.cumsum(counts), slots)
+    start = jnp.minimum(end - counts, slots)
+    u = jax.random.uniform(ku, (slots,), minval=jnp.finfo(jnp.float64).tiny)
+    t = jnp.clip((jnp.log(u) - law.log_s_min) / (-law.log_s_min) * (_N_TAB - 1), 0.0, _N_TAB - 1.0)
+    i = jnp.minimum(jnp.floor(t).astype(jnp.int32), _N_TAB - 2)
+    w = t - i
+    jumps = jnp.exp(law.log_y[i] * (1.0 - w) + law.log_y[i + 1] * w)
+    csum = jnp.concatenate([jnp.zeros((1,)), jnp.cumsum(jumps)])
+    return law.drift + (csum[end] - csum[start]) + law.sd * jax.random.normal(kg, (n,))
 
 
 def step_sampler(family: str, params: Sequence[float], *, eps: float | None = None) -> Sampler:
@@ -152,22 +229,12 @@ def step_sampler(family: str, params: Sequence[float], *, eps: float | None = No
             g = jax.random.gamma(kg, jnp.maximum(cnt, 1).astype(jnp.float64), (n,)) / gam
             return -kappa + jnp.where(cnt > 0, g, 0.0)
         return s
-    if family in ("tempered_lo", "tempered_hi", "truncated_stable"):
-        compensated = family != "tempered_lo"
-        # default ε: 0.01 (a<1) or 0.05, raised so that the big-jump rate c ε^{-a}/a stays <= 1
-        base = 0.01 if family == "tempered_lo" else 0.05
-        e = eps if eps is not None else max(base, (prm[1] / prm[2]) ** (1.0 / prm[2]))
-        tab = levy_table(family, prm, e)
-        if tab["rate"] > 2.0:
-            raise ValueError(f"eps={e} gives {tab['rate']:.2f} jumps per step; raise eps (need <= 2 for {_MAX_JUMPS} slots)")
-        inv = (jnp.asarray(tab["inv_cdf"][0]), jnp.asarray(tab["inv_cdf"][1]))
-        shift = -tab["rate"] * tab["mean_big"] if compensated else tab["mean_small"]
-        sd = math.sqrt(tab["var_small"])
-        kappa = prm[0]
+    if family in LEVY_FAMILIES:
+        law = levy_law(family, prm, eps=eps)
 
         def s(key, n):
-            kj, kg = jax.random.split(key)
-            return -kappa + shift + _compound(kj, n, tab["rate"], inv) + sd * jax.random.normal(kg, (n,))
+            cdf, slots = _count_table([float(law.rate)], n)
+            return _levy_increments(key, law, cdf[0], n, slots)
         return s
     raise ValueError(f"family={family!r}; allowed: {', '.join(SAMPLED_FAMILIES)}")
 
@@ -201,6 +268,46 @@ def simulate(
     if n_units < 1 or n_steps < 1:
         raise ValueError(f"n_units={n_units}, n_steps={n_steps}; both must be >= 1")
     return _run(key, step_sampler(family, params, eps=eps), int(n_units), int(n_steps), x0)
+
+
+@partial(jax.jit, static_argnames=("n_units", "n_steps", "slots"))
+def _run_levy(key, laws: LevyLaw, count_cdf, x0, n_units: int, n_steps: int, slots: int):
+    step = jax.vmap(lambda kk, law, cdf: _levy_increments(kk, law, cdf, n_units, slots))
+
+    def body(x, k):
+        return jnp.maximum(0.0, x + step(jax.random.split(k, x.shape[0]), laws, count_cdf)), None
+
+    x, _ = jax.lax.scan(body, x0, jax.random.split(key, n_steps))
+    return x
+
+
+def simulate_levy(
+    specs: Sequence[tuple[str, Sequence[float]]],
+    key: PRNGKeyArray,
+    *,
+    n_units: int = 20_000,
+    n_steps: int = 4000,
+    eps: float | None = None,
+    x0: Float[Array, "G n"] | None = None,
+) -> Float[Array, "G n"]:
+    r"""Final states :math:`X_K` of (3.2) for ``G`` Lévy step laws ``specs`` = ``[(family,
+    params), ...]`` (families of :data:`LEVY_FAMILIES`), ``n_units`` each, from X = 0 (or
+    ``x0``), in one compiled scan vmapped over the laws. The laws (:func:`levy_law`) and
+    the jump-count tables are traced, so another grid of the same size reuses the
+    compilation."""
+    if n_units < 1 or n_steps < 1:
+        raise ValueError(f"n_units={n_units}, n_steps={n_steps}; both must be >= 1")
+    if not specs:
+        raise ValueError("specs is empty; need at least one (family, params)")
+    laws = [levy_law(fam, prm, eps=eps) for fam, prm in specs]
+    stacked = jax.tree.map(lambda *v: jnp.stack(v), *laws)
+    cdf, slots = _count_table([float(law.rate) for law in laws], n_units)
+    cdf = jnp.pad(cdf, ((0, 0), (0, 64 - cdf.shape[1] % 64)), constant_values=1.0)  # round shapes up: nearby
+    slots = 64 * -(-slots // 64)  # grids share one compilation
+    x0 = jnp.zeros((len(laws), n_units)) if x0 is None else jnp.asarray(x0, dtype=jnp.float64)
+    if x0.shape != (len(laws), n_units):
+        raise ValueError(f"x0 has shape {x0.shape}; need ({len(laws)}, {n_units})")
+    return _run_levy(key, stacked, cdf, x0, int(n_units), int(n_steps), slots)
 
 
 #: Families whose pushes arrive as Bernoulli(p) per step (event-driven simulation).

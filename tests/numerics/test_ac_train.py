@@ -1,5 +1,6 @@
 """Task, optimizer step, slow-row injection, arm constraints and the training driver."""
 
+import dataclasses
 import math
 
 import jax
@@ -108,3 +109,58 @@ def test_gated_constgate_envelope_and_rows():
     assert mask.cell.W_r and mask.cell.W_rg and mask.cell.b_g and not mask.w_o
     mask_s = at._gated_rows(at.init_gated(jax.random.key(0), "shared", 8, 16))
     assert mask_s.cell.W_r and not mask_s.cell.W_rg
+
+
+def test_suppress_gradients_winsorise_and_clip():
+    k = jax.random.split(jax.random.key(4), 3)
+    g = dl.DiagLRNN(jax.random.cauchy(k[0], (50,)), jax.random.cauchy(k[1], (50, 4)), jax.random.normal(k[2], (50,)))
+    same = at.suppress_gradients(g, jnp.inf, 100.0)
+    for a, b in zip(jax.tree.leaves(same), jax.tree.leaves(g)):
+        np.testing.assert_array_equal(a, b)  # the unsuppressed setting is an exact no-op
+    w = at.suppress_gradients(g, jnp.inf, 80.0)
+    for a, b in zip(jax.tree.leaves(w), jax.tree.leaves(g)):
+        c = np.percentile(np.abs(np.asarray(b)), 80.0)
+        small = np.abs(np.asarray(b)) <= c
+        np.testing.assert_array_equal(np.asarray(a)[small], np.asarray(b)[small])
+        np.testing.assert_allclose(np.abs(np.asarray(a)[~small]), c, rtol=1e-12)
+    cl = at.suppress_gradients(g, 0.01, 100.0)
+    assert float(optax.tree.norm(cl)) == pytest.approx(0.01, rel=1e-12)
+    np.testing.assert_allclose(cl.b / 0.01, g.b / float(optax.tree.norm(g)), rtol=1e-12)
+    both = jax.jit(jax.vmap(lambda c_, w_: at.suppress_gradients(g, c_, w_)))(jnp.array([0.01, jnp.inf]),
+                                                                             jnp.array([100.0, 80.0]))
+    np.testing.assert_allclose(both.b[0], cl.b, rtol=1e-12)
+    np.testing.assert_allclose(both.b[1], w.b, rtol=1e-12)
+
+
+def test_warm_start_continues_the_run_exactly():
+    """Train 0→8 in one call vs 0→4, then a warm start from History.state (start_step=4, suppression
+    stage compiled in at its no-op setting): the same computation, so final parameters agree to round-off."""
+    task = make_task(jax.random.key(0), 40)
+    data = task.batch(jax.random.key(1), jnp.arange(8))
+    cfg = at.TrainConfig(batch=4, injection=False)
+    p0 = dl.init_diag_lrnn(jax.random.key(2), 12, 16)
+    one = lambda t: at.stack_runs([t])  # noqa: E731
+    diagnose = lambda pp, aa: {"zeta": np.asarray(jax.vmap(dl.effective_nu)(pp, aa.shared))}  # noqa: E731
+    st0, arm, perm = one(at.init_state(p0, cfg, jax.random.key(3))), one(at.Arm()), jnp.stack([jax.random.key(9)])
+    full = at.train(at.diag_model(), cfg, data, st0, arm, perm, [0, 4, 8], diagnose)
+    half = at.train(at.diag_model(), cfg, data, st0, arm, perm, [0, 4], diagnose)
+    rest = at.train(at.diag_model(), dataclasses.replace(cfg, suppression=True), data, half.state, arm, perm, [4, 8],
+                    diagnose, start_step=4)
+    assert int(rest.state.step[0]) == 8 and rest.dzeta.shape == (1, 4, 2)
+    for a, b in zip(jax.tree.leaves(rest.params), jax.tree.leaves(full.params)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(rest.dzeta[0], full.dzeta[0, 4:], rtol=1e-10, atol=1e-15)
+    with pytest.raises(ValueError):
+        at.train(at.diag_model(), cfg, data, half.state, arm, perm, [2, 8], diagnose, start_step=4)
+
+
+def test_micro_batched_gradient_equals_the_full_batch():
+    task = make_task(jax.random.key(0), 30)
+    x, y = task.batch(jax.random.key(1), jnp.arange(12))
+    m = at.init_gated(jax.random.key(2), "diag", 6, 16)
+    model = at.gated_model("diag")
+    assert at.TrainConfig(batch=12, micro_batch=5).micro_batches() == 3 and at.TrainConfig(batch=12).micro_batches() == 1
+    full = jax.jit(lambda p: at._batch_loss_and_grad(model, p, at.Arm(), x, y, 1))(m)
+    acc = jax.jit(lambda p: at._batch_loss_and_grad(model, p, at.Arm(), x, y, 3))(m)
+    for a, b in zip(jax.tree.leaves(acc), jax.tree.leaves(full)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)

@@ -181,3 +181,37 @@ def test_mixture_audit():
     a = E.mixture_audit(f, f**2)
     assert a.spearman == pytest.approx(1.0) and a.pearson_log == pytest.approx(1.0)
     assert E.mixture_audit(f, f[::-1]).spearman == pytest.approx(-1.0)
+
+
+def test_beta_pred_exact_two_point_root_and_padding():
+    """Δζ = +a (prob 1-q) or -b (prob q) with exact frequencies: the empirical Lundberg root is the
+    root of (1-q)e^{-βa} + q e^{βb} = 1 (brentq); beta_pred pads with zero weights, which must not move it."""
+    a, b, q, n = 0.1, 1.0, 0.05, 2000
+    dz = np.where(np.arange(n) < q * n, -b, a)
+    truth = brentq(lambda t: math.log((1 - q) * math.exp(-t * a) + q * math.exp(t * b)), 1e-3, 50.0, xtol=1e-14)
+    bp = E.beta_pred(dz.reshape(200, 10), jax.random.key(16), n_boot=20)
+    assert bp.beta == pytest.approx(truth, rel=1e-9) and not bp.runaway
+    assert bp.boot.shape == (20,) and bp.lo <= bp.hi
+
+
+def test_alpha_windows_tracks_the_index_per_window():
+    key = jax.random.key(20)
+    wins = [np.asarray(E.stable_symmetric(jax.random.fold_in(key, i), a, (900,))) for i, a in enumerate((2.0, 1.2))]
+    wins += [np.asarray(E.stable_symmetric(jax.random.fold_in(key, 2), 1.2, (300,))), np.zeros(40), np.ones(30)]
+    path = E.alpha_windows(wins, jax.random.key(21), n_max=512)
+    assert path.n.tolist() == [512, 512, 256, 0, 0]  # capped; power-of-two floor; too few non-zero entries
+    assert path.alpha_eff[0] > 1.8 and path.p_gaussian[0] > 0.05
+    assert path.lo[1] <= 1.2 <= path.hi[1] and path.p_gaussian[1] < 0.05
+    assert path.lo[2] <= 1.2 <= path.hi[2]
+    assert np.isnan(path.alpha_eff[3:]).all()
+
+
+def test_zeta_spread_and_ordering_probability():
+    z = np.linspace(0.0, 1.0, 101)
+    rows = np.stack([z, np.concatenate([[-np.inf, np.nan], z[2:]]), np.full(101, 3.0)])
+    got = E.zeta_spread(rows)
+    np.testing.assert_allclose(got, [0.8, np.quantile(z[2:], 0.9) - np.quantile(z[2:], 0.1), 0.0], rtol=1e-12)
+    reps = [np.array([3.0, 3.0, 1.0, 5.0]), np.array([2.0, 3.0, 0.0, 4.0]), np.array([1.0, 0.0, np.nan, 3.0])]
+    assert E.ordering_probability(reps) == pytest.approx(0.5)  # replicates 0 and 3 are strictly ordered
+    with pytest.raises(ValueError):
+        E.ordering_probability([np.ones(3)])

@@ -20,7 +20,7 @@ def result():
 def test_checks_pass(result):
     names = {c.name for c in result.checks}
     assert {"constgate_mu0_envelope_identity", "constgate_pathB_collapsed", "constgate_pathA_collapsed",
-            "diag_shared_collapsed", "diag_lrnn_fft_grad_vs_scan_autodiff"} <= names
+            "diag_shared_collapsed", "diag_lrnn_fft_grad_vs_scan_autodiff", "t8_warm_start_reproduces_main_run"} <= names
     failed = [(c.name, c.value, c.tolerance) for c in result.checks if not c.passed]
     assert not failed, failed
 
@@ -34,9 +34,32 @@ def test_per_arm_report_and_outputs(result):
     assert {"constgate_pathA", "constgate_pathB", "sharedgate_none", "diaggate_none"} <= set(runs)
     assert any("ordering" in n for n in result.notes) and any("β_pred vs β_tail" in n for n in result.notes)
     assert set(result.figures) == {"network_spectrum", "network_envelopes", "beta_trajectories",
-                                   "kappa_vs_qlow", "beta_pred_vs_tail"}
+                                   "kappa_vs_qlow", "beta_pred_vs_tail", "forcing_and_spread", "t8_ladders"}
     assert np.all(np.isfinite(result.series["diag_none_zeta"]))
     assert result.series["constgate_pathB_f0"].shape[1] == result.series["lags"].size
+
+
+def test_forcing_spread_series_and_t8_reports(result):
+    s, runs = result.series, result.params["runs"]
+    for n in ("diaggate_none", "diag_alpha1.5"):
+        c = s[f"{n}_zeta"].shape[0]
+        for k in ("epochs", "dzeta_spread", "alpha_eff", "alpha_lo", "alpha_hi", "alpha_p_gauss", "label_code"):
+            assert s[f"{n}_{k}"].shape == (c,), (n, k)
+        assert np.isnan(s[f"{n}_alpha_eff"][0]) and np.isfinite(s[f"{n}_alpha_eff"][1:]).all()
+        assert np.all(s[f"{n}_alpha_lo"][1:] <= s[f"{n}_alpha_hi"][1:])
+        assert len(runs[n]["dzeta_spread"]) == c and "t_cross_epoch" in runs[n]
+    assert s["diag_none_dzeta_spread"][0] == 0.0  # every unit starts at tau = 200
+    order = result.params["t8_ordering"]["0"]
+    assert isinstance(order["holds_tail"], bool) and 0.0 <= order["p_boot_tail"] <= 1.0
+    assert "does not hold" in order["sentence"] or "holds" in order["sentence"]
+    lad = result.params["t8_ladders"]
+    for name in ("clip", "batch", "winsor"):
+        rows = lad[name]["rungs"]
+        assert rows[0]["condition"].startswith("base") and len(rows) >= 2
+        assert all(r["label"] in ("collapsed", "anticollapsed_unresolved", "concentrated", "broad", "boundary")
+                   for r in rows)
+        assert lad[name]["verdict"] and s[f"t8_{name}_beta_tail"].shape == (len(rows),)
+    assert any(n.startswith("T8 clip ladder") for n in result.notes)
 
 
 def test_bad_override():
@@ -47,3 +70,10 @@ def test_bad_override():
         opt["diag_H"].convert("3")
     with pytest.raises(UsageError):
         get_study("anticollapse-network").config("nope")
+
+
+def test_bad_ladder_model():
+    opt = {o.key: o for o in get_study("anticollapse-network").options}
+    assert opt["ladder_model"].convert("diaggate") == "diaggate"
+    with pytest.raises(UsageError):
+        opt["ladder_model"].convert("lstm")

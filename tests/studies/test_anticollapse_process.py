@@ -7,7 +7,8 @@ from numerics.studies import get_study
 
 
 @pytest.mark.parametrize("name,series,figures", [
-    ("anticollapse-process", ("t1_rows", "t2_rows", "t3_rows", "phase_mc", "ts_phase"),
+    ("anticollapse-process", ("t1_rows", "t2_rows", "t3_rows", "phase_mc", "ts_phase", "ts_mc", "ts_mc_hill",
+                              "levy_rows"),
      ("phase_diagram", "beta_vs_forcing", "tau_ccdf")),
     ("anticollapse-envelope", ("t4_uncapped", "t4_capped", "t5_sd_tail", "lags"),
      ("tau_ccdf", "envelope", "finite_H")),
