@@ -34,22 +34,23 @@ from jaxtyping import Array, Float
 
 import numerics  # noqa: F401
 from numerics.gated_rnn import Cell
-from numerics.gating_products import all_pairs, spectral_norm, trajectory
+from numerics.gating_products import all_pairs, top_singular_value, trajectory
 from numerics.gating_train import Model
 from numerics.transport import first_order_diagonal, window_product
 
 __all__ = ["probe_sequence", "lag_gradients", "leaky_lag_prediction"]
 
 
-def probe_sequence(cell: Cell, us: Float[Array, "T Ni"]) -> dict[str, Array]:
+def probe_sequence(cell: Cell, us: Float[Array, "T Ni"], norm: str = "gram") -> dict[str, Array]:
     r"""Everything S1 needs from one probe sequence, indexed ``[lag-1, k]`` (lags 1..T).
 
-    Keys: ``S``, ``P_g``, ``P_ret`` (``(T, T)``); ``valid``; ``diag``, ``mu0``, ``mu1`` and
-    ``bound`` (``(T, T, N)``, bound broadcast over neurons).
+    Keys: ``S``, ``P_g``, ``P_ret``, ``valid`` and ``bound`` (``(T, T)``; the bound is the
+    same for every neuron); ``diag``, ``mu0``, ``mu1`` (``(T, T, N)``). ``norm`` picks the exact
+    spectral-norm route of :func:`numerics.gating_products.all_pairs` (``"gram"`` or ``"svd"``).
     """
     tr = trajectory(cell, us)
     T = us.shape[0]
-    S, diag, valid = all_pairs(tr.J)
+    S, diag, valid = all_pairs(tr.J, norm)
     lag = jnp.arange(1, T + 1)[:, None]
     start = jnp.broadcast_to(jnp.arange(T)[None, :], (T, T))
     stop = jnp.minimum(start + lag, T)
@@ -57,14 +58,13 @@ def probe_sequence(cell: Cell, us: Float[Array, "T Ni"]) -> dict[str, Array]:
     P_ret = jnp.mean(window_product(tr.leak, start, stop), axis=-1)
     mu0, mu1 = first_order_diagonal(tr.leak, tr.rdiag, start, stop)
     a = jnp.max(tr.leak, axis=1)
-    b = spectral_norm(tr.J - jax.vmap(jnp.diag)(tr.leak))
+    b = top_singular_value(tr.J - jax.vmap(jnp.diag)(tr.leak))
     p_ab = window_product(a + b, start, stop)
     p_a, slope = first_order_diagonal(a, b, start, stop)  # slope = prod(a) * sum(b / a)
     bound = p_ab - p_a - slope
     # float64 rounding of the three-term difference: a few ulps of the largest term
     bound = bound + 1e-13 * p_ab
-    return dict(S=S, P_g=P_g, P_ret=P_ret, valid=valid, diag=diag, mu0=mu0, mu1=mu1,
-                bound=jnp.broadcast_to(bound[..., None], diag.shape))
+    return dict(S=S, P_g=P_g, P_ret=P_ret, valid=valid, diag=diag, mu0=mu0, mu1=mu1, bound=bound)
 
 
 def lag_gradients(model: Model, us: Float[Array, "T Ni"], y: Float[Array, ""]) -> Float[Array, "T N Ni"]:

@@ -1,7 +1,7 @@
 r"""Study ``gating-lr`` (spec ``gating.md`` S1): lag-dependent effective learning rates.
 
 Leaky (α = 0.8), scalar- and vector-gate cells are trained with plain SGD on the adding
-task (all seeds one vmapped computation per model). At each checkpoint, on a fixed probe
+task (all seeds one compiled computation per model and device). At each checkpoint, on a fixed probe
 batch, the study computes for every pair :math:`(t,k)` the exact :math:`S_{t,k}=\|M_{t,k}\|_2`,
 the normalised lag profile :math:`\tilde\mu(h)`, both zeroth-order predictors
 :math:`\prod g` and :math:`\prod(1-g)`, the fitted power :math:`s` (with :math:`R^2`) and the
@@ -15,9 +15,19 @@ per-lag exponent :math:`s(\ell)`. Theory against simulation:
 * **first-order diagonal theory**: the SymPy-derived :math:`\mu^{(0)}+\mu^{(1)}` against the
   exact diagonal :math:`[M_{t,k}]_{qq}`, per lag, with the rigorous remainder bound and the
   lags over which it tracks.
+
+**Devices.** Runs (and probe sequences) are split over ``devices`` devices (0 = all)
+with :func:`numerics.sharding.sharded_map`; on a CPU, start JAX with one device per core
+(``JAX_NUM_CPU_DEVICES=2`` or ``XLA_FLAGS=--xla_force_host_platform_device_count=2``,
+set before JAX starts) to use them. Each device compiles its own copy, so the quick and
+smoke profiles use one device and the paper profile all of them. Results do not depend
+on the device count.
 """
 
 from __future__ import annotations
+
+import functools
+from concurrent.futures import ThreadPoolExecutor
 
 import equinox as eqx
 import jax
@@ -35,6 +45,7 @@ from numerics.gating_metrics import fit_power, lag_medians, local_power  # noqa:
 from numerics.gating_tasks import sample, trivial_mse  # noqa: E402
 from numerics.gating_train import Arm, train_seeds  # noqa: E402
 from numerics.results import StudyResult, check_ge, check_le, check_true  # noqa: E402
+from numerics.sharding import first_devices, sharded_map  # noqa: E402
 from numerics.studies import Option, Study, integer_at_least  # noqa: E402
 from numerics.transport import window_product  # noqa: E402
 
@@ -52,9 +63,14 @@ def _horizon(rel_err: np.ndarray) -> np.ndarray:
     return ok.sum(axis=-1)
 
 
-def _probe_stats(cell, us_probe):
+def _probe_stats(cell, us_probe, devices=1):
     """Per-lag summaries of one checkpoint (numpy)."""
-    out = jax.tree.map(np.asarray, _probe_jit(cell, us_probe))
+    return _summaries(probe_batch(devices)(cell, us_probe))
+
+
+def _summaries(out):
+    """Per-lag summaries (numpy) of :func:`probe_sequence` on every probe sequence."""
+    out = jax.tree.map(np.asarray, out)
     v = out["valid"]
     vv = np.broadcast_to(v[..., None], out["diag"].shape)
     prof = lag_medians(out["S"], v)
@@ -73,11 +89,17 @@ def _probe_stats(cell, us_probe):
         diag=per_lag(diag), mu01=per_lag(mu01), mu0=per_lag(mu0),
         err1=per_lag(np.abs(diag - mu01)), err0=per_lag(np.abs(diag - mu0)),
         lag1_err=float(np.max(np.abs(diag - mu01)[:, 0][vv[:, 0]])),
-        bound_ok=bool(np.all((np.abs(diag - mu01) <= out["bound"])[vv])),
+        bound_ok=bool(np.all((np.abs(diag - mu01) <= out["bound"][..., None])[vv])),
     )
 
 
-_probe_jit = jax.jit(jax.vmap(probe_sequence, in_axes=(None, 0)))
+@functools.cache
+def probe_batch(devices: int = 1):
+    """:func:`probe_sequence` on every probe sequence of one checkpoint: the sequences split
+    over ``devices`` devices (0 = all) and walked one at a time on each
+    (:func:`numerics.sharding.sharded_map`). Built on first use, so importing the study does
+    not start JAX's backend."""
+    return sharded_map(probe_sequence, first_devices(devices), in_axes=(None, 0))
 
 
 def _leaky_exact(model, us, y, alpha, T):
@@ -105,11 +127,20 @@ def run(config) -> StudyResult:
     for kind in tqdm(MODELS, desc="gating-lr models", disable=not config.progress):
         arm = Arm(kind, "sgd", p["lr"], alpha=p["alpha"])
         snaps, loss = train_seeds(keys, arm, "adding", N=N, Ni=Ni, T=T, batch=p["batch"],
-                                  steps=p["steps"], checkpoints=ckpts)
+                                  steps=p["steps"], checkpoints=ckpts, devices=p["devices"])
         losses[kind] = np.asarray(loss)
-        per = [[_probe_stats(jax.tree.map(lambda x: x[s, c], snaps).cell, us_probe)
-                for c in range(len(ckpts))] for s in range(p["seeds"])]
-        res[kind] = {k: np.array([[pc[k] for pc in ps] for ps in per]) for k in per[0][0]}
+        # the numpy summaries of one checkpoint run in a worker thread while the devices
+        # compute the next checkpoint's transport products (at most two outputs in flight)
+        jobs = []
+        with ThreadPoolExecutor(1) as pool:
+            for s, c in np.ndindex(p["seeds"], len(ckpts)):
+                if len(jobs) >= 2:
+                    jobs[-2].result()
+                cell = jax.tree.map(lambda x: x[s, c], snaps).cell
+                jobs.append(pool.submit(_summaries, probe_batch(p["devices"])(cell, us_probe)))
+            flat = [j.result() for j in jobs]
+        res[kind] = {k: np.array([d[k] for d in flat]).reshape((p["seeds"], len(ckpts)) + np.shape(flat[0][k]))
+                     for k in flat[0]}
         if kind == "leaky":
             final = jax.tree.map(lambda x: x[0, -1], snaps)
             grad_err, mu0_err = _leaky_exact(final, us_probe, y_probe, p["alpha"], T)
@@ -257,19 +288,21 @@ def _figures(s, res, rel_err, ckpts, T):
 
 
 _PAPER = dict(seeds=20, steps=800, batch=64, T=80, N=64, Ni=4, lr=1e-2, alpha=0.8,
-              checkpoints=(0, 50, 200, 400, 600, 800), probe=12)
+              checkpoints=(0, 50, 200, 400, 600, 800), probe=12, devices=0)
 STUDY = Study(
     name="gating-lr",
     title="S1: lag-dependent effective learning rates of leaky/scalar/vector gates (SGD, adding)",
     paper="gating",
     profiles={
         "paper": _PAPER,
-        "quick": _PAPER | dict(seeds=1, probe=1, checkpoints=(0, 400, 800)),
-        "smoke": _PAPER | dict(seeds=1, steps=20, batch=8, T=24, probe=1, checkpoints=(0, 20)),
+        "quick": _PAPER | dict(seeds=1, probe=1, checkpoints=(0, 400, 800), devices=1),
+        "smoke": _PAPER | dict(seeds=1, steps=20, batch=8, T=24, probe=1, checkpoints=(0, 20), devices=1),
     },
     run=run,
     options=(Option("steps", "--steps", int, "SGD steps", integer_at_least(1), multiple=False),
-             Option("seeds", "--seeds", int, "seeds (vmapped)", integer_at_least(1), multiple=False),
-             Option("probe", "--probe", int, "probe sequences", integer_at_least(1), multiple=False)),
+             Option("seeds", "--seeds", int, "seeds (one compiled computation)", integer_at_least(1), multiple=False),
+             Option("probe", "--probe", int, "probe sequences", integer_at_least(1), multiple=False),
+             Option("devices", "--devices", int, "devices to split runs over (0 = all; see module docstring)",
+                    integer_at_least(0), multiple=False)),
     description=__doc__.splitlines()[0],
 )

@@ -37,7 +37,7 @@ def test_probe_sequence_leaky_mu0_and_bound():
     out = jax.jit(probe_sequence)(m.cell, us[0])
     v = np.asarray(out["valid"])[..., None]
     err = np.abs(np.asarray(out["diag"]) - out["mu0"] - out["mu1"])
-    assert np.all((err <= np.asarray(out["bound"]))[np.broadcast_to(v, err.shape)])
+    assert np.all((err <= np.asarray(out["bound"])[..., None])[np.broadcast_to(v, err.shape)])
     np.testing.assert_allclose(err[0][v[0, :, 0]], 0.0, atol=1e-14)  # lag 1 exact
     leaky = init_model(jax.random.key(4), "leaky", 8, 4, alpha=0.8)
     out = jax.jit(probe_sequence)(leaky.cell, us[0])
