@@ -87,7 +87,7 @@ def build_parser(study_name: str | None = None) -> argparse.ArgumentParser:
                        "profile, and collect figures/REPORT.md. Studies already complete in OUT for the same "
                        "profile, seed and parameters are skipped with --resume.", formatter_class=fmt)
     _common_run_args(p)
-    p.add_argument("--only", action="append", default=[], metavar="STUDY", help="run only these studies")
+    p.add_argument("--only", action="append", default=[], metavar="STUDY", help="run only this study (repeat the flag for several)")
     p.add_argument("--resume", action="store_true", help="skip studies already complete in OUT")
     p.add_argument("--derivations", default="derivations", help="derivations directory (default: %(default)s)")
 
@@ -95,7 +95,7 @@ def build_parser(study_name: str | None = None) -> argparse.ArgumentParser:
                        description="Benchmarks. Each figure is a ratio against a baseline measured in the same "
                        "run; compile time is reported separately.", formatter_class=fmt)
     p.add_argument("--out", default=None, metavar="FILE", help="write the rows as JSON")
-    p.add_argument("--only", action="append", default=[], metavar="NAME", help="run only these benchmarks")
+    p.add_argument("--only", action="append", default=[], metavar="NAME", help="run only this benchmark (repeat the flag for several)")
     p.add_argument("--size", choices=("quick", "full"), default="quick", help="problem sizes (default: quick)")
     p.add_argument("--markdown", action="store_true", help="print the Markdown table at the end")
 

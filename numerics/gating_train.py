@@ -1,9 +1,9 @@
-r"""Training gated RNNs with optax inside ``lax.scan``, all seeds in one computation.
+r"""Training gated RNNs with optax inside ``lax.scan``, one compiled run mapped over seeds.
 
 Spec ``gating.md`` §2 and §8. The model is a :class:`numerics.gated_rnn.Cell` with a
 linear readout of the last state, :math:`\hat y=W_ox_T`, trained on the MSE of one
 scalar target per sequence. One call of :func:`train_seeds` trains every seed of one
-(model, optimizer, task) arm in ONE compiled computation: the seeds are a run axis (see
+(model, optimizer, task) arm with ONE compiled executable: the seeds are a run axis (see
 **Runs**) and the steps a ``lax.scan``; parameters are captured *before* the update at each
 checkpoint step (and after the last update for a checkpoint equal to ``steps``).
 
@@ -17,14 +17,12 @@ checkpoint step (and after the last update for a checkpoint equal to ``steps``).
 Training batches are drawn from ``fold_in(key, step)``: fresh at every step, a pure
 function of the seed (spec §8 protocol notes).
 
-**Runs.** ``runs="map"`` (default) executes the runs one after another inside ONE
-compiled computation per device (:func:`numerics.sharding.sharded_map`: the runs are
-split over the devices, one per core with emulated host devices, e.g.
-``JAX_NUM_CPU_DEVICES=2``, and walked with ``lax.map``); ``runs="vmap"`` is the vmapped form. On a CPU, vmapping 64x64 matrix
+**Runs.** ``runs="map"`` (default) maps one compiled run over the runs with
+:func:`numerics.runmap.run_map`: on a CPU the runs are walked one after another, in this
+process (``workers=1``) or in ``workers`` processes (0 = one per core); on an
+accelerator the runs are vmapped. ``runs="vmap"`` is always the vmapped form. On a CPU, vmapping 64x64 matrix
 products over runs gains nothing (measured 1.0x to 0.75x per run: batched small products
-and the per-run weight-gradient accumulations run slower than one run's), while
-``lax.map`` keeps every run at the single-run speed. (A written-out BPTT with the weight
-gradients as one product over all steps was also measured: no faster than ``jax.grad``.)
+and the per-run weight-gradient accumulations run slower than one run's).
 """
 
 from __future__ import annotations
@@ -42,7 +40,7 @@ from jaxtyping import Array, Float, Int
 import numerics  # noqa: F401
 from numerics.gated_rnn import Cell, init_cell, rollout
 from numerics.gating_tasks import sample
-from numerics.sharding import first_devices, sharded_map
+from numerics.runmap import run_map
 
 __all__ = ["Model", "Arm", "init_model", "predict", "loss", "make_optimizer", "train_seeds", "frozen_zero",
            "sample_switch"]
@@ -131,16 +129,16 @@ def train_seeds(
     checkpoints: Sequence[int],
     task_ids: Int[Array, " S"] | None = None,
     runs: str = "map",
-    devices: int = 0,
+    workers: int = 1,
 ) -> tuple[Model, Float[Array, "S steps"]]:
-    r"""Train one arm for every seed key in ``keys`` (shape ``(S,)``), all runs in one computation.
+    r"""Train one arm for every seed key in ``keys`` (shape ``(S,)``) with one compiled run.
 
     ``task`` is one task name, or a tuple of names with ``task_ids`` (shape ``(S,)``)
     choosing the task of each run: several tasks then share one compiled computation
-    (``lax.switch`` on the task index). ``runs`` is ``"map"`` (runs split over the devices,
-    sequential on each) or ``"vmap"`` (module docstring); both give the same runs up to
-    float64 rounding. ``devices`` is how many devices ``runs="map"`` splits the runs over
-    (0 = all; each device compiles its own copy, so small jobs are faster on one).
+    (``lax.switch`` on the task index). ``runs`` is ``"map"`` (:func:`numerics.runmap.run_map`:
+    threads over runs on a CPU) or ``"vmap"`` (module docstring); both give the same runs up to
+    float64 rounding. ``workers`` is how many CPU processes ``runs="map"`` uses (1 = this process, 0 = one
+    per core; each extra process costs a start-up and a compile of a few seconds).
 
     Returns ``(snapshots, losses)``: ``snapshots`` is a :class:`Model` whose arrays carry
     leading axes ``(S, C)`` (run, checkpoint) and ``losses`` the training loss per step.
@@ -154,7 +152,9 @@ def train_seeds(
     ids = jnp.zeros(keys.shape[0], int) if task_ids is None else jnp.asarray(task_ids)
     if ids.shape != keys.shape[:1]:
         raise ValueError(f"task_ids has shape {ids.shape}; allowed: ({keys.shape[0]},), one per key")
-    return _trainer(arm, tasks, N, Ni, T, batch, steps, ckpts, runs, devices)(keys, ids)
+    if runs == "vmap":
+        return _trainer(arm, tasks, N, Ni, T, batch, steps, ckpts, runs, workers)(keys, ids)
+    return _trainer(arm, tasks, N, Ni, T, batch, steps, ckpts, runs, workers)(jax.random.key_data(keys), ids)
 
 
 def sample_switch(key, task_id, tasks: tuple[str, ...], batch: int, T: int, Ni: int):
@@ -166,13 +166,20 @@ def sample_switch(key, task_id, tasks: tuple[str, ...], batch: int, T: int, Ni: 
 
 
 @functools.lru_cache(maxsize=32)
-def _trainer(arm, tasks, N, Ni, T, batch, steps, ckpts, runs, devices):
+def _trainer(arm, tasks, N, Ni, T, batch, steps, ckpts, runs, workers):
     """The compiled all-runs training of one static configuration (cached: one compile each)."""
     one = functools.partial(_train_one, arm=arm, tasks=tasks, N=N, Ni=Ni, T=T, batch=batch, steps=steps,
                             ckpts=ckpts)
     if runs == "vmap":
         return jax.jit(jax.vmap(one))
-    return sharded_map(one, first_devices(devices))
+    # key data, not typed keys, cross the process boundary (run_map's worker processes)
+    return run_map(functools.partial(_train_one_data, arm=arm, tasks=tasks, N=N, Ni=Ni, T=T, batch=batch,
+                                     steps=steps, ckpts=ckpts), workers=workers)
+
+
+def _train_one_data(key_data, task_id, **kw):
+    """:func:`_train_one` from the raw key data of a default-implementation PRNG key."""
+    return _train_one(jax.random.wrap_key_data(key_data), task_id, **kw)
 
 
 def _train_one(key, task_id, *, arm, tasks, N, Ni, T, batch, steps, ckpts):

@@ -11,15 +11,6 @@ from the outputs. With one device (this CPU) it is plain ``jit(vmap(fn))``; on C
 several devices can be emulated with ``XLA_FLAGS=--xla_force_host_platform_device_count=N``
 (set before JAX starts), which is how the tests exercise the multi-device path.
 
-:func:`sharded_map` is the sequential counterpart for runs whose per-run work is many
-small matrix products or LAPACK calls (batched 64x64 products and custom calls gain
-nothing from ``vmap`` on a CPU and are not split over cores inside one device): the
-run axis is cut into one block per device and each device walks through its block
-with :func:`jax.lax.map` (``batch_size`` runs vmapped at a time) in one compiled
-computation per device, the devices running at the same time. With ``N`` emulated host
-devices a CPU then runs ``N`` runs at once, one per core; with one device it is one
-jitted ``lax.map``.
-
 | code name | meaning |
 |---|---|
 | ``runs`` | the mesh axis name, and the leading (run) axis of every argument |
@@ -38,7 +29,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 import numerics  # noqa: F401
 
-__all__ = ["AXIS", "run_mesh", "pad_runs", "shard_runs", "sharded_vmap", "sharded_map", "first_devices", "n_runs_of"]
+__all__ = ["AXIS", "run_mesh", "pad_runs", "shard_runs", "sharded_vmap", "n_runs_of"]
 
 AXIS = "runs"
 
@@ -116,82 +107,5 @@ def sharded_vmap(
         full = [next(placed) if ax == 0 else jax.device_put(a, replicated) for a, ax in zip(args, axes)]
         out = compiled[len(args)](*full)
         return out if n == n_runs_of(padded) else jax.tree.map(lambda x: x[:n], out)
-
-    return call
-
-
-def first_devices(n: int = 0) -> list[jax.Device]:
-    """The first ``n`` of ``jax.devices()`` (``n = 0``: all of them; more than exist: all)."""
-    if n < 0:
-        raise ValueError(f"n={n} is out of range; allowed: n >= 0 (0 = all devices)")
-    devs = jax.devices()
-    return devs if n == 0 else devs[:n]
-
-
-def sharded_map(
-    fn: Callable[..., Any],
-    devices: Sequence[jax.Device] | None = None,
-    *,
-    in_axes: Sequence[int | None] | None = None,
-    batch_size: int | None = None,
-) -> Callable[..., Any]:
-    """``fn`` applied to every run, runs split over ``devices``, sequential on each.
-
-    The run axis (arguments with axis 0, default: all) is padded to a multiple of the
-    device count and cut into one contiguous block per device; arguments with axis
-    ``None`` are copied to every device. Each device runs ONE jitted computation that
-    applies ``fn`` to its block with :func:`jax.lax.map` (``batch_size`` runs vmapped per
-    iteration, default 1); dispatch is asynchronous, so the devices run at the same time
-    (each device compiles its own copy on first use). Outputs (each with a leading run axis)
-    are gathered through the host, cut back to the real runs, and returned on the
-    default device. Results equal ``jax.vmap(fn)`` up to floating-point reassociation
-    inside batched kernels, and do not depend on the device count.
-
-    Why not one ``shard_map`` program: with jaxlib 0.10.2 on emulated CPU devices, a
-    multi-device program containing LAPACK custom calls (SVD) inside ``lax.map`` was seen
-    to deadlock (every thread idle, the host waiting for the result) on every try, while
-    the same per-device single-device programs ran; per-device dispatch also needs no
-    cross-device copies.
-    """
-    devs = list(jax.devices() if devices is None else devices)
-    if not devs:
-        raise ValueError("no devices given; need at least one")
-    compiled: dict[tuple[int | None, ...], Callable[..., Any]] = {}
-
-    def call(*args):
-        axes = tuple(in_axes) if in_axes is not None else (0,) * len(args)
-        if len(axes) != len(args):
-            raise ValueError(f"in_axes has {len(axes)} entries for {len(args)} arguments")
-        if axes not in compiled:
-
-            def local(*a):
-                mapped = tuple(x for x, ax in zip(a, axes) if ax == 0)
-
-                def one(m):
-                    it = iter(m)
-                    return fn(*(next(it) if ax == 0 else x for x, ax in zip(a, axes)))
-
-                return jax.lax.map(one, mapped, batch_size=batch_size)
-
-            compiled[axes] = jax.jit(local)
-        run = compiled[axes]
-        mapped = tuple(a for a, ax in zip(args, axes) if ax == 0)
-        n = n_runs_of(mapped)
-        use = devs[: max(1, min(len(devs), n))]
-        if len(use) == 1:
-            return run(*args)
-        padded, _ = pad_runs(mapped, len(use))
-        size = n_runs_of(padded) // len(use)
-
-        def inputs(i):
-            block = iter(jax.tree.map(lambda x: jax.device_put(x[i * size:(i + 1) * size], use[i]), padded))
-            return [next(block) if ax == 0 else jax.device_put(a, use[i]) for a, ax in zip(args, axes)]
-
-        # every block is cut and placed BEFORE any computation is dispatched: a slice of an
-        # input that lives on device 0 would otherwise queue behind device 0's computation
-        # and serialise the devices
-        blocks = jax.block_until_ready([inputs(i) for i in range(len(use))])
-        outs = [run(*b) for b in blocks]  # asynchronous dispatch: the devices run together
-        return jax.tree.map(lambda *xs: jnp.asarray(np.concatenate([np.asarray(x) for x in xs])[:n]), *outs)
 
     return call

@@ -7,15 +7,14 @@
   (:func:`numerics.gating_products.all_pairs`, ``norm="gram"`` vs ``"svd"``); ``extra``
   holds the largest relative difference of the two routes.
 * ``gating-seeds``: the S1 training protocol (leaky, scalar, vector cells; SGD on adding),
-  all seeds in ONE computation walked run by run (``runs="map"``, the default: split over
-  the devices, ``lax.map`` on each) against the same seeds vmapped (``runs="vmap"``).
+  one compiled run mapped over the seeds (``runs="map"``, the default: CPU threads over
+  runs, :func:`numerics.runmap.run_map`) against the same seeds vmapped (``runs="vmap"``).
 * ``gating-first-order``: the prefix/suffix first-order term :math:`L_F` (O(n) products)
   against the direct sum of n ordered products (O(n^2)).
 * ``gating-paper-profile``: wall time of the 20-seed paper profile of E0 + S1 + S2, measured
-  for E0 and extrapolated for S1/S2 from timed pieces (as many runs as devices, fewer
-  steps); ``extra`` says which figures are measured and which extrapolated, the device
-  count (``JAX_NUM_CPU_DEVICES=2`` on a 2-core CPU), the process CPU seconds of every piece
-  and ``quiet_machine_estimate_s`` = CPU seconds / devices.
+  for E0 and extrapolated for S1/S2 from timed pieces (as many runs as worker threads,
+  fewer steps); ``extra`` says which figures are measured and which extrapolated, the
+  worker-process count and the process CPU seconds of every piece.
 
 Wall times on a shared machine are inflated by other processes; every ratio is measured
 in the same run, and ``extra`` carries the process CPU time where it matters.
@@ -42,6 +41,7 @@ from numerics.gating_products import (
     trajectory,
 )
 from numerics.gating_train import Arm, train_seeds
+from numerics.runmap import cpu_workers, run_map
 
 __all__ = ["BENCHMARKS"]
 
@@ -111,13 +111,13 @@ def _spectral_norm(size: str) -> list[BenchRow]:
     return rows
 
 
-def _train_fn(arms, seeds, steps, S=_S1, runs="map", tasks="adding"):
+def _train_fn(arms, seeds, steps, S=_S1, runs="map", tasks="adding", workers=1):
     keys = jax.random.split(jax.random.key(0), seeds)
     ids = None if isinstance(tasks, str) else jnp.arange(seeds) % len(tasks)
 
     def fn():
-        return [train_seeds(keys, a, tasks, steps=steps, checkpoints=(0, steps), runs=runs, task_ids=ids, **S)[1]
-                for a in arms]
+        return [train_seeds(keys, a, tasks, steps=steps, checkpoints=(0, steps), runs=runs, task_ids=ids,
+                            workers=workers, **S)[1] for a in arms]
 
     return fn
 
@@ -127,12 +127,17 @@ def _seeds(size: str) -> list[BenchRow]:
     arms = [Arm(k, "sgd", 1e-2) for k in ("leaky", "scalar", "vector")]
     compm, mapped = compile_and_time(_train_fn(arms, seeds, steps), repeats=1)
     compv, vm = compile_and_time(_train_fn(arms, seeds, steps, runs="vmap"), repeats=1)
+    w = cpu_workers()
+    t0 = time.perf_counter()
+    jax.block_until_ready(_train_fn(arms, seeds, steps, workers=w)())
+    procs = time.perf_counter() - t0
     return [BenchRow("gating", f"S1 training, 3 models x {steps} steps, {seeds} seeds",
-                     f"runs='map' over {len(jax.devices())} device(s)", "runs='vmap' (one device)", mapped, vm, compm,
-                     extra={"compile_vmap_s": compv, "devices": len(jax.devices()),
-                            "note": "ratio > 1: walking runs one at a time per device beats vmapping 64x64 "
-                                    "products over runs on a CPU; with emulated host devices the runs also "
-                                    "split over the cores"})]
+                     "runs='map' (one compiled run walked over seeds)", "runs='vmap'", mapped, vm, compm,
+                     extra={"compile_vmap_s": compv, "workers": w,
+                            f"map_over_{w}_processes_s": procs,
+                            "process_speedup_incl_startup": (compm + mapped) / procs,
+                            "note": "ratio > 1: walking one compiled run beats vmapping 64x64 products over runs "
+                                    "on a CPU; the process figure includes process start-up and compile"})]
 
 
 def _first_order(size: str) -> list[BenchRow]:
@@ -161,58 +166,55 @@ def _timed(fn) -> tuple[float, float]:
 
 
 def _paper_profile(size: str) -> list[BenchRow]:
-    """E0 measured; S1/S2 extrapolated linearly in steps, runs and checkpoints from pieces of
-    ``n_dev`` runs (one per device). Wall and process CPU time are both reported: on a
-    shared machine the wall time is inflated, and CPU seconds / devices is the wall time
-    of a quiet machine with one core per device (the devices were measured to run fully in
-    parallel on an idle 2-core CPU)."""
+    """E0 measured; S1/S2 extrapolated linearly in steps, runs and checkpoints from timed
+    pieces of ONE run in this process (compile excluded). Training runs are spread over
+    ``cpu_workers()`` processes in the paper profile, so their time is divided by the worker
+    count (``extra`` also gives the measured process speed-up, start-up included, of the
+    ``gating-seeds`` benchmark for comparison); probes run in one process."""
     from numerics.gating_tasks import sample
-    from numerics.sharding import sharded_map
     from numerics.studies import get_study
     from numerics.studies.gating_anisotropy import TASKS, _PAPER, _probe
     from numerics.studies.gating_lr import _probe_stats
 
-    n_dev = len(jax.devices())
+    n_w = cpu_workers()
     e0 = get_study("gating-expansion")
     c0, t0 = _cpu(), time.perf_counter()
     e0.run(e0.config("paper", progress=False))
     pieces = {"E0": (time.perf_counter() - t0, _cpu() - c0)}
-    # S1 training: n_dev runs at once (one per device), per step
+    # S1 training: one run, per step; 20 runs over n_w processes
     steps = 20 if size == "quick" else 100
-    w, c = _timed(_train_fn([Arm(k, "sgd", 1e-2) for k in ("leaky", "scalar", "vector")], n_dev, steps))
-    scale = 800 / steps * 20 / n_dev
-    pieces["S1_training"] = (w * scale, c * scale)
+    w, c = _timed(_train_fn([Arm(k, "sgd", 1e-2) for k in ("leaky", "scalar", "vector")], 1, steps))
+    pieces["S1_training"] = (w * 800 / steps * 20 / n_w, c * 800 / steps * 20)
     # S1 probes: one checkpoint (12 probe sequences, per-lag statistics included) of each model
     us, _ = sample(jax.random.key(1), "adding", 12, 80, 4)
     w = c = 0.0
     for kind in ("leaky", "scalar", "vector"):
         cell = init_cell(jax.random.key(0), kind, 64, 4)
-        dw, dc = _timed(lambda: _probe_stats(cell, us, 0))
+        dw, dc = _timed(lambda: _probe_stats(cell, us))
         w, c = w + dw * 6 * 20, c + dc * 6 * 20
     pieces["S1_probes"] = (w, c)
-    # S2 training: n_dev runs of each arm, per step (tasks mixed as in the study)
+    # S2 training: one run of each arm, per step; 100 runs (5 tasks x 20 seeds) over n_w processes
     steps2 = 10 if size == "quick" else 40
-    w, c = _timed(_train_fn(_S2_ARMS, n_dev, steps2, S=_S2, tasks=TASKS))
-    scale = 1200 / steps2 * 100 / n_dev
-    pieces["S2_training"] = (w * scale, c * scale)
-    # S2 probes: n_dev runs x 4 checkpoints of each arm
+    w, c = _timed(_train_fn(_S2_ARMS, 1, steps2, S=_S2, tasks=TASKS))
+    pieces["S2_training"] = (w * 1200 / steps2 * 100 / n_w, c * 1200 / steps2 * 100)
+    # S2 probes: one run x 4 checkpoints of each arm
     p = dict(_PAPER)
-    keys = jax.random.split(jax.random.key(0), n_dev)
-    ids = jnp.arange(n_dev) % len(TASKS)
+    keys = jax.random.split(jax.random.key(0), 1)
+    ids = jnp.zeros(1, int)
     w = c = 0.0
     for arm in _S2_ARMS:
         snaps, _ = train_seeds(keys, arm, TASKS, steps=1, checkpoints=(0, 1, 1, 1), task_ids=ids, **_S2)
-        probe = sharded_map(lambda s, i, k: jax.lax.map(lambda m: _probe(m, i, k, p), s))
+        probe = run_map(lambda s, i, k: jax.lax.map(lambda m: _probe(m, i, k, p), s))
         dw, dc = _timed(lambda: probe(snaps, ids, keys))
-        w, c = w + dw * 100 / n_dev, c + dc * 100 / n_dev
+        w, c = w + dw * 100, c + dc * 100
     pieces["S2_probes"] = (w, c)
     wall = sum(v[0] for v in pieces.values())
     cpu = sum(v[1] for v in pieces.values())
     extra = {f"{k}_wall_s": v[0] for k, v in pieces.items()} | {f"{k}_cpu_s": v[1] for k, v in pieces.items()}
-    extra |= {"total_wall_s": wall, "total_cpu_s": cpu, "quiet_machine_estimate_s": cpu / n_dev,
-              "devices": n_dev, "target_s": 1200.0,
+    extra |= {"total_wall_s": wall, "total_cpu_s": cpu, "training_workers": n_w, "target_s": 1200.0,
               "kind": "E0 measured (full paper profile); S1 and S2 extrapolated linearly (steps, runs, "
-                      f"checkpoints) from timed pieces of {n_dev} run(s) at paper sizes, compile excluded"}
+                      f"checkpoints) from timed one-run pieces at paper sizes, compile excluded; training "
+                      f"divided over {n_w} worker process(es), probes in one process"}
     return [BenchRow("gating", "paper profile E0+S1+S2, 20 seeds (see extra)", "paper profile (extrapolated)",
                      "20-minute target", wall, 1200.0, None, target=None, extra=extra)]
 
@@ -220,7 +222,7 @@ def _paper_profile(size: str) -> list[BenchRow]:
 BENCHMARKS = (
     Benchmark("gating-spectral-norm", "exact spectral norm: Gram/tridiagonal/bisection vs LAPACK SVD",
               _spectral_norm),
-    Benchmark("gating-seeds", "S1 protocol: runs mapped over devices vs vmapped", _seeds),
+    Benchmark("gating-seeds", "S1 protocol: one compiled run walked over seeds (and over worker processes) vs vmapped", _seeds),
     Benchmark("gating-first-order", "prefix/suffix first-order term vs direct sum", _first_order),
     Benchmark("gating-paper-profile", "20-seed paper profile of E0+S1+S2 (measured/extrapolated)", _paper_profile),
 )

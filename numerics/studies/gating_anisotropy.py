@@ -2,9 +2,9 @@ r"""Study ``gating-anisotropy`` (spec ``gating.md`` S2): gates vs Adam as source
 
 Four arms — plain + Adam, scalar gate + SGD, vector gate + SGD, and a third comparison arm
 vector gate + Adam (do gate- and optimizer-driven anisotropy add up?) — are trained on
-adding, movingavg, delaysum, ar2 and narma10. Each arm is one compiled computation per
-device: tasks and seeds are a single run axis (``lax.switch`` picks the task's data), split
-over the devices and walked one run at a time on each (:func:`numerics.sharding.sharded_map`). At every
+adding, movingavg, delaysum, ar2 and narma10. Each arm is one compiled run: tasks and
+seeds are a single run axis (``lax.switch`` picks the task's data) mapped with
+:func:`numerics.runmap.run_map` (CPU threads over runs; vmapped on an accelerator). At every
 checkpoint the study measures
 
 * propagation anisotropy: :math:`\mathrm{AI}_{10}` and :math:`\mathrm{CE}_{10}` of transport
@@ -16,12 +16,11 @@ Every metric per (model, optimizer, task) goes to ``metrics.json``. The spec's q
 finding (gated + SGD more concentrated than plain + Adam after training) is checked in
 aggregate; the per-task outcome is recorded in the notes whichever way it goes.
 
-**Devices.** Runs (and probe sequences) are split over ``devices`` devices (0 = all)
-with :func:`numerics.sharding.sharded_map`; on a CPU, start JAX with one device per core
-(``JAX_NUM_CPU_DEVICES=2`` or ``XLA_FLAGS=--xla_force_host_platform_device_count=2``,
-set before JAX starts) to use them. Each device compiles its own copy, so the quick and
-smoke profiles use one device and the paper profile all of them. Results do not depend
-on the device count.
+**Workers.** On a CPU the training runs are spread over ``workers`` processes
+(``--workers``; 0 = one per core, the paper-profile default; 1 = this process, the quick
+and smoke default, where a process start-up and compile would cost more than it saves).
+Every run is the same computation on the same inputs, so the results do not depend on
+the worker count. The probes run in this process.
 """
 
 from __future__ import annotations
@@ -39,7 +38,7 @@ import numerics  # noqa: E402,F401
 from numerics.gating_anisotropy import jacobian_anisotropy, update_anisotropy  # noqa: E402
 from numerics.gating_train import Arm, sample_switch, train_seeds  # noqa: E402
 from numerics.results import StudyResult, check_ge, check_true  # noqa: E402
-from numerics.sharding import first_devices, sharded_map  # noqa: E402
+from numerics.runmap import run_map  # noqa: E402
 from numerics.studies import Option, Study, integer_at_least  # noqa: E402
 
 TASKS = ("adding", "movingavg", "delaysum", "ar2", "narma10")
@@ -82,15 +81,13 @@ def run(config) -> StudyResult:
     ids = jnp.repeat(jnp.arange(len(tasks)), S)
     keys = jax.random.split(k_train, len(tasks) * S)
     probe_keys = jax.vmap(lambda i: jax.random.fold_in(k_probe, i))(ids)
-    # runs split over the devices (one per core with emulated host devices), each device
-    # walking its runs and their checkpoints one at a time in one compiled computation
-    # (lax.map: bounded memory; the batched SVDs stay one checkpoint's worth)
-    probe = sharded_map(lambda snaps, i, k: jax.lax.map(lambda m: _probe(m, i, k, p), snaps),
-                        first_devices(p["devices"]))
+    # one compiled probe per run, its checkpoints walked one at a time (lax.map: bounded
+    # memory; the batched SVDs stay one checkpoint's worth)
+    probe = run_map(lambda snaps, i, k: jax.lax.map(lambda m: _probe(m, i, k, p), snaps))
     res, losses = {}, {}
     for arm in tqdm(_arms(p), desc="gating-anisotropy arms", disable=not config.progress):
         snaps, loss = train_seeds(keys, arm, tasks, N=p["N"], Ni=p["Ni"], T=p["T"], batch=p["batch"],
-                                  steps=p["steps"], checkpoints=ckpts, task_ids=ids, devices=p["devices"])
+                                  steps=p["steps"], checkpoints=ckpts, task_ids=ids, workers=p["workers"])
         out = jax.tree.map(np.asarray, probe(snaps, ids, probe_keys))  # (runs, C, ...)
         res[arm.label] = {k: v.reshape((len(tasks), S) + v.shape[1:]) for k, v in out.items()}
         losses[arm.label] = np.asarray(loss).reshape(len(tasks), S, -1)
@@ -181,7 +178,7 @@ def _figures(res, labels, ckpts, tasks, lags):
 
 _PAPER = dict(seeds=20, steps=1200, batch=64, T=120, N=64, Ni=6, lr_sgd=1e-2, lr_adam=1e-3,
               checkpoints=(0, 400, 800, 1200), probe=64, triples=64, grads=256, tasks=TASKS, lags=LAGS,
-              min_tasks=3, arms=ARMS, devices=0)
+              min_tasks=3, arms=ARMS, workers=0)
 STUDY = Study(
     name="gating-anisotropy",
     title="S2: gradient anisotropy of gated cells (SGD) vs plain RNN (Adam) on five tasks",
@@ -189,15 +186,15 @@ STUDY = Study(
     profiles={
         "paper": _PAPER,
         "quick": _PAPER | dict(seeds=1, steps=300, batch=32, T=60, N=32, checkpoints=(0, 300),
-                               probe=16, triples=16, grads=64, devices=1),
+                               probe=16, triples=16, grads=64, workers=1),
         "smoke": _PAPER | dict(seeds=1, steps=10, batch=4, T=8, N=8, checkpoints=(0, 10), probe=2, triples=2,
                                grads=8, tasks=("adding", "movingavg"), lags=(1, 2, 4), min_tasks=0,
-                               arms=("plain+Adam", "vector+SGD"), devices=1),
+                               arms=("plain+Adam", "vector+SGD"), workers=1),
     },
     run=run,
     options=(Option("steps", "--steps", int, "training iterations", integer_at_least(1), multiple=False),
              Option("seeds", "--seeds", int, "seeds (one compiled computation)", integer_at_least(1), multiple=False),
-             Option("devices", "--devices", int, "devices to split runs over (0 = all; see module docstring)",
+             Option("workers", "--workers", int, "CPU processes the training runs are spread over (0 = one per core, 1 = this process)",
                     integer_at_least(0), multiple=False)),
     description=__doc__.splitlines()[0],
 )

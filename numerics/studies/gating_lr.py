@@ -16,12 +16,11 @@ per-lag exponent :math:`s(\ell)`. Theory against simulation:
   exact diagonal :math:`[M_{t,k}]_{qq}`, per lag, with the rigorous remainder bound and the
   lags over which it tracks.
 
-**Devices.** Runs (and probe sequences) are split over ``devices`` devices (0 = all)
-with :func:`numerics.sharding.sharded_map`; on a CPU, start JAX with one device per core
-(``JAX_NUM_CPU_DEVICES=2`` or ``XLA_FLAGS=--xla_force_host_platform_device_count=2``,
-set before JAX starts) to use them. Each device compiles its own copy, so the quick and
-smoke profiles use one device and the paper profile all of them. Results do not depend
-on the device count.
+**Workers.** On a CPU the training runs are spread over ``workers`` processes by
+:func:`numerics.runmap.run_map` (``--workers``; 0 = one per core, the paper-profile
+default; 1 = this process, the quick and smoke default). Every run is the same
+computation on the same inputs, so the results do not depend on the worker count. The
+probes run in this process.
 """
 
 from __future__ import annotations
@@ -45,7 +44,7 @@ from numerics.gating_metrics import fit_power, lag_medians, local_power  # noqa:
 from numerics.gating_tasks import sample, trivial_mse  # noqa: E402
 from numerics.gating_train import Arm, train_seeds  # noqa: E402
 from numerics.results import StudyResult, check_ge, check_le, check_true  # noqa: E402
-from numerics.sharding import first_devices, sharded_map  # noqa: E402
+from numerics.runmap import run_map  # noqa: E402
 from numerics.studies import Option, Study, integer_at_least  # noqa: E402
 from numerics.transport import window_product  # noqa: E402
 
@@ -63,9 +62,9 @@ def _horizon(rel_err: np.ndarray) -> np.ndarray:
     return ok.sum(axis=-1)
 
 
-def _probe_stats(cell, us_probe, devices=1):
+def _probe_stats(cell, us_probe):
     """Per-lag summaries of one checkpoint (numpy)."""
-    return _summaries(probe_batch(devices)(cell, us_probe))
+    return _summaries(probe_batch()(cell, us_probe))
 
 
 def _summaries(out):
@@ -94,12 +93,11 @@ def _summaries(out):
 
 
 @functools.cache
-def probe_batch(devices: int = 1):
-    """:func:`probe_sequence` on every probe sequence of one checkpoint: the sequences split
-    over ``devices`` devices (0 = all) and walked one at a time on each
-    (:func:`numerics.sharding.sharded_map`). Built on first use, so importing the study does
-    not start JAX's backend."""
-    return sharded_map(probe_sequence, first_devices(devices), in_axes=(None, 0))
+def probe_batch():
+    """:func:`probe_sequence` on every probe sequence of one checkpoint: one compiled
+    sequence walked over the sequences on a CPU, vmapped on an accelerator
+    (:func:`numerics.runmap.run_map`)."""
+    return run_map(probe_sequence, in_axes=(None, 0))
 
 
 def _leaky_exact(model, us, y, alpha, T):
@@ -127,17 +125,18 @@ def run(config) -> StudyResult:
     for kind in tqdm(MODELS, desc="gating-lr models", disable=not config.progress):
         arm = Arm(kind, "sgd", p["lr"], alpha=p["alpha"])
         snaps, loss = train_seeds(keys, arm, "adding", N=N, Ni=Ni, T=T, batch=p["batch"],
-                                  steps=p["steps"], checkpoints=ckpts, devices=p["devices"])
+                                  steps=p["steps"], checkpoints=ckpts, workers=p["workers"])
         losses[kind] = np.asarray(loss)
-        # the numpy summaries of one checkpoint run in a worker thread while the devices
-        # compute the next checkpoint's transport products (at most two outputs in flight)
+        # the numpy summaries of one checkpoint run in a side thread while the next
+        # checkpoint's transport products are computed (at most two outputs in flight)
         jobs = []
         with ThreadPoolExecutor(1) as pool:
             for s, c in np.ndindex(p["seeds"], len(ckpts)):
                 if len(jobs) >= 2:
                     jobs[-2].result()
                 cell = jax.tree.map(lambda x: x[s, c], snaps).cell
-                jobs.append(pool.submit(_summaries, probe_batch(p["devices"])(cell, us_probe)))
+                out = jax.tree.map(np.asarray, probe_batch()(cell, us_probe))  # JAX only in this thread
+                jobs.append(pool.submit(_summaries, out))
             flat = [j.result() for j in jobs]
         res[kind] = {k: np.array([d[k] for d in flat]).reshape((p["seeds"], len(ckpts)) + np.shape(flat[0][k]))
                      for k in flat[0]}
@@ -288,21 +287,21 @@ def _figures(s, res, rel_err, ckpts, T):
 
 
 _PAPER = dict(seeds=20, steps=800, batch=64, T=80, N=64, Ni=4, lr=1e-2, alpha=0.8,
-              checkpoints=(0, 50, 200, 400, 600, 800), probe=12, devices=0)
+              checkpoints=(0, 50, 200, 400, 600, 800), probe=12, workers=0)
 STUDY = Study(
     name="gating-lr",
     title="S1: lag-dependent effective learning rates of leaky/scalar/vector gates (SGD, adding)",
     paper="gating",
     profiles={
         "paper": _PAPER,
-        "quick": _PAPER | dict(seeds=1, probe=1, checkpoints=(0, 400, 800), devices=1),
-        "smoke": _PAPER | dict(seeds=1, steps=20, batch=8, T=24, probe=1, checkpoints=(0, 20), devices=1),
+        "quick": _PAPER | dict(seeds=1, probe=1, checkpoints=(0, 400, 800), workers=1),
+        "smoke": _PAPER | dict(seeds=1, steps=20, batch=8, T=24, probe=1, checkpoints=(0, 20), workers=1),
     },
     run=run,
     options=(Option("steps", "--steps", int, "SGD steps", integer_at_least(1), multiple=False),
              Option("seeds", "--seeds", int, "seeds (one compiled computation)", integer_at_least(1), multiple=False),
              Option("probe", "--probe", int, "probe sequences", integer_at_least(1), multiple=False),
-             Option("devices", "--devices", int, "devices to split runs over (0 = all; see module docstring)",
+             Option("workers", "--workers", int, "CPU processes the training runs are spread over (0 = one per core, 1 = this process)",
                     integer_at_least(0), multiple=False)),
     description=__doc__.splitlines()[0],
 )
