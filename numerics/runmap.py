@@ -52,7 +52,7 @@ import numpy as np
 import numerics  # noqa: F401
 from numerics.sharding import n_runs_of
 
-__all__ = ["run_map", "cpu_workers"]
+__all__ = ["run_map", "in_processes", "cpu_workers"]
 
 
 def cpu_workers(workers: int = 0) -> int:
@@ -87,11 +87,15 @@ def _block(fn, axes, args):
     return [np.asarray(x) for x in jax.tree.leaves(jax.jit(_walk(fn, axes))(*args))]
 
 
-def _in_processes(fn, axes, blocks) -> list[list[np.ndarray]]:
-    """Every block in its own ``python -m numerics.runmap`` process, all at once."""
-    payloads = [pickle.dumps((fn, axes, block)) for block in blocks]  # fails here if fn is not picklable
+def in_processes(fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]]) -> list[Any]:
+    """``[fn(*args) for args in calls]``, each call in its own ``python -m numerics.runmap``
+    process, all running at once (for Python-level work, e.g. JAX plus NumPy summaries).
+
+    ``fn``, the arguments and the results must be picklable. A failing call raises
+    :class:`RuntimeError` naming the worker's exception; no worker outlives the call."""
+    payloads = [pickle.dumps((fn, tuple(args))) for args in calls]  # fails here if not picklable
     env = dict(os.environ, JAX_PLATFORMS="cpu")
-    errs = [tempfile.TemporaryFile() for _ in blocks]  # a file, not a pipe: a chatty worker cannot block
+    errs = [tempfile.TemporaryFile() for _ in calls]  # a file, not a pipe: a chatty worker cannot block
     procs = [subprocess.Popen([sys.executable, "-m", "numerics.runmap"], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, stderr=e, env=env) for e in errs]
     outs = []
@@ -143,13 +147,13 @@ def run_map(
         cuts = np.array_split(np.arange(n), w)
         blocks = [[jax.tree.map(lambda x: np.asarray(x)[c[0]:c[-1] + 1], a) if ax == 0 else a
                    for a, ax in zip(args, axes)] for c in cuts]
-        outs = _in_processes(fn, axes, blocks)
+        outs = in_processes(_block, [(fn, axes, b) for b in blocks])
         leaves = [np.concatenate(xs) for xs in zip(*outs)]
         return jax.tree.unflatten(jax.tree.structure(shape), [jax.numpy.asarray(x) for x in leaves])
 
     return call
 
 
-if __name__ == "__main__":  # worker process of run_map: one pickled block in, its outputs out
-    _fn, _axes, _args = pickle.loads(sys.stdin.buffer.read())
-    sys.stdout.buffer.write(pickle.dumps(_block(_fn, _axes, _args)))
+if __name__ == "__main__":  # worker process of in_processes: one pickled call in, its result out
+    _fn, _args = pickle.loads(sys.stdin.buffer.read())
+    sys.stdout.buffer.write(pickle.dumps(_fn(*_args)))

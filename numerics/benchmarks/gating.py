@@ -22,6 +22,7 @@ in the same run, and ``extra`` carries the process CPU time where it matters.
 
 from __future__ import annotations
 
+import functools
 import resource
 import time
 
@@ -169,11 +170,10 @@ def _paper_profile(size: str) -> list[BenchRow]:
     """E0 measured; S1/S2 extrapolated linearly in steps, runs and checkpoints from timed
     pieces of ONE run in this process (compile excluded). Training runs are spread over
     ``cpu_workers()`` processes in the paper profile, so their time is divided by the worker
-    count (``extra`` also gives the measured process speed-up, start-up included, of the
-    ``gating-seeds`` benchmark for comparison); probes run in one process."""
+    count, as are the S2 probes (per run); the S1 probes (per checkpoint) run in one process."""
     from numerics.gating_tasks import sample
     from numerics.studies import get_study
-    from numerics.studies.gating_anisotropy import TASKS, _PAPER, _probe
+    from numerics.studies.gating_anisotropy import TASKS, _PAPER, _probe_run
     from numerics.studies.gating_lr import _probe_stats
 
     n_w = cpu_workers()
@@ -197,16 +197,16 @@ def _paper_profile(size: str) -> list[BenchRow]:
     steps2 = 10 if size == "quick" else 40
     w, c = _timed(_train_fn(_S2_ARMS, 1, steps2, S=_S2, tasks=TASKS))
     pieces["S2_training"] = (w * 1200 / steps2 * 100 / n_w, c * 1200 / steps2 * 100)
-    # S2 probes: one run x 4 checkpoints of each arm
+    # S2 probes: one run x 4 checkpoints of each arm; 100 runs over n_w processes
     p = dict(_PAPER)
     keys = jax.random.split(jax.random.key(0), 1)
     ids = jnp.zeros(1, int)
     w = c = 0.0
     for arm in _S2_ARMS:
         snaps, _ = train_seeds(keys, arm, TASKS, steps=1, checkpoints=(0, 1, 1, 1), task_ids=ids, **_S2)
-        probe = run_map(lambda s, i, k: jax.lax.map(lambda m: _probe(m, i, k, p), s))
-        dw, dc = _timed(lambda: probe(snaps, ids, keys))
-        w, c = w + dw * 100, c + dc * 100
+        probe = run_map(functools.partial(_probe_run, p=p))
+        dw, dc = _timed(lambda: probe(snaps, ids, jax.random.key_data(keys)))
+        w, c = w + dw * 100 / n_w, c + dc * 100
     pieces["S2_probes"] = (w, c)
     wall = sum(v[0] for v in pieces.values())
     cpu = sum(v[1] for v in pieces.values())
@@ -214,7 +214,7 @@ def _paper_profile(size: str) -> list[BenchRow]:
     extra |= {"total_wall_s": wall, "total_cpu_s": cpu, "training_workers": n_w, "target_s": 1200.0,
               "kind": "E0 measured (full paper profile); S1 and S2 extrapolated linearly (steps, runs, "
                       f"checkpoints) from timed one-run pieces at paper sizes, compile excluded; training "
-                      f"divided over {n_w} worker process(es), probes in one process"}
+                      f"and S2 probes divided over {n_w} worker process(es), S1 probes in one process"}
     return [BenchRow("gating", "paper profile E0+S1+S2, 20 seeds (see extra)", "paper profile (extrapolated)",
                      "20-minute target", wall, 1200.0, None, target=None, extra=extra)]
 

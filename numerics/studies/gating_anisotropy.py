@@ -16,14 +16,16 @@ Every metric per (model, optimizer, task) goes to ``metrics.json``. The spec's q
 finding (gated + SGD more concentrated than plain + Adam after training) is checked in
 aggregate; the per-task outcome is recorded in the notes whichever way it goes.
 
-**Workers.** On a CPU the training runs are spread over ``workers`` processes
-(``--workers``; 0 = one per core, the paper-profile default; 1 = this process, the quick
-and smoke default, where a process start-up and compile would cost more than it saves).
-Every run is the same computation on the same inputs, so the results do not depend on
-the worker count. The probes run in this process.
+**Workers.** On a CPU the training runs and their probes are spread over ``workers``
+processes (``--workers``; 0 = one per core, the paper-profile default; 1 = this process,
+the quick and smoke default, where a process start-up and compile would cost more than it
+saves). Every run is the same computation on the same inputs, so the results do not
+depend on the worker count.
 """
 
 from __future__ import annotations
+
+import functools
 
 import jax
 import jax.numpy as jnp
@@ -65,6 +67,12 @@ def _probe(model, task_id, key, p):
     return dict(jac_AI=ai, jac_CE=ce, jac_underflow=under, grad_AI=gai, grad_CE=gce)
 
 
+def _probe_run(snaps, task_id, key_data, p):
+    """:func:`_probe` at every checkpoint of one run (``snaps``: leading checkpoint axis)."""
+    key = jax.random.wrap_key_data(key_data)
+    return jax.lax.map(lambda m: _probe(m, task_id, key, p), snaps)
+
+
 def run(config) -> StudyResult:
     p = config.params
     tasks, lags = tuple(p["tasks"]), tuple(p["lags"])
@@ -82,13 +90,13 @@ def run(config) -> StudyResult:
     keys = jax.random.split(k_train, len(tasks) * S)
     probe_keys = jax.vmap(lambda i: jax.random.fold_in(k_probe, i))(ids)
     # one compiled probe per run, its checkpoints walked one at a time (lax.map: bounded
-    # memory; the batched SVDs stay one checkpoint's worth)
-    probe = run_map(lambda snaps, i, k: jax.lax.map(lambda m: _probe(m, i, k, p), snaps))
+    # memory; the batched SVDs stay one checkpoint's worth); runs over the worker processes
+    probe = run_map(functools.partial(_probe_run, p=dict(p)), workers=p["workers"])
     res, losses = {}, {}
     for arm in tqdm(_arms(p), desc="gating-anisotropy arms", disable=not config.progress):
         snaps, loss = train_seeds(keys, arm, tasks, N=p["N"], Ni=p["Ni"], T=p["T"], batch=p["batch"],
                                   steps=p["steps"], checkpoints=ckpts, task_ids=ids, workers=p["workers"])
-        out = jax.tree.map(np.asarray, probe(snaps, ids, probe_keys))  # (runs, C, ...)
+        out = jax.tree.map(np.asarray, probe(snaps, ids, jax.random.key_data(probe_keys)))  # (runs, C, ...)
         res[arm.label] = {k: v.reshape((len(tasks), S) + v.shape[1:]) for k, v in out.items()}
         losses[arm.label] = np.asarray(loss).reshape(len(tasks), S, -1)
     labels = [a.label for a in _arms(p)]
@@ -194,7 +202,7 @@ STUDY = Study(
     run=run,
     options=(Option("steps", "--steps", int, "training iterations", integer_at_least(1), multiple=False),
              Option("seeds", "--seeds", int, "seeds (one compiled computation)", integer_at_least(1), multiple=False),
-             Option("workers", "--workers", int, "CPU processes the training runs are spread over (0 = one per core, 1 = this process)",
+             Option("workers", "--workers", int, "CPU processes the training and probe runs are spread over (0 = one per core, 1 = this process)",
                     integer_at_least(0), multiple=False)),
     description=__doc__.splitlines()[0],
 )

@@ -16,11 +16,10 @@ per-lag exponent :math:`s(\ell)`. Theory against simulation:
   exact diagonal :math:`[M_{t,k}]_{qq}`, per lag, with the rigorous remainder bound and the
   lags over which it tracks.
 
-**Workers.** On a CPU the training runs are spread over ``workers`` processes by
-:func:`numerics.runmap.run_map` (``--workers``; 0 = one per core, the paper-profile
-default; 1 = this process, the quick and smoke default). Every run is the same
-computation on the same inputs, so the results do not depend on the worker count. The
-probes run in this process.
+**Workers.** On a CPU the training runs and the checkpoint probes are spread over
+``workers`` processes (:mod:`numerics.runmap`; ``--workers``; 0 = one per core, the
+paper-profile default; 1 = this process, the quick and smoke default). Every run is the
+same computation on the same inputs, so the results do not depend on the worker count.
 """
 
 from __future__ import annotations
@@ -44,7 +43,7 @@ from numerics.gating_metrics import fit_power, lag_medians, local_power  # noqa:
 from numerics.gating_tasks import sample, trivial_mse  # noqa: E402
 from numerics.gating_train import Arm, train_seeds  # noqa: E402
 from numerics.results import StudyResult, check_ge, check_le, check_true  # noqa: E402
-from numerics.runmap import run_map  # noqa: E402
+from numerics.runmap import cpu_workers, in_processes, run_map  # noqa: E402
 from numerics.studies import Option, Study, integer_at_least  # noqa: E402
 from numerics.transport import window_product  # noqa: E402
 
@@ -114,6 +113,35 @@ def _leaky_exact(model, us, y, alpha, T):
     return float(jnp.max(jnp.where(nP > 1e-280, rel, 0.0))), float(mu0_err)
 
 
+def _probe_cells(cells, us_probe) -> list[dict]:
+    """Per-lag summaries of every cell in ``cells`` (leading axis: (seed, checkpoint) pairs).
+
+    The NumPy summaries of one cell run in a side thread while the next cell's transport
+    products are computed (JAX only in this thread; at most two outputs in flight)."""
+    n = jax.tree.leaves(cells)[0].shape[0]
+    jobs = []
+    with ThreadPoolExecutor(1) as pool:
+        for i in range(n):
+            if len(jobs) >= 2:
+                jobs[-2].result()
+            out = jax.tree.map(np.asarray, probe_batch()(jax.tree.map(lambda x: x[i], cells), us_probe))
+            jobs.append(pool.submit(_summaries, out))
+        return [j.result() for j in jobs]
+
+
+def _probe_all(cells, us_probe, n: int, workers: int) -> list[dict]:
+    """:func:`_probe_cells` on ``n`` cells (leading axes (seed, checkpoint), flattened here),
+    in this process or cut into contiguous blocks over ``workers`` processes."""
+    flat = jax.tree.map(lambda x: np.asarray(x).reshape((n,) + x.shape[2:]), cells)
+    us = np.asarray(us_probe)
+    w = min(cpu_workers(workers), n) if jax.default_backend() == "cpu" else 1
+    if w == 1:
+        return _probe_cells(flat, us)
+    cuts = np.array_split(np.arange(n), w)
+    blocks = [jax.tree.map(lambda x: x[c[0]:c[-1] + 1], flat) for c in cuts]
+    return [d for part in in_processes(_probe_cells, [(b, us) for b in blocks]) for d in part]
+
+
 def run(config) -> StudyResult:
     p = config.params
     T, N, Ni, ckpts = p["T"], p["N"], p["Ni"], tuple(p["checkpoints"])
@@ -127,17 +155,7 @@ def run(config) -> StudyResult:
         snaps, loss = train_seeds(keys, arm, "adding", N=N, Ni=Ni, T=T, batch=p["batch"],
                                   steps=p["steps"], checkpoints=ckpts, workers=p["workers"])
         losses[kind] = np.asarray(loss)
-        # the numpy summaries of one checkpoint run in a side thread while the next
-        # checkpoint's transport products are computed (at most two outputs in flight)
-        jobs = []
-        with ThreadPoolExecutor(1) as pool:
-            for s, c in np.ndindex(p["seeds"], len(ckpts)):
-                if len(jobs) >= 2:
-                    jobs[-2].result()
-                cell = jax.tree.map(lambda x: x[s, c], snaps).cell
-                out = jax.tree.map(np.asarray, probe_batch()(cell, us_probe))  # JAX only in this thread
-                jobs.append(pool.submit(_summaries, out))
-            flat = [j.result() for j in jobs]
+        flat = _probe_all(snaps.cell, us_probe, p["seeds"] * len(ckpts), p["workers"])
         res[kind] = {k: np.array([d[k] for d in flat]).reshape((p["seeds"], len(ckpts)) + np.shape(flat[0][k]))
                      for k in flat[0]}
         if kind == "leaky":
@@ -301,7 +319,7 @@ STUDY = Study(
     options=(Option("steps", "--steps", int, "SGD steps", integer_at_least(1), multiple=False),
              Option("seeds", "--seeds", int, "seeds (one compiled computation)", integer_at_least(1), multiple=False),
              Option("probe", "--probe", int, "probe sequences", integer_at_least(1), multiple=False),
-             Option("workers", "--workers", int, "CPU processes the training runs are spread over (0 = one per core, 1 = this process)",
+             Option("workers", "--workers", int, "CPU processes the training runs and probes are spread over (0 = one per core, 1 = this process)",
                     integer_at_least(0), multiple=False)),
     description=__doc__.splitlines()[0],
 )

@@ -16,3 +16,22 @@ def test_smoke(name):
 
     for fig in result.figures.values():
         plt.close(fig)
+
+
+@pytest.mark.parametrize("name", ["gating-lr", "gating-anisotropy"])
+def test_worker_processes_do_not_change_results(name):
+    """Training and probes spread over 2 worker processes give the same series as one process."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    study = get_study(name)
+    out = {}
+    for w in (1, 2):
+        res = study.run(study.config("smoke", seed=3, overrides={"seeds": 2, "workers": w}, progress=False))
+        out[w] = res.series
+        for fig in res.figures.values():
+            plt.close(fig)
+    assert out[1].keys() == out[2].keys()
+    for k in out[1]:
+        np.testing.assert_allclose(np.asarray(out[2][k], float), np.asarray(out[1][k], float),
+                                   rtol=1e-12, atol=1e-14, err_msg=k)
