@@ -170,7 +170,7 @@ def _paper_profile(size: str) -> list[BenchRow]:
     """E0 measured; S1/S2 extrapolated linearly in steps, runs and checkpoints from timed
     pieces of ONE run in this process (compile excluded). Training runs are spread over
     ``cpu_workers()`` processes in the paper profile, so their time is divided by the worker
-    count, as are the S2 probes (per run); the S1 probes (per checkpoint) run in one process."""
+    count, as are the probes."""
     from numerics.gating_tasks import sample
     from numerics.studies import get_study
     from numerics.studies.gating_anisotropy import TASKS, _PAPER, _probe_run
@@ -185,13 +185,14 @@ def _paper_profile(size: str) -> list[BenchRow]:
     steps = 20 if size == "quick" else 100
     w, c = _timed(_train_fn([Arm(k, "sgd", 1e-2) for k in ("leaky", "scalar", "vector")], 1, steps))
     pieces["S1_training"] = (w * 800 / steps * 20 / n_w, c * 800 / steps * 20)
-    # S1 probes: one checkpoint (12 probe sequences, per-lag statistics included) of each model
+    # S1 probes: one checkpoint (12 probe sequences, per-lag statistics included) of each model;
+    # 20 seeds x 6 checkpoints over n_w processes
     us, _ = sample(jax.random.key(1), "adding", 12, 80, 4)
     w = c = 0.0
     for kind in ("leaky", "scalar", "vector"):
         cell = init_cell(jax.random.key(0), kind, 64, 4)
         dw, dc = _timed(lambda: _probe_stats(cell, us))
-        w, c = w + dw * 6 * 20, c + dc * 6 * 20
+        w, c = w + dw * 6 * 20 / n_w, c + dc * 6 * 20
     pieces["S1_probes"] = (w, c)
     # S2 training: one run of each arm, per step; 100 runs (5 tasks x 20 seeds) over n_w processes
     steps2 = 10 if size == "quick" else 40
@@ -214,7 +215,7 @@ def _paper_profile(size: str) -> list[BenchRow]:
     extra |= {"total_wall_s": wall, "total_cpu_s": cpu, "training_workers": n_w, "target_s": 1200.0,
               "kind": "E0 measured (full paper profile); S1 and S2 extrapolated linearly (steps, runs, "
                       f"checkpoints) from timed one-run pieces at paper sizes, compile excluded; training "
-                      f"and S2 probes divided over {n_w} worker process(es), S1 probes in one process"}
+                      f"and probes divided over {n_w} worker process(es)"}
     return [BenchRow("gating", "paper profile E0+S1+S2, 20 seeds (see extra)", "paper profile (extrapolated)",
                      "20-minute target", wall, 1200.0, None, target=None, extra=extra)]
 
