@@ -136,7 +136,7 @@ def train_seeds(
     ``task`` is one task name, or a tuple of names with ``task_ids`` (shape ``(S,)``)
     choosing the task of each run: several tasks then share one compiled computation
     (``lax.switch`` on the task index). ``runs`` is ``"map"`` (:func:`numerics.runmap.run_map`:
-    threads over runs on a CPU) or ``"vmap"`` (module docstring); both give the same runs up to
+    runs walked on a CPU, in this process or in worker processes) or ``"vmap"`` (module docstring); both give the same runs up to
     float64 rounding. ``workers`` is how many CPU processes ``runs="map"`` uses (1 = this process, 0 = one
     per core; each extra process costs a start-up and a compile of a few seconds).
 
@@ -152,9 +152,9 @@ def train_seeds(
     ids = jnp.zeros(keys.shape[0], int) if task_ids is None else jnp.asarray(task_ids)
     if ids.shape != keys.shape[:1]:
         raise ValueError(f"task_ids has shape {ids.shape}; allowed: ({keys.shape[0]},), one per key")
-    if runs == "vmap":
-        return _trainer(arm, tasks, N, Ni, T, batch, steps, ckpts, runs, workers)(keys, ids)
-    return _trainer(arm, tasks, N, Ni, T, batch, steps, ckpts, runs, workers)(jax.random.key_data(keys), ids)
+    # key data, not typed keys, cross the process boundary of run_map's worker processes
+    k = keys if runs == "vmap" else jax.random.key_data(keys)
+    return _trainer(arm, tasks, N, Ni, T, batch, steps, ckpts, runs, workers)(k, ids)
 
 
 def sample_switch(key, task_id, tasks: tuple[str, ...], batch: int, T: int, Ni: int):
@@ -168,13 +168,9 @@ def sample_switch(key, task_id, tasks: tuple[str, ...], batch: int, T: int, Ni: 
 @functools.lru_cache(maxsize=32)
 def _trainer(arm, tasks, N, Ni, T, batch, steps, ckpts, runs, workers):
     """The compiled all-runs training of one static configuration (cached: one compile each)."""
-    one = functools.partial(_train_one, arm=arm, tasks=tasks, N=N, Ni=Ni, T=T, batch=batch, steps=steps,
-                            ckpts=ckpts)
-    if runs == "vmap":
-        return jax.jit(jax.vmap(one))
-    # key data, not typed keys, cross the process boundary (run_map's worker processes)
-    return run_map(functools.partial(_train_one_data, arm=arm, tasks=tasks, N=N, Ni=Ni, T=T, batch=batch,
-                                     steps=steps, ckpts=ckpts), workers=workers)
+    one = functools.partial(_train_one if runs == "vmap" else _train_one_data, arm=arm, tasks=tasks, N=N, Ni=Ni,
+                            T=T, batch=batch, steps=steps, ckpts=ckpts)
+    return jax.jit(jax.vmap(one)) if runs == "vmap" else run_map(one, workers=workers)
 
 
 def _train_one_data(key_data, task_id, **kw):

@@ -47,12 +47,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 import numerics  # noqa: F401
 from numerics.sharding import n_runs_of
 
-__all__ = ["run_map", "in_processes", "cpu_workers"]
+__all__ = ["run_map", "in_processes", "split_runs", "cpu_workers"]
 
 
 def cpu_workers(workers: int = 0) -> int:
@@ -65,6 +66,16 @@ def cpu_workers(workers: int = 0) -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - platforms without sched_getaffinity
         return max(1, os.cpu_count() or 1)
+
+
+def split_runs(tree: Any, n: int, workers: int) -> list[Any]:
+    """``tree`` (leading run axis of length ``n``) cut into contiguous NumPy blocks, one per
+    worker process to use: ``min(cpu_workers(workers), n)`` blocks on a CPU, one block (the
+    whole tree, unchanged) on an accelerator or when a single worker results."""
+    w = min(cpu_workers(workers), n) if jax.default_backend() == "cpu" else 1
+    if w == 1:
+        return [tree]
+    return [jax.tree.map(lambda x: np.asarray(x)[c[0]:c[-1] + 1], tree) for c in np.array_split(np.arange(n), w)]
 
 
 def _walk(fn: Callable[..., Any], axes: tuple[int | None, ...]) -> Callable[..., Any]:
@@ -129,7 +140,7 @@ def run_map(
     axis ``None`` are passed whole to every run. Outputs gain a leading run axis, as with
     ``jax.vmap``. The backend is read at call time (``jax.default_backend()``).
     """
-    n_workers = cpu_workers(workers)
+    cpu_workers(workers)  # validate now, not at the first call
     compiled: dict[tuple[Any, ...], Callable[..., Any]] = {}
 
     def call(*args):
@@ -139,17 +150,19 @@ def run_map(
         on_cpu = jax.default_backend() == "cpu"
         if (on_cpu, axes) not in compiled:
             compiled[on_cpu, axes] = jax.jit(_walk(fn, axes) if on_cpu else jax.vmap(fn, in_axes=axes))
-        n = n_runs_of(tuple(a for a, ax in zip(args, axes) if ax == 0))
-        w = min(n_workers, n)
-        if not on_cpu or w == 1:
+        mapped = tuple(a for a, ax in zip(args, axes) if ax == 0)
+        blocks = split_runs(mapped, n_runs_of(mapped), workers)
+        if len(blocks) == 1:
             return compiled[on_cpu, axes](*args)
         shape = jax.eval_shape(compiled[on_cpu, axes], *args)
-        cuts = np.array_split(np.arange(n), w)
-        blocks = [[jax.tree.map(lambda x: np.asarray(x)[c[0]:c[-1] + 1], a) if ax == 0 else a
-                   for a, ax in zip(args, axes)] for c in cuts]
-        outs = in_processes(_block, [(fn, axes, b) for b in blocks])
-        leaves = [np.concatenate(xs) for xs in zip(*outs)]
-        return jax.tree.unflatten(jax.tree.structure(shape), [jax.numpy.asarray(x) for x in leaves])
+
+        def full(block):  # the block's mapped arguments back among the shared ones
+            it = iter(block)
+            return [next(it) if ax == 0 else a for a, ax in zip(args, axes)]
+
+        outs = in_processes(_block, [(fn, axes, full(b)) for b in blocks])
+        leaves = [jnp.asarray(np.concatenate(xs)) for xs in zip(*outs)]
+        return jax.tree.unflatten(jax.tree.structure(shape), leaves)
 
     return call
 

@@ -7,13 +7,14 @@
   (:func:`numerics.gating_products.all_pairs`, ``norm="gram"`` vs ``"svd"``); ``extra``
   holds the largest relative difference of the two routes.
 * ``gating-seeds``: the S1 training protocol (leaky, scalar, vector cells; SGD on adding),
-  one compiled run mapped over the seeds (``runs="map"``, the default: CPU threads over
-  runs, :func:`numerics.runmap.run_map`) against the same seeds vmapped (``runs="vmap"``).
+  one compiled run walked over the seeds (``runs="map"``, the default,
+  :func:`numerics.runmap.run_map`) against the same seeds vmapped (``runs="vmap"``), plus the
+  same walk split over one worker process per core (start-up and compile included).
 * ``gating-first-order``: the prefix/suffix first-order term :math:`L_F` (O(n) products)
   against the direct sum of n ordered products (O(n^2)).
 * ``gating-paper-profile``: wall time of the 20-seed paper profile of E0 + S1 + S2, measured
-  for E0 and extrapolated for S1/S2 from timed pieces (as many runs as worker threads,
-  fewer steps); ``extra`` says which figures are measured and which extrapolated, the
+  for E0 and extrapolated for S1/S2 from timed one-run pieces (fewer steps), divided over
+  the worker processes; ``extra`` says which figures are measured and which extrapolated, the
   worker-process count and the process CPU seconds of every piece.
 
 Wall times on a shared machine are inflated by other processes; every ratio is measured

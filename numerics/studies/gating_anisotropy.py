@@ -4,7 +4,8 @@ Four arms — plain + Adam, scalar gate + SGD, vector gate + SGD, and a third co
 vector gate + Adam (do gate- and optimizer-driven anisotropy add up?) — are trained on
 adding, movingavg, delaysum, ar2 and narma10. Each arm is one compiled run: tasks and
 seeds are a single run axis (``lax.switch`` picks the task's data) mapped with
-:func:`numerics.runmap.run_map` (CPU threads over runs; vmapped on an accelerator). At every
+:func:`numerics.runmap.run_map` (walked on a CPU, optionally over worker processes;
+vmapped on an accelerator). At every
 checkpoint the study measures
 
 * propagation anisotropy: :math:`\mathrm{AI}_{10}` and :math:`\mathrm{CE}_{10}` of transport

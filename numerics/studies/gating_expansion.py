@@ -11,7 +11,7 @@ driven by slow noisy sinusoids; along the trajectory the exact Jacobians split a
 * the statistics of :math:`r_j=\|B_j\|_2/\|A_j\|_2` and the relative remainder at :math:`\varepsilon=1`.
 
 One compiled seed per gate kind, mapped over the seeds with :func:`numerics.runmap.run_map`
-(CPU threads over seeds; vmapped on an accelerator).
+(seeds walked one after another on a CPU; vmapped on an accelerator).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 r"""Study ``gating-lr`` (spec ``gating.md`` S1): lag-dependent effective learning rates.
 
 Leaky (α = 0.8), scalar- and vector-gate cells are trained with plain SGD on the adding
-task (all seeds one compiled computation per model and device). At each checkpoint, on a fixed probe
+task (one compiled run per model, mapped over the seeds). At each checkpoint, on a fixed probe
 batch, the study computes for every pair :math:`(t,k)` the exact :math:`S_{t,k}=\|M_{t,k}\|_2`,
 the normalised lag profile :math:`\tilde\mu(h)`, both zeroth-order predictors
 :math:`\prod g` and :math:`\prod(1-g)`, the fitted power :math:`s` (with :math:`R^2`) and the
@@ -43,7 +43,7 @@ from numerics.gating_metrics import fit_power, lag_medians, local_power  # noqa:
 from numerics.gating_tasks import sample, trivial_mse  # noqa: E402
 from numerics.gating_train import Arm, train_seeds  # noqa: E402
 from numerics.results import StudyResult, check_ge, check_le, check_true  # noqa: E402
-from numerics.runmap import cpu_workers, in_processes, run_map  # noqa: E402
+from numerics.runmap import in_processes, run_map, split_runs  # noqa: E402
 from numerics.studies import Option, Study, integer_at_least  # noqa: E402
 from numerics.transport import window_product  # noqa: E402
 
@@ -134,11 +134,9 @@ def _probe_all(cells, us_probe, n: int, workers: int) -> list[dict]:
     in this process or cut into contiguous blocks over ``workers`` processes."""
     flat = jax.tree.map(lambda x: np.asarray(x).reshape((n,) + x.shape[2:]), cells)
     us = np.asarray(us_probe)
-    w = min(cpu_workers(workers), n) if jax.default_backend() == "cpu" else 1
-    if w == 1:
+    blocks = split_runs(flat, n, workers)
+    if len(blocks) == 1:
         return _probe_cells(flat, us)
-    cuts = np.array_split(np.arange(n), w)
-    blocks = [jax.tree.map(lambda x: x[c[0]:c[-1] + 1], flat) for c in cuts]
     return [d for part in in_processes(_probe_cells, [(b, us) for b in blocks]) for d in part]
 
 
