@@ -10,6 +10,10 @@
   one compiled run walked over the seeds (``runs="map"``, the default,
   :func:`numerics.runmap.run_map`) against the same seeds vmapped (``runs="vmap"``), plus the
   same walk split over one worker process per core (start-up and compile included).
+* ``gating-bptt``: the loss and gradient of one S2 batch (T=120, batch 64, N=64) per cell kind
+  by the explicit backward pass (:func:`numerics.gating_bptt.loss_and_grad`) against
+  ``eqx.filter_value_and_grad`` of the loss, and S2 training of the four arms with each;
+  ``extra`` holds the largest relative difference of the gradients.
 * ``gating-first-order``: the prefix/suffix first-order term :math:`L_F` (O(n) products)
   against the direct sum of n ordered products (O(n^2)).
 * ``gating-paper-profile``: wall time of the 20-seed paper profile of E0 + S1 + S2, measured
@@ -27,6 +31,7 @@ import functools
 import resource
 import time
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -42,7 +47,8 @@ from numerics.gating_products import (
     top_singular_value,
     trajectory,
 )
-from numerics.gating_train import Arm, train_seeds
+from numerics.gating_bptt import loss_and_grad
+from numerics.gating_train import Arm, init_model, loss, train_seeds
 from numerics.runmap import cpu_workers, run_map
 
 __all__ = ["BENCHMARKS"]
@@ -113,13 +119,13 @@ def _spectral_norm(size: str) -> list[BenchRow]:
     return rows
 
 
-def _train_fn(arms, seeds, steps, S=_S1, runs="map", tasks="adding", workers=1):
+def _train_fn(arms, seeds, steps, S=_S1, runs="map", tasks="adding", workers=1, grad="bptt"):
     keys = jax.random.split(jax.random.key(0), seeds)
     ids = None if isinstance(tasks, str) else jnp.arange(seeds) % len(tasks)
 
     def fn():
         return [train_seeds(keys, a, tasks, steps=steps, checkpoints=(0, steps), runs=runs, task_ids=ids,
-                            workers=workers, **S)[1] for a in arms]
+                            workers=workers, grad=grad, **S)[1] for a in arms]
 
     return fn
 
@@ -140,6 +146,31 @@ def _seeds(size: str) -> list[BenchRow]:
                             "process_speedup_incl_startup": (compm + mapped) / procs,
                             "note": "ratio > 1: walking one compiled run beats vmapping 64x64 products over runs "
                                     "on a CPU; the process figure includes process start-up and compile"})]
+
+
+def _bptt(size: str) -> list[BenchRow]:
+    """Loss and gradient of one S2 batch per cell kind, then S2 training of the four arms:
+    the explicit backward pass against ``eqx.filter_value_and_grad`` of the loss."""
+    from numerics.gating_tasks import sample
+
+    us, y = sample(jax.random.key(1), "ar2", _S2["batch"], _S2["T"], _S2["Ni"])
+    rows = []
+    for kind in ("plain", "scalar", "vector"):
+        m = init_model(jax.random.key(0), kind, _S2["N"], _S2["Ni"])
+        bp, ad = jax.jit(loss_and_grad), eqx.filter_jit(eqx.filter_value_and_grad(loss))
+        comp, cand = compile_and_time(lambda: bp(m, us, y))
+        _, base = compile_and_time(lambda: ad(m, us, y))
+        rel = max(float(jnp.max(jnp.abs(a - b)) / jnp.max(jnp.abs(b)))
+                  for a, b in zip(jax.tree.leaves(bp(m, us, y)[1]), jax.tree.leaves(ad(m, us, y)[1])))
+        rows.append(BenchRow("gating", f"S2 loss and gradient, {kind} cell, T=120, batch 64, N=64",
+                             "explicit BPTT (gating_bptt)", "autodiff of the loss", cand, base, comp,
+                             extra={"max_rel_diff": rel}))
+    steps = 10 if size == "quick" else 40
+    comp, cand = compile_and_time(_train_fn(_S2_ARMS, 1, steps, S=_S2, tasks="ar2"), repeats=2)
+    _, base = compile_and_time(_train_fn(_S2_ARMS, 1, steps, S=_S2, tasks="ar2", grad="autodiff"), repeats=2)
+    rows.append(BenchRow("gating", f"S2 training, 4 arms x {steps} steps, one seed", "grad='bptt'",
+                         "grad='autodiff'", cand, base, comp))
+    return rows
 
 
 def _first_order(size: str) -> list[BenchRow]:
@@ -225,6 +256,7 @@ BENCHMARKS = (
     Benchmark("gating-spectral-norm", "exact spectral norm: Gram/tridiagonal/bisection vs LAPACK SVD",
               _spectral_norm),
     Benchmark("gating-seeds", "S1 protocol: one compiled run walked over seeds (and over worker processes) vs vmapped", _seeds),
+    Benchmark("gating-bptt", "S2 loss and gradient: explicit backward pass vs autodiff", _bptt),
     Benchmark("gating-first-order", "prefix/suffix first-order term vs direct sum", _first_order),
     Benchmark("gating-paper-profile", "20-seed paper profile of E0+S1+S2 (measured/extrapolated)", _paper_profile),
 )
