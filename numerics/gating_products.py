@@ -20,7 +20,8 @@ products in time order (later steps on the left). This is the window convention 
 
 **Spectral norm.** :func:`top_singular_value` computes :math:`\sigma_1(M)` exactly (up to
 float64 rounding, like the SVD) without the rest of the spectrum:
-:math:`\sigma_1(M)=c\sqrt{\lambda_{\max}(G)}` with :math:`G=(M/c)^\top(M/c)`, :math:`c=\max_{ij}|M_{ij}|`,
+:math:`\sigma_1(M)=c\sqrt{\lambda_{\max}(G)}` with :math:`G=(M/c)(M/c)^\top`, :math:`c=\max_{ij}|M_{ij}|`
+(the same spectrum as :math:`(M/c)^\top(M/c)`; this order is the faster batched product here),
 :math:`G` reduced to tridiagonal form by Householder reflections (LAPACK ``sytrd``) and
 :math:`\lambda_{\max}` found by Sturm-sequence bisection
 (:func:`jax.scipy.linalg.eigh_tridiagonal`, absolute tolerance :math:`\epsilon\|G\|`).
@@ -143,10 +144,10 @@ def spectral_norm(M: Float[Array, "... N N"]) -> Float[Array, "..."]:
 
 def _gram_tridiagonal(M: Float[Array, "... N N"]):
     r"""``(c, d, e)``: scale :math:`c=\max|M_{ij}|` and the tridiagonal form (diagonal ``d``,
-    off-diagonal ``e``) of :math:`G=(M/c)^\top(M/c)`, orthogonally similar to :math:`G`."""
+    off-diagonal ``e``) of :math:`G=(M/c)(M/c)^\top`, orthogonally similar to :math:`G`."""
     c = jnp.max(jnp.abs(M), axis=(-2, -1))
     Ms = M / jnp.where(c > 0, c, 1.0)[..., None, None]
-    G = jnp.einsum("...ji,...jk->...ik", Ms, Ms)
+    G = jnp.einsum("...ij,...kj->...ik", Ms, Ms)
     _, d, e, _ = jax.lax.linalg.tridiagonal(G)
     return c, d, e
 
