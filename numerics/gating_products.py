@@ -32,9 +32,10 @@ Squaring loses relative accuracy only for singular values below :math:`\sim10^{-
 which are never used. The scaling by :math:`c\le\sigma_1` keeps :math:`1\le\lambda_{\max}\le N^2`,
 so products far below the float64 square-root range (:math:`\sigma_1<10^{-154}`) neither
 underflow in :math:`G` nor lose digits; an exactly zero product gives 0. For N = 64 on a
-CPU this route is 1.3–1.6x faster than LAPACK's SVD (``gesdd``, all singular values) per
-matrix, and 1.7x inside :func:`all_pairs` (benchmark ``gating-spectral-norm``); the
-Householder reduction (``sytrd``, ~60 µs at N = 64) is most of its cost.
+CPU core this route is 1.2–1.4x faster than LAPACK's SVD (``gesdd``, all singular values) per
+matrix (a batch of SVDs in one process may use two cores, where it is faster), and 1.8–1.9x
+inside :func:`all_pairs` (benchmark ``gating-spectral-norm``); the Householder reduction
+(``sytrd``, ~40 µs per matrix at N = 64) is most of its cost.
 ``norm="svd"`` keeps the SVD route.
 """
 
