@@ -195,6 +195,7 @@ def _train_one(key, task_id, *, arm, tasks, N, Ni, T, batch, steps, ckpts, grad)
     opt = make_optimizer(arm.optimizer, arm.lr)
     ck = jnp.asarray(ckpts)
     saved = jax.tree.map(lambda p: jnp.zeros((len(ckpts),) + p.shape, p.dtype), params)
+    value_and_grad = loss_and_grad if grad == "bptt" else eqx.filter_value_and_grad(loss)
 
     def record(saved, params, step):
         hit = ck == step  # (C,)
@@ -207,7 +208,7 @@ def _train_one(key, task_id, *, arm, tasks, N, Ni, T, batch, steps, ckpts, grad)
         saved = record(saved, params, step)
         us, y = sample_switch(jax.random.fold_in(k_data, step), task_id, tasks, batch, T, Ni)
         m = eqx.combine(params, static)
-        value, grads = (loss_and_grad if grad == "bptt" else eqx.filter_value_and_grad(loss))(m, us, y)
+        value, grads = value_and_grad(m, us, y)
         grads = eqx.partition(frozen_zero(grads, m), eqx.is_array)[0]
         updates, state = opt.update(grads, state, params)
         return (optax.apply_updates(params, updates), state, saved), value

@@ -154,10 +154,10 @@ def _bptt(size: str) -> list[BenchRow]:
     from numerics.gating_tasks import sample
 
     us, y = sample(jax.random.key(1), "ar2", _S2["batch"], _S2["T"], _S2["Ni"])
+    bp, ad = jax.jit(loss_and_grad), eqx.filter_jit(eqx.filter_value_and_grad(loss))
     rows = []
     for kind in ("plain", "scalar", "vector"):
         m = init_model(jax.random.key(0), kind, _S2["N"], _S2["Ni"])
-        bp, ad = jax.jit(loss_and_grad), eqx.filter_jit(eqx.filter_value_and_grad(loss))
         comp, cand = compile_and_time(lambda: bp(m, us, y))
         _, base = compile_and_time(lambda: ad(m, us, y))
         rel = max(float(jnp.max(jnp.abs(a - b)) / jnp.max(jnp.abs(b)))
