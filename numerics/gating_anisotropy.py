@@ -7,7 +7,8 @@ r"""Propagation and update anisotropy of trained cells (spec ``gating.md`` §7, 
   set (so every lag has ``n`` random triples :math:`(b,t=k+\ell,k)`, and lags share starts).
   Jacobians are formed on the fly from stored states; SVDs are exact.
 * **Update**: the per-example gradient matrix (rows: examples, ``vmap``; columns: every
-  parameter, flattened) through :func:`numerics.gating_metrics.gradient_anisotropy`
+  *trained* parameter, flattened; biases that training keeps at zero are frozen
+  (:func:`numerics.gating_train.frozen_zero`), so their columns are zero and dropped) through :func:`numerics.gating_metrics.gradient_anisotropy`
   (row-normalised, column-centred, near-constant columns dropped).
 
 | code name | symbol |
@@ -30,7 +31,7 @@ import numerics  # noqa: F401
 from numerics.gated_rnn import state_jacobian
 from numerics.gating_metrics import anisotropy, gradient_anisotropy, per_example_gradients
 from numerics.gating_products import previous_states
-from numerics.gating_train import Model, predict
+from numerics.gating_train import Model, frozen_zero, predict
 
 __all__ = ["jacobian_anisotropy", "update_anisotropy"]
 
@@ -73,11 +74,12 @@ def jacobian_anisotropy(
 def update_anisotropy(
     model: Model, us: Float[Array, "E T Ni"], ys: Float[Array, " E"], r: int = 10
 ) -> tuple[Float[Array, ""], Float[Array, ""]]:
-    r"""``(AI, CE)`` of the per-example gradients of the squared error (all parameters)."""
+    r"""``(AI, CE)`` of the per-example gradients of the squared error (trained parameters only:
+    the gradients of frozen biases are zeroed, so :func:`gradient_anisotropy` drops their columns)."""
     params, static = eqx.partition(model, eqx.is_array)
 
     def g(p, u, y):
-        return jax.grad(lambda q: (predict(eqx.combine(q, static), u) - y) ** 2)(p)
+        return frozen_zero(jax.grad(lambda q: (predict(eqx.combine(q, static), u) - y) ** 2)(p), model)
 
     G = per_example_gradients(g, params, us, ys)
     ai, ce, _ = gradient_anisotropy(G, r)

@@ -359,8 +359,9 @@ def equations() -> tuple[Equation, ...]:
             provenance="definition"),
         _eq("weight_update_lag", sp.Symbol(r"\Delta W_{q,:}"), -sp.Sum(sp.Sum(
             sp.Symbol(r"\mu^{(q)}_{t,\ell}") * sp.Symbol(r"\delta^{(q)}_{t}\,\phi'(a^{(q)}_{t-\ell})\,z_{t-\ell}^{\top}"),
-            (ell, 0, t_sym)), (t_sym, 1, sp.Symbol("T"))), "row q of the input-side weights receives mu-weighted "
-            "lag contributions", "spec §6", relation=r"\approx", provenance="definition"),
+            (ell, 0, t_sym - 1)), (t_sym, 1, sp.Symbol("T"))), "row q of the input-side weights receives mu-weighted "
+            "lag contributions (lags l = t - k, k = 1..t, as in bptt_lags: x_0 is fixed)", "spec §6",
+            relation=r"\approx", provenance="definition"),
         _eq("preconditioner_vector_gate", sp.Symbol(r"\Delta\operatorname{vec}W"),
             -sp.kronecker_product(sp.Identity(sp.Symbol("m")), _M(r"P_{t,\ell}")) * sp.MatrixSymbol(
                 r"\operatorname{vec}\nabla_{W}\ell_{t,\ell}", N_sym * sp.Symbol("m"), 1),

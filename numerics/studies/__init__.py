@@ -34,6 +34,7 @@ __all__ = [
     "nonnegative",
     "integer_at_least",
     "in_range",
+    "steps_cover_checkpoints",
 ]
 
 PROFILES: tuple[str, ...] = ("quick", "paper")
@@ -86,6 +87,15 @@ def in_range(lo: float, hi: float, *, closed_hi: bool = False) -> Callable[[str,
         return x
 
     return check
+
+
+def steps_cover_checkpoints(params: dict) -> None:
+    """Raise :class:`UsageError` if ``params["steps"]`` is below the last of ``params["checkpoints"]``
+    (a checkpoint after the last training step cannot be probed)."""
+    steps, last = params["steps"], max(params["checkpoints"])
+    if steps < last:
+        raise UsageError(f"steps={steps} is out of range; allowed: steps >= {last}, the profile's last "
+                         f"checkpoint (checkpoints {tuple(params['checkpoints'])})")
 
 
 # ----------------------------------------------------------------------------- options

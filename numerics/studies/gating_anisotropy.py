@@ -43,7 +43,7 @@ from numerics.gating_anisotropy import jacobian_anisotropy, update_anisotropy  #
 from numerics.gating_train import Arm, sample_switch, train_seeds  # noqa: E402
 from numerics.results import StudyResult, check_ge, check_true  # noqa: E402
 from numerics.runmap import run_map  # noqa: E402
-from numerics.studies import Option, Study, integer_at_least  # noqa: E402
+from numerics.studies import Option, Study, integer_at_least, steps_cover_checkpoints  # noqa: E402
 
 TASKS = ("adding", "movingavg", "delaysum", "ar2", "narma10")
 LAGS = (1, 2, 4, 8, 12, 16, 24, 32, 40)
@@ -78,6 +78,7 @@ def _probe_run(snaps, task_id, key_data, p):
 def run(config) -> StudyResult:
     p = config.params
     tasks, lags = tuple(p["tasks"]), tuple(p["lags"])
+    steps_cover_checkpoints(p)
     from numerics.errors import UsageError
 
     if p["T"] <= lags[-1]:
@@ -110,12 +111,17 @@ def run(config) -> StudyResult:
         ratio = fin[a]["grad_AI"] / fin[base]["grad_AI"]
         higher_ce = fin[a]["grad_CE"] > fin[base]["grad_CE"]
         wins = int(np.sum((ratio > 1) & higher_ce))
-        checks.append(check_ge(
-            f"{a}.tasks_more_concentrated_than_plain_Adam", wins, p["min_tasks"],
-            f"number of the {len(tasks)} tasks where {a} has larger gradient-covariance AI_10 AND higher CE_10 "
-            f"than plain+Adam at the final checkpoint (median over seeds); spec §10 finding (all five tasks, "
-            f"one seed) tested as a majority ({p['min_tasks']}), since it comes from one seed; per-task ratios in "
-            f"the notes (smoke profile: 0, too few steps for the finding to apply)"))
+        if p["min_tasks"] > 0:
+            checks.append(check_ge(
+                f"{a}.tasks_more_concentrated_than_plain_Adam", wins, p["min_tasks"],
+                f"number of the {len(tasks)} tasks where {a} has larger gradient-covariance AI_10 AND higher "
+                f"CE_10 than plain+Adam at the final checkpoint (median over seeds); spec §10 states the finding "
+                f"on all five tasks for the S2 protocol, which the paper profile requires; the quick profile "
+                f"(300 steps, N = 32, T = 60) is not that protocol and requires a majority; per-task ratios and "
+                f"the tasks where it fails in the notes"))
+        else:
+            notes.append(f"S2 {a}: the gate-vs-Adam finding is not checked at this profile's sizes "
+                         f"({p['steps']} steps); {wins} of {len(tasks)} tasks show it.")
         ratio0 = np.median(res[a]["grad_AI"][:, :, 0], 1) / np.median(res[base]["grad_AI"][:, :, 0], 1)
         notes.append(f"S2 {a} / plain+Adam gradient AI ratio at step {ckpts[-1]} per task "
                      + ", ".join(f"{t}: {r:.3g}{'' if h else ' (CE not higher)'}" for t, r, h in zip(tasks, ratio, higher_ce))
@@ -131,10 +137,13 @@ def run(config) -> StudyResult:
                      + ", ".join(f"{t}: {r:.3g}" for t, r in zip(tasks, add))
                      + " (> 1 means gate- and optimizer-driven anisotropy compound).")
     under = {a: float(np.mean(res[a]["jac_underflow"])) for a in labels}
+    consistent = all(np.array_equal(np.isnan(res[a][m]), res[a]["jac_underflow"] > 0)
+                     and np.all(res[a][m][~np.isnan(res[a][m])] > 0) for a in labels for m in ("jac_AI", "jac_CE"))
     checks.append(check_true(
-        "no_CE_zero_reported", all(np.all(np.isnan(res[a]["jac_CE"]) | (res[a]["jac_CE"] > 0)) for a in labels),
-        "propagation CE is either a positive number or NaN with the underflow flag (spec §8: underflowed "
-        f"products are reported as such, never CE = 0); underflow fraction per arm {under}"))
+        "propagation_NaN_iff_underflow", consistent,
+        "propagation AI and CE are NaN exactly where the product underflowed (sigma_1 < 1e-140) and positive "
+        "everywhere else (spec §8: underflowed products are reported as such, never CE = 0; a NaN from any "
+        f"other cause, e.g. overflow, fails this); underflow fraction per arm {under}"))
     summary = {a: {t: {"grad_AI": res[a]["grad_AI"][i].tolist(), "grad_CE": res[a]["grad_CE"][i].tolist(),
                        "jac_AI_median_by_lag": _nanmedian(res[a]["jac_AI"][i], axis=-1).tolist(),
                        "jac_CE_median_by_lag": _nanmedian(res[a]["jac_CE"][i], axis=-1).tolist(),
@@ -196,7 +205,7 @@ def _figures(res, labels, ckpts, tasks, lags):
 
 _PAPER = dict(seeds=20, steps=1200, batch=64, T=120, N=64, Ni=6, lr_sgd=1e-2, lr_adam=1e-3,
               checkpoints=(0, 400, 800, 1200), probe=64, triples=64, grads=256, tasks=TASKS, lags=LAGS,
-              min_tasks=3, arms=ARMS, workers=0)
+              min_tasks=len(TASKS), arms=ARMS, workers=0)
 STUDY = Study(
     name="gating-anisotropy",
     title="S2: gradient anisotropy of gated cells (SGD) vs plain RNN (Adam) on five tasks",
@@ -204,7 +213,7 @@ STUDY = Study(
     profiles={
         "paper": _PAPER,
         "quick": _PAPER | dict(seeds=1, steps=300, batch=32, T=60, N=32, checkpoints=(0, 300),
-                               probe=16, triples=16, grads=64, workers=1),
+                               probe=16, triples=16, grads=64, workers=1, min_tasks=3),
         "smoke": _PAPER | dict(seeds=1, steps=10, batch=4, T=8, N=8, checkpoints=(0, 10), probe=2, triples=2,
                                grads=8, tasks=("adding", "movingavg"), lags=(1, 2, 4), min_tasks=0,
                                arms=("plain+Adam", "vector+SGD"), workers=1),

@@ -40,11 +40,12 @@ from tqdm import tqdm  # noqa: E402
 import numerics  # noqa: E402,F401
 from numerics.gating_lr import lag_gradients, leaky_lag_prediction, probe_sequence  # noqa: E402
 from numerics.gating_metrics import fit_power, lag_medians, local_power  # noqa: E402
+from numerics.gating_products import trajectory  # noqa: E402
 from numerics.gating_tasks import sample, trivial_mse  # noqa: E402
 from numerics.gating_train import Arm, train_seeds  # noqa: E402
 from numerics.results import StudyResult, check_ge, check_le, check_true  # noqa: E402
 from numerics.runmap import in_processes, run_map, split_runs  # noqa: E402
-from numerics.studies import Option, Study, integer_at_least  # noqa: E402
+from numerics.studies import Option, Study, integer_at_least, steps_cover_checkpoints  # noqa: E402
 from numerics.transport import window_product  # noqa: E402
 
 MODELS = ("leaky", "scalar", "vector")
@@ -107,9 +108,9 @@ def _leaky_exact(model, us, y, alpha, T):
     nP = jnp.linalg.norm(P, axis=(2, 3))
     rel = jnp.linalg.norm(G - P, axis=(2, 3)) / jnp.where(nP > 1e-280, nP, 1.0)
     lag = np.arange(1, T + 1)
-    start = jnp.zeros(T, int)
-    mu0 = window_product(jnp.full((T, 1), 1.0 - alpha), start, jnp.asarray(lag))[:, 0]
-    mu0_err = np.max(np.abs(np.asarray(mu0) / (1.0 - alpha) ** lag - 1.0))
+    leak = trajectory(model.cell, us[0]).leak  # (T, N): the code-generated 1 - g of the leaky cell
+    mu0 = window_product(leak, jnp.zeros(T, int), jnp.asarray(lag))
+    mu0_err = np.max(np.abs(np.asarray(mu0) / (1.0 - alpha) ** lag[:, None] - 1.0))
     return float(jnp.max(jnp.where(nP > 1e-280, rel, 0.0))), float(mu0_err)
 
 
@@ -143,6 +144,7 @@ def _probe_all(cells, us_probe, n: int, workers: int) -> list[dict]:
 def run(config) -> StudyResult:
     p = config.params
     T, N, Ni, ckpts = p["T"], p["N"], p["Ni"], tuple(p["checkpoints"])
+    steps_cover_checkpoints(p)
     root = jax.random.key(config.seed)
     k_train, k_probe = jax.random.split(root)
     us_probe, y_probe = sample(k_probe, "adding", p["probe"], T, Ni)
@@ -167,8 +169,9 @@ def run(config) -> StudyResult:
         "(then M = (1-alpha)^l I and B = 0 exactly): an identity, tolerance = float64 rounding over T steps"))
     checks.append(check_le(
         "leaky.mu0_vs_closed_form", mu0_err, 1e-10,
-        "max relative error of the prefix-sum mu0 (code-generated leak 1-g) against (1-alpha)^l, l = 1..T: "
-        "exact identity, tolerance = rounding of T log-additions"))
+        "max relative error, over lags l = 1..T and neurons, of the prefix-sum mu0 of the code-generated leak 1-g "
+        "along the first probe trajectory of the trained leaky cell against (1-alpha)^l: exact identity, "
+        "tolerance = rounding of T log-additions"))
     for kind in MODELS:
         r = res[kind]
         checks.append(check_le(
@@ -194,9 +197,10 @@ def run(config) -> StudyResult:
             "median |[M]_qq - mu0 - mu1| / median |[M]_qq - mu0| at lag 2, worst checkpoint/seed: the first-order "
             "term must reduce the zeroth-order error (it removes the O(R) part)"))
         checks.append(check_ge(
-            f"{kind}.fit_R2_min", float(np.nanmin(res[kind]["r2_ret"])), 0.98,
+            f"{kind}.fit_R2_min", float(np.nanmin(res[kind]["r2_ret"])), p["r2_min"],
             "min over checkpoints/seeds of R^2 of log S vs log prod(1-g); spec §10 reference R^2 >= 0.99 "
-            "(scalar) and ~0.99 (vector), one seed: 0.01 allowance for seed spread"))
+            "(scalar) and ~0.99 (vector) on the S1 protocol (quick and paper profiles); the smoke profile "
+            "(T = 24, 20 steps) is outside that protocol and only guards against a broken fit (R^2 >= 0.9)"))
         h10 = [res[kind]["profile"][:, -1, 9], res["leaky"]["profile"][:, -1, 9]]
         checks.append(check_true(
             f"{kind}.longer_lag_sensitivity_than_leaky", bool(np.all(h10[0] > h10[1])),
@@ -303,7 +307,7 @@ def _figures(s, res, rel_err, ckpts, T):
 
 
 _PAPER = dict(seeds=20, steps=800, batch=64, T=80, N=64, Ni=4, lr=1e-2, alpha=0.8,
-              checkpoints=(0, 50, 200, 400, 600, 800), probe=12, workers=0)
+              checkpoints=(0, 50, 200, 400, 600, 800), probe=12, workers=0, r2_min=0.99)
 STUDY = Study(
     name="gating-lr",
     title="S1: lag-dependent effective learning rates of leaky/scalar/vector gates (SGD, adding)",
@@ -311,7 +315,8 @@ STUDY = Study(
     profiles={
         "paper": _PAPER,
         "quick": _PAPER | dict(seeds=1, probe=1, checkpoints=(0, 400, 800), workers=1),
-        "smoke": _PAPER | dict(seeds=1, steps=20, batch=8, T=24, probe=1, checkpoints=(0, 20), workers=1),
+        "smoke": _PAPER | dict(seeds=1, steps=20, batch=8, T=24, probe=1, checkpoints=(0, 20), workers=1,
+                               r2_min=0.9),
     },
     run=run,
     options=(Option("steps", "--steps", int, "SGD steps", integer_at_least(1), multiple=False),

@@ -1,5 +1,6 @@
 """Propagation and update anisotropy against direct computations."""
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -26,3 +27,27 @@ def test_jacobian_anisotropy_matches_explicit_products():
     assert not np.any(np.asarray(under))
     gai, gce = update_anisotropy(m, us, ys, r=2)
     assert float(gai) >= 1.0 and 0.0 < float(gce) <= 1.0 + 1e-12
+
+
+def test_update_anisotropy_uses_trained_parameters_only():
+    """Columns are the trained weights (W_r, W_i, gate weights, W_o); the frozen zero biases
+    (spec §2: no biases) must not enter. Built here by hand, one example at a time."""
+    from numerics.gating_metrics import gradient_anisotropy
+    from numerics.gating_train import predict
+
+    for kind in ("plain", "vector"):
+        m = init_model(jax.random.key(3), kind, 8, 3)
+        us, ys = sample(jax.random.key(4), "adding", 12, 10, 3)
+        names = ["W_r", "W_i"] + (["W_rg", "W_ig"] if m.cell.W_rg is not None else [])
+
+        def sq_err(arrs, u, y):
+            cell = m.cell
+            for name, a in zip(names, arrs[:-1]):
+                cell = eqx.tree_at(lambda c, name=name: getattr(c, name), cell, a)
+            return (predict(type(m)(cell, arrs[-1]), u) - y) ** 2
+
+        arrs = [getattr(m.cell, name) for name in names] + [m.W_o]
+        rows = [np.concatenate([np.ravel(g) for g in jax.grad(sq_err)(arrs, us[i], ys[i])]) for i in range(12)]
+        ai, ce, _ = gradient_anisotropy(jnp.asarray(np.stack(rows)), r=4)
+        gai, gce = update_anisotropy(m, us, ys, r=4)
+        np.testing.assert_allclose([float(gai), float(gce)], [float(ai), float(ce)], rtol=1e-10)

@@ -41,6 +41,24 @@ def test_targets_recomputed_in_numpy():
     np.testing.assert_allclose(y, yy[:, -1], atol=1e-12)
 
 
+def test_diverging_narma_sequence_is_redrawn():
+    """Key 82, T = 120: sequence 35 of the plain NARMA-10 draw runs off to infinity (and would make a
+    training run NaN); the sampler replaces it by a bounded redraw, and leaves the other 63 as drawn."""
+    T = 120
+    u0 = np.asarray(jax.random.uniform(jax.random.key(82), (64, T), maxval=0.5))
+    us, y = map(np.asarray, sample(jax.random.key(82), "narma10", 64, T, 6))
+    assert np.all(np.isfinite(y)) and np.abs(y).max() < 10
+    keep = np.arange(64) != 35
+    np.testing.assert_array_equal(us[keep, :, 0], u0[keep])
+    assert not np.array_equal(us[35, :, 0], u0[35])
+    yy = np.zeros((64, T + 1))  # the recursion on the sampled inputs reproduces the targets
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(T):
+            um = us[:, t - 9, 0] if t >= 9 else 0
+            yy[:, t + 1] = 0.3 * yy[:, t] + 0.05 * yy[:, t] * yy[:, max(0, t - 9):t + 1].sum(1) + 1.5 * um * us[:, t, 0] + 0.1
+    np.testing.assert_allclose(y, yy[:, -1], atol=1e-12)
+
+
 def test_adding_trivial_mse_is_one_sixth():
     _, y = sample(jax.random.key(5), "adding", 20000, 20, 2)
     assert abs(float(np.var(y)) - 1 / 6) < 0.01  # 4 standard errors of the variance estimate
