@@ -39,7 +39,22 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
+def _seed(raw: str) -> int:
+    """argparse type of ``--seed``: an integer in [0, 2**32)."""
+    try:
+        n = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seed {raw!r} is not an integer; allowed: 0 <= seed < 2**32") from None
+    if not 0 <= n < 2**32:
+        raise argparse.ArgumentTypeError(f"seed={n} is out of range; allowed: 0 <= seed < 2**32")
+    return n
+
+
 def _writable_dir(path: str) -> Path:
+    from numerics.errors import UsageError
+
+    if not str(path).strip():
+        raise UsageError("output directory '' is empty; give a directory path")
     p = Path(path)
     try:
         p.mkdir(parents=True, exist_ok=True)
@@ -47,14 +62,13 @@ def _writable_dir(path: str) -> Path:
         probe.write_text("")
         probe.unlink()
     except OSError as exc:
-        from numerics.errors import UsageError
-
         raise UsageError(f"output directory {path!r} cannot be written ({exc.strerror or exc})") from None
     return p
 
 
-def build_parser(study_name: str | None = None) -> argparse.ArgumentParser:
-    """The top-level parser; ``compare STUDY`` gets that study's own options."""
+def build_parser(study_name: str | None = None, bench_names: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The top-level parser; ``compare STUDY`` gets that study's own options, ``bench`` the
+    benchmark names (passed in only for that command: importing them loads JAX)."""
     fmt = argparse.RawDescriptionHelpFormatter
     parser = _Parser(prog=PROG, description=__doc__.splitlines()[0], epilog=EPILOG, formatter_class=fmt)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -93,7 +107,9 @@ def build_parser(study_name: str | None = None) -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="performance suite (ratios against baselines in the same run)",
                        description="Benchmarks. Each figure is a ratio against a baseline measured in the same "
-                       "run; compile time is reported separately.", formatter_class=fmt)
+                       "run; compile time is reported separately."
+                       + (f"\n\nbenchmarks: {', '.join(bench_names)}" if bench_names else "")
+                       + "\n\nexample: rnn-timescales bench --only gating-bptt --markdown", formatter_class=fmt)
     p.add_argument("--out", default=None, metavar="FILE", help="write the rows as JSON")
     p.add_argument("--only", action="append", default=[], metavar="NAME", help="run only this benchmark (repeat the flag for several)")
     p.add_argument("--size", choices=("quick", "full"), default="quick", help="problem sizes (default: quick)")
@@ -107,7 +123,8 @@ def build_parser(study_name: str | None = None) -> argparse.ArgumentParser:
 def _common_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profile", default="quick", help="quick (default, minutes on CPU) or paper (full protocol)")
     p.add_argument("--out", default="figures", help="output directory (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=0, help="root seed for every jax.random key (default: 0)")
+    p.add_argument("--seed", type=_seed, default=0, metavar="N",
+                   help="root seed for every jax.random key, 0 <= N < 2**32 (default: 0)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
@@ -119,7 +136,7 @@ def _add_study_options(p: argparse.ArgumentParser, study_name: str) -> None:
     for opt in study.options:
         g.add_argument(opt.flag, dest=f"opt_{opt.key}", action="append" if opt.multiple else "store",
                        metavar=opt.metavar, default=None,
-                       help=opt.help + (" (repeat for a grid)" if opt.multiple else ""))
+                       help=opt.help + (" (repeat for a grid)" if opt.multiple and "repeat" not in opt.help else ""))
     for flag, text in study.flags.items():
         g.add_argument(f"--{flag.replace('_', '-')}", dest=f"flag_{flag}", action="store_true", help=text)
 
@@ -128,8 +145,12 @@ def _add_study_options(p: argparse.ArgumentParser, study_name: str) -> None:
 def _cmd_derive(args: argparse.Namespace) -> int:
     from theory.export import check_derivations, write_derivations
 
+    from numerics.errors import UsageError
+
     t0 = time.perf_counter()
     if args.check:
+        if not Path(args.dir).is_dir():
+            raise UsageError(f"derivations directory {args.dir!r} does not exist; allowed: an existing directory")
         bad = check_derivations(Path(args.dir))
         if bad:
             print(f"derivations out of date: {', '.join(bad)} (run 'rnn-timescales derive')")
@@ -146,6 +167,11 @@ def _cmd_latex(args: argparse.Namespace) -> int:
     from theory.equations import THEORY_MODULES, all_equations, equations_of, get_equation
 
     if args.list:
+        if args.names:
+            from numerics.errors import UsageError
+
+            raise UsageError(f"--list takes no equation names (got {' '.join(args.names)}); "
+                             "use either 'latex --list' or 'latex NAME ...'")
         for eq in all_equations():
             print(f"{eq.name:45s} {eq.description}")
         return 0
@@ -215,17 +241,20 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0 if _run_one(study, config, out) else 1
 
 
-def _already_done(out: Path, config) -> bool:
+def _already_done(out: Path, config) -> bool | None:
+    """``None`` if ``OUT/STUDY/metrics.json`` is missing or from another profile, seed or
+    parameters; else whether that completed run passed (a skipped failure still fails)."""
     import json
 
     from numerics.results import _jsonable
 
     p = out / config.study / "metrics.json"
     if not p.exists():
-        return False
+        return None
     m = json.loads(p.read_text())
-    return (m.get("profile") == config.profile and m.get("seed") == config.seed
+    same = (m.get("profile") == config.profile and m.get("seed") == config.seed
             and m.get("config") == _jsonable(dict(config.params)))
+    return bool(m.get("passed")) if same else None
 
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:
@@ -242,8 +271,10 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     write_derivations(Path(args.derivations))
     ok = True
     for study, config in zip(studies, configs):
-        if args.resume and _already_done(out, config):
-            print(f"[{study.name}] complete in {out}; skipped (--resume)")
+        done = _already_done(out, config) if args.resume else None
+        if done is not None:
+            print(f"[{study.name}] complete in {out}; skipped (--resume; {'PASS' if done else 'FAIL'})")
+            ok &= done
             continue
         ok &= _run_one(study, config, out)
     report = write_report(out, order=[s.name for s in all_studies().values()])
@@ -261,6 +292,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         if n not in known:
             raise UsageError(f"unknown benchmark {n!r}; allowed: {', '.join(known)}")
     if args.out:
+        if Path(args.out).is_dir():
+            raise UsageError(f"--out {args.out!r} is a directory; allowed: a file path for the JSON rows")
         _writable_dir(str(Path(args.out).parent or "."))
     rows = run_benchmarks(args.only, args.size, Path(args.out) if args.out else None)
     if args.markdown:
@@ -307,7 +340,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             from numerics.studies import get_study
 
             study_name = get_study(argv[1]).name
-        args = build_parser(study_name).parse_args(argv)
+        bench_names: list[str] = []
+        if argv and argv[0] == "bench":
+            from numerics.bench import all_benchmarks
+
+            bench_names = list(all_benchmarks())
+        args = build_parser(study_name, bench_names).parse_args(argv)
         if args.command is None:
             build_parser().print_help()
             return 2
@@ -320,8 +358,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted; completed studies are on disk (rerun with --resume)", file=sys.stderr)
-        return 130
+        # Exit at once: a normal interpreter shutdown can run into XLA worker threads still
+        # busy with the interrupted computation (seen as a segfault, exit 139).
+        print(f"{PROG}: interrupted; completed studies are on disk (rerun with --resume)", file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        os._exit(130)
 
 
 if __name__ == "__main__":

@@ -217,14 +217,18 @@ def write_report(out_dir: Path, order: Iterable[str] = ()) -> Path:
         "",
         f"**{n_pass} / {n_checks} checks pass** across {len(metrics)} studies.",
         "",
-        "| study | profile | passed | runtime (s) |",
-        "|---|---|---|---|",
+        "| study | profile | seed | git | passed | runtime (s) |",
+        "|---|---|---|---|---|---|",
     ]
     for m in metrics:
         lines.append(
-            f"| [{m['study']}]({m['study']}/) | {m['profile']} | "
-            f"{'PASS' if m['passed'] else 'FAIL'} | {m['runtime_s']:.1f} |"
+            f"| [{m['study']}]({m['study']}/) | {m['profile']} | {m.get('seed')} | "
+            f"`{m.get('environment', {}).get('git')}` | {'PASS' if m['passed'] else 'FAIL'} | {m['runtime_s']:.1f} |"
         )
+    runs = {(m["profile"], m.get("seed"), m.get("environment", {}).get("git")) for m in metrics}
+    if len(runs) > 1:
+        lines[6:6] = ["", f"**Mixed runs:** these studies come from {len(runs)} different (profile, seed, git) "
+                      "combinations (see the table); rerun `reproduce` into an empty directory for one run."]
     for m in metrics:
         env = m.get("environment", {})
         lines += [
@@ -254,12 +258,13 @@ def environment() -> dict[str, Any]:
     """Backend facts recorded with every ``metrics.json``."""
     import jax
 
+    here = Path(__file__).resolve().parent
     try:
-        git = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True, text=True, timeout=5,
-            cwd=Path(__file__).resolve().parent,
-        ).stdout.strip() or None
+        git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                             timeout=5, cwd=here).stdout.strip() or None
+        if git and subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                                  text=True, timeout=5, cwd=here).stdout.strip():
+            git += "-dirty"  # tracked files differ from the commit
     except (OSError, subprocess.SubprocessError):
         git = None
     return {

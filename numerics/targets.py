@@ -166,8 +166,8 @@ def _parse_term(term: str) -> Target:
             f"--target term {term!r} is malformed; allowed: 'exp:RATE[:AMP]' or 'osc:RATE:FREQ[:AMP]' with RATE > 0, finite"
         )
     for name, x in zip(shape, vals):
-        if not math.isfinite(x) or (name == "RATE" and x <= 0):
-            rng = "finite and > 0" if name == "RATE" else "finite"
+        if not math.isfinite(x) or (name == "RATE" and x <= 0) or (name == "AMP" and x == 0):
+            rng = {"RATE": "finite and > 0", "AMP": "finite and nonzero"}.get(name, "finite")
             raise UsageError(f"--target term {term!r}: {name}={x:g} is not allowed; {name} must be {rng}")
     amp = vals[len(shape) - 1] if len(vals) == len(shape) else 1.0
     if head == "exp":

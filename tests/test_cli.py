@@ -22,6 +22,13 @@ def run_cli(*args):
         (["reproduce", "--only", "no-such-study"], "unknown study"),
         (["bench", "--only", "no-such-bench"], "unknown benchmark"),
         (["frobnicate"], "invalid choice"),
+        (["compare", "gating-lr", "--steps", "100", "--no-progress"], "steps=100 is out of range"),
+        (["compare", "gating-anisotropy", "--steps", "100", "--no-progress"], "steps=100 is out of range"),
+        (["compare", "gating-lr", "--seed", "-1"], "seed=-1 is out of range"),
+        (["latex", "--list", "integrator.aligned_ode"], "--list takes no equation names"),
+        (["derive", "--check", "--dir", "/nonexistent-derivations"], "does not exist"),
+        (["bench", "--out", "/", "--only", "gating-first-order"], "is a directory"),
+        (["compare", "integrator-rich", "--out", ""], "is empty"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(args, needle, capsys):
@@ -68,3 +75,21 @@ def test_resume_recognises_a_complete_study_by_its_config(tmp_path):
     assert _already_done(tmp_path, cfg)
     assert not _already_done(tmp_path, StudyConfig("demo", "quick", 4, cfg.params))
     assert not _already_done(tmp_path, StudyConfig("demo", "quick", 3, {"N": [100], "c_star": 0.2}))
+
+
+def test_resume_counts_a_skipped_failed_study(tmp_path):
+    """`reproduce --resume` skips a study already complete in OUT, but a skipped study that
+    failed its checks still makes the run fail (exit 1)."""
+    import json
+
+    from numerics.studies import get_study
+
+    study = get_study("gating-expansion")
+    assert main(["reproduce", "--profile", "smoke", "--only", study.name, "--out", str(tmp_path),
+                 "--derivations", str(tmp_path / "d"), "--no-progress"]) == 0
+    p = tmp_path / study.name / "metrics.json"
+    m = json.loads(p.read_text())
+    m["passed"] = False
+    p.write_text(json.dumps(m))
+    assert main(["reproduce", "--profile", "smoke", "--only", study.name, "--out", str(tmp_path),
+                 "--derivations", str(tmp_path / "d"), "--no-progress", "--resume"]) == 1

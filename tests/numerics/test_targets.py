@@ -51,7 +51,8 @@ def test_parse_sums_terms():
 @pytest.mark.parametrize(
     "spec,needle",
     [("exp:-1", "RATE=-1"), ("exp:0", "RATE=0"), ("exp:nan", "RATE=nan"), ("osc:0.1", "malformed"),
-     ("lin:1", "malformed"), ("exp:x", "numbers expected"), ("osc:0.1:inf", "FREQ=inf"), ("", "empty")],
+     ("lin:1", "malformed"), ("exp:x", "numbers expected"), ("osc:0.1:inf", "FREQ=inf"), ("", "empty"),
+     ("exp:1:0", "AMP=0")],
 )
 def test_parse_errors_are_one_line(spec, needle):
     with pytest.raises(UsageError) as e:
