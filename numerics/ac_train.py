@@ -7,7 +7,7 @@ Livi, arXiv:2606.29519. One optimizer step on a minibatch of the heavy-tailed-la
    winsorise the raw gradient entries at the arm's ``winsor``-th percentile of
    :math:`|g|`, then rescale to global norm ≤ the arm's ``clip`` (:func:`suppress_gradients`).
 1. **optimizer** (optax): AdamW (lr 1e-3, wd 1e-4) after global-norm clipping at 1.0;
-   SGD and SGD-momentum are options; update :math:`\Delta\theta`.
+   Adam (no weight decay), SGD and SGD-momentum are options; update :math:`\Delta\theta`.
 2. **injection** on the *slow rows* (rows indexed by the units in the lowest
    :math:`q_{\rm low}=10\%` of ζ, re-selected at every checkpoint) of every leaf with a
    unit axis: :math:`\theta_{\rm rows}\mathrel{+}=s\cdot\mathrm{RMS}(\Delta\theta_{\rm rows})\cdot
@@ -64,6 +64,7 @@ __all__ = [
     "make_arm",
     "stack_runs",
     "TrainConfig",
+    "OPTIMIZERS",
     "make_optimizer",
     "Model",
     "diag_model",
@@ -127,9 +128,14 @@ def stack_runs(trees: Sequence[Any]) -> Any:
 
 
 # ----------------------------------------------------------------------------- optimizer
+#: ``adamw`` (spec §8.4, gated cells), ``adam`` (no weight decay; spec §8.5, diagonal RNN),
+#: ``sgd``, ``momentum``.
+OPTIMIZERS: tuple[str, ...] = ("adamw", "adam", "sgd", "momentum")
+
+
 @dataclass(frozen=True)
 class TrainConfig:
-    """Optimizer and minibatch protocol (spec §8.4)."""
+    """Optimizer and minibatch protocol (spec §8.4); ``wd`` is ignored by ``adam``."""
 
     optimizer: str = "adamw"
     lr: float = 1e-3
@@ -144,8 +150,8 @@ class TrainConfig:
     micro_batch: int | None = None  # largest micro-batch of the gradient (memory); None: whole batch at once
 
     def __post_init__(self) -> None:
-        if self.optimizer not in ("adamw", "sgd", "momentum"):
-            raise ValueError(f"optimizer={self.optimizer!r}; allowed: adamw, sgd, momentum")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer={self.optimizer!r}; allowed: {', '.join(OPTIMIZERS)}")
         if not (self.lr > 0 and self.wd >= 0 and self.clip > 0 and 0 < self.q_low < 1):
             raise ValueError("need lr > 0, wd >= 0, clip > 0 and 0 < q_low < 1")
         if self.batch < 1 or self.n_record < 1:
@@ -169,10 +175,12 @@ class TrainConfig:
 
 
 def make_optimizer(cfg: TrainConfig) -> optax.GradientTransformation:
-    """Global-norm clip, then AdamW (decoupled wd) or SGD(+momentum) with additive wd."""
+    """Global-norm clip, then AdamW (decoupled wd), Adam (no wd) or SGD(+momentum) with additive wd."""
     clip = optax.clip_by_global_norm(cfg.clip)
     if cfg.optimizer == "adamw":
         return optax.chain(clip, optax.adamw(cfg.lr, weight_decay=cfg.wd))
+    if cfg.optimizer == "adam":
+        return optax.chain(clip, optax.adam(cfg.lr))
     mom = cfg.momentum if cfg.optimizer == "momentum" else None
     return optax.chain(clip, optax.add_decayed_weights(cfg.wd), optax.sgd(cfg.lr, momentum=mom))
 
@@ -290,16 +298,20 @@ def gated_transport(
 
 
 def gated_diagnose(
-    x: Float[Array, "n T D"], lags: Sequence[float], starts: Int[Array, " S"], window: tuple[float, float]
+    x: Float[Array, "n T D"], lags: Sequence[float], starts: Int[Array, " S"], window: tuple[float, float],
+    *, n_fit_lags: int | None = 32,
 ) -> Callable[[Any, Arm], dict[str, np.ndarray]]:
-    """A ``diagnose`` for :func:`train`: per-run τ (§7.2, order 1) and ζ = −log τ
-    (rejected units: τ = NaN, ζ = −∞ so they count as the slowest), envelopes, rejections."""
+    """A ``diagnose`` for :func:`train`: per-run τ (§7.2, order 1; OLS over ``n_fit_lags``
+    = 32 lags of the grid in ``window``, :func:`numerics.estimators.unit_timescales`) and
+    ζ = −log τ (rejected units: τ = NaN, ζ = −∞ so they count as the slowest), envelopes,
+    rejections."""
     lag_arr = jnp.asarray(np.asarray(lags, dtype=np.int64))
     run = sharded_vmap(lambda mm: gated_transport(mm, x, lag_arr, starts))
 
     def diagnose(params: Any, arms: Arm) -> dict[str, np.ndarray]:
         out = jax.tree.map(np.asarray, run(params))
-        taus, rej = zip(*(unit_timescales(lm, np.asarray(lags, float), window=window) for lm in out["log_mu"]))
+        taus, rej = zip(*(unit_timescales(lm, np.asarray(lags, float), window=window, n_fit_lags=n_fit_lags)
+                          for lm in out["log_mu"]))
         tau = np.stack(taus)
         zeta = np.where(np.isfinite(tau), -np.log(np.where(np.isfinite(tau), tau, 1.0)), -np.inf)
         return {"zeta": zeta, "tau": tau, "f0": out["f0"], "f_audit": out["f_audit"], "n_rejected": np.asarray(rej)}

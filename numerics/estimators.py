@@ -63,6 +63,7 @@ __all__ = [
     "kappa_tail",
     "stable_symmetric",
     "alpha_calibration",
+    "CALIBRATION_REPS",
     "alpha_hat",
     "beta_pred",
     "AlphaPath",
@@ -72,6 +73,8 @@ __all__ = [
     "threshold_crossing",
     "mixture_audit",
     "PHASE_LABELS",
+    "ESTIMATOR_ERROR",
+    "LABEL_CODES",
 ]
 
 #: The default lag grid of the spec: ``round(linspace(4, 384, 128))``.
@@ -81,6 +84,10 @@ DEFAULT_LAGS: np.ndarray = np.round(np.linspace(4.0, 384.0, 128))
 PHASE_LABELS: tuple[str, ...] = (
     "collapsed", "anticollapsed_unresolved", "concentrated", "broad", "boundary"
 )
+#: Label of a checkpoint where an estimator failed (not a phase: never read as collapsed).
+ESTIMATOR_ERROR: str = "error"
+#: Integer codes of stored label series: the §7.7 labels, then :data:`ESTIMATOR_ERROR`.
+LABEL_CODES: tuple[str, ...] = PHASE_LABELS + (ESTIMATOR_ERROR,)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -120,11 +127,15 @@ def unit_timescales(
     *,
     window: tuple[float, float] = (64.0, 384.0),
     is_log: bool = True,
+    n_fit_lags: int | None = 32,
 ) -> tuple[Float[Array, " H"], int]:
     r"""Per-unit time scales from :math:`\mathbb E\log|\mu_q(\ell)|` (spec §7.2).
 
-    :math:`\bar\mu_q` is minus the OLS slope of ``log_mu[:, q]`` on ℓ over lags in
-    ``window`` (default [64, 384]); :math:`\tau_q=1/\bar\mu_q`. Units with a
+    :math:`\bar\mu_q` is minus the OLS slope of ``log_mu[:, q]`` on ℓ over ``n_fit_lags``
+    (spec: 32) lags in ``window`` (default [64, 384]): the grid lags in the window, thinned
+    to ``n_fit_lags`` evenly spaced by grid index (both ends kept; all of them when the
+    window holds no more; ``None``: all of them, e.g. 108 of the default 128-point grid);
+    :math:`\tau_q=1/\bar\mu_q`. Units with a
     non-negative slope are rejected: their τ is NaN (no τ = ∞ is manufactured) and
     they are counted. Pass ``is_log=False`` to give :math:`|\mu|` itself.
 
@@ -139,9 +150,15 @@ def unit_timescales(
     lag = np.asarray(lags, dtype=np.float64).reshape(-1)
     if y.shape[0] != lag.size:
         raise ValueError(f"log_mu has {y.shape[0]} lags but lags has {lag.size}; they must match")
-    m = (lag >= window[0]) & (lag <= window[1])
-    if m.sum() < 2:
-        raise ValueError(f"window {window} holds {int(m.sum())} lags; need at least 2")
+    if n_fit_lags is not None and n_fit_lags < 2:
+        raise ValueError(f"n_fit_lags={n_fit_lags} is out of range; allowed: None or >= 2")
+    inside = np.nonzero((lag >= window[0]) & (lag <= window[1]))[0]
+    if inside.size < 2:
+        raise ValueError(f"window {window} holds {inside.size} lags; need at least 2")
+    if n_fit_lags is not None and inside.size > n_fit_lags:
+        inside = inside[np.round(np.linspace(0, inside.size - 1, n_fit_lags)).astype(int)]
+    m = np.zeros(lag.size, dtype=bool)
+    m[inside] = True
     x = lag[m] - lag[m].mean()
     slope = (x @ (y[m] - y[m].mean(axis=0))) / (x @ x)
     ok = np.isfinite(slope) & (slope < 0)
@@ -423,9 +440,11 @@ def classify_phase(
 
 
 def phase_label(window_exists: bool, tail: TailFit | None) -> str:
-    """The §7.7 decision rule on a window verdict and a CCDF fit."""
-    if not window_exists or tail is None:
+    """The §7.7 decision rule on a window verdict and a CCDF fit (needed when a window exists)."""
+    if not window_exists:
         return "collapsed"
+    if tail is None:
+        raise ValueError("a power-law window exists but no CCDF fit was given; the label needs one")
     if tail.r2 < 0.90:
         return "anticollapsed_unresolved"
     if tail.lo > 1.0:
@@ -575,15 +594,29 @@ def _calib_xi_padded(key, alphas, n, k, n_pad: int, k_pad: int, reps: int):
     return jax.vmap(one)(keys, alphas)
 
 
+#: Spec §7.9 *toolkit default*: synthetic α-stable replicates per α of the α̂ calibration.
+CALIBRATION_REPS: int = 200
+
+
 def alpha_calibration(
     n: int,
     key: PRNGKeyArray,
     alphas: tuple[float, ...] = tuple(np.round(np.arange(1.0, 2.01, 0.1), 2)),
-    reps: int = 40,
+    reps: int = CALIBRATION_REPS,
 ) -> AlphaCalibration:
-    r"""Calibration curve of §7.9: for each α, ``reps`` symmetric α-stable samples of
-    size ``n`` (CMS), DEdH ξ̂ on the top 8% (k ≥ 50); mean and sd per α. Pure in
-    ``key``; the spec's full setting is ``reps=200``."""
+    r"""Calibration curve of §7.9: for each α ∈ ``alphas`` (1.0, 1.1, …, 2.0), ``reps``
+    (spec default 200) symmetric α-stable samples of size ``n`` (CMS), DEdH ξ̂ on the top
+    8% (k ≥ 50); mean :math:`\mathbb E\hat\xi(\alpha)` and sd per α. Pure in ``key``.
+
+    **Deviation from the spec's wording** (§7.9 calibrates :math:`\alpha\mapsto\mathbb E\hat\alpha_{\rm raw}`,
+    :math:`\hat\alpha_{\rm raw}=1/\hat\xi`): the curve is :math:`\alpha\mapsto\mathbb E\hat\xi`. Near the
+    Gaussian end :math:`\mathbb E[1/\hat\xi]` does not exist in any useful sense: at α = 2 the true extreme-
+    value index is 0 and ξ̂ ≤ 0 in 99% of replicates at n = 4000 (86% at n = 256; sd of 1/ξ̂ ≈ 130), so
+    a mean of 1/ξ̂ is dominated by replicates with ξ̂ near 0 and is not monotone in α. ξ̂ has a finite,
+    well-estimated mean that decreases in α, and α ↦ 1/ξ is monotone where ξ > 0, so inverting the ξ̂
+    curve maps the same ordering without the pole (:func:`alpha_hat`)."""
+    if reps < 2:
+        raise ValueError(f"reps={reps} is out of range; allowed: reps >= 2 (an sd per alpha)")
     k = _k_top(n)
     a = jnp.asarray(alphas, dtype=jnp.float64)
     xi = np.asarray(_calib_xi_padded(key, a, n, k, _pow2(n), min(_pow2(k), _pow2(n) - 1), reps))
@@ -591,9 +624,9 @@ def alpha_calibration(
 
 
 @functools.lru_cache(maxsize=16)
-def _cached_calibration(n: int, key_bits: tuple[int, ...]) -> AlphaCalibration:
+def _cached_calibration(n: int, key_bits: tuple[int, ...], reps: int) -> AlphaCalibration:
     key = jax.random.wrap_key_data(jnp.asarray(key_bits, dtype=jnp.uint32))
-    return alpha_calibration(n, key)
+    return alpha_calibration(n, key, reps=reps)
 
 
 class AlphaFit(NamedTuple):
@@ -618,13 +651,16 @@ def alpha_hat(
     key: PRNGKeyArray,
     *,
     calibration: AlphaCalibration | None = None,
+    reps: int = CALIBRATION_REPS,
 ) -> AlphaFit:
     r"""Forcing tail index (spec §7.9) from increments ``z``.
 
     DEdH moment estimator on the top 8% of :math:`|z|` (k ≥ 50),
     :math:`\hat\xi=M^{(1)}+1-\frac12(1-(M^{(1)})^2/M^{(2)})^{-1}`, :math:`\hat\alpha_{\rm raw}=1/\hat\xi`
     (∞ if ξ̂ ≤ 0). The bias correction inverts a matched-n calibration curve
-    (:func:`alpha_calibration`; computed from ``key`` and cached if not given); the
+    :math:`\alpha\mapsto\mathbb E\hat\xi` (:func:`alpha_calibration`, ``reps`` replicates per α,
+    spec default 200; computed from ``key`` and cached if not given; it calibrates ξ̂, not
+    :math:`\hat\alpha_{\rm raw}=1/\hat\xi`: see the deviation noted there); the
     90% CI maps :math:`\hat\xi\mp1.645\,\mathrm{sd}` through the same curve; the Gaussian
     p-value is :math:`P(\hat\xi\ge\hat\xi_{\rm obs}\mid\alpha=2)` (normal approximation);
     ``heavy`` is :math:`\alpha_{\rm hi}\le1.8`.
@@ -636,7 +672,7 @@ def alpha_hat(
     top = -np.sort(-np.partition(a, n - k - 1)[n - k - 1:])
     xi = float(_xi_moment(jnp.asarray(top), k))
     if calibration is None:
-        calibration = _cached_calibration(n, tuple(int(b) for b in np.asarray(jax.random.key_data(key)).ravel()))
+        calibration = _cached_calibration(n, tuple(int(b) for b in np.asarray(jax.random.key_data(key)).ravel()), reps)
     cal = calibration
     sd = float(np.interp(xi, np.sort(cal.xi_mean), cal.xi_sd[np.argsort(cal.xi_mean)]))
     a_eff = _invert(cal, xi)
@@ -758,6 +794,7 @@ def alpha_windows(
     *,
     n_max: int = 4000,
     min_n: int = 60,
+    reps: int = CALIBRATION_REPS,
 ) -> AlphaPath:
     r"""Forcing tail index α̂ (spec §7.9) of each window of increments (e.g. the slow-row
     update increments between two checkpoints).
@@ -766,7 +803,8 @@ def alpha_windows(
     evenly subsampled to ``n_max``, or, if it holds fewer, to the largest power of two it
     holds (so a few sample sizes, hence a few calibrations, serve all windows); windows
     with fewer than ``min_n`` usable entries give NaN. One matched-n calibration
-    (:func:`alpha_calibration`, from ``key``) per sample size serves every window of it."""
+    (:func:`alpha_calibration`, from ``key``, ``reps`` replicates per α) per sample size
+    serves every window of it."""
     cals: dict[int, AlphaCalibration] = {}
     out = {f: np.full(len(windows), np.nan) for f in ("a", "lo", "hi", "p")}
     sizes = np.zeros(len(windows), dtype=int)
@@ -778,7 +816,7 @@ def alpha_windows(
         floor2 = 1 << (a.size.bit_length() - 1)
         a = _even_subsample(a, n_max if a.size >= n_max else floor2 if floor2 >= 64 else a.size)
         if a.size not in cals:
-            cals[a.size] = alpha_calibration(a.size, jax.random.fold_in(key, a.size))
+            cals[a.size] = alpha_calibration(a.size, jax.random.fold_in(key, a.size), reps=reps)
         fit = alpha_hat(a, key, calibration=cals[a.size])
         out["a"][w], out["lo"][w], out["hi"][w], out["p"][w] = fit.alpha_eff, fit.lo, fit.hi, fit.p_gaussian
         sizes[w] = a.size
@@ -812,14 +850,29 @@ def ordering_probability(samples) -> float:
 # ----------------------------------------------------------------------------- 7.11, 7.12
 def threshold_crossing(labels, *, persist: int = 2) -> tuple[int | None, str | None]:
     r""":math:`t_{\rm cross}` (spec §7.11): the first checkpoint index from which the label
-    is non-collapsed for ``persist`` (2) consecutive checkpoints. Returns ``(index,
-    flag)``; flag ``"left"`` if the run is non-collapsed from the first checkpoint
-    (left-censored), ``"right"`` if it never crosses (index ``None``), else ``None``."""
-    nc = [str(l) != "collapsed" for l in labels]
-    for i in range(len(nc) - persist + 1):
-        if all(nc[i:i + persist]):
-            return i, ("left" if i == 0 else None)
-    return None, "right"
+    is non-collapsed for ``persist`` (2) consecutive checkpoints.
+
+    Labels are ``"collapsed"``, :data:`ESTIMATOR_ERROR` (the estimator failed at that
+    checkpoint: unknown, neither collapsed nor non-collapsed, so it never completes a
+    crossing window), or any other (non-collapsed) label.
+
+    Returns ``(index, flag)``. ``flag`` joins with ``"+"`` the applicable censoring flags, or
+    is ``None``: ``"left"`` if the label is non-collapsed at the first checkpoint (spec:
+    left-censored, whether or not the first crossing window starts there), ``"right"`` if
+    it never crosses (index ``None``), ``"error"`` if an estimator failure lies before the
+    crossing window (or anywhere, when it never crosses), so the crossing may have been
+    earlier (or have happened at all)."""
+    lab = [str(x) for x in labels]
+    nc = [x not in ("collapsed", ESTIMATOR_ERROR) for x in lab]
+    idx = next((i for i in range(len(nc) - persist + 1) if all(nc[i:i + persist])), None)
+    flags = []
+    if nc and nc[0]:
+        flags.append("left")
+    if idx is None:
+        flags.append("right")
+    if ESTIMATOR_ERROR in (lab if idx is None else lab[:idx]):
+        flags.append("error")
+    return idx, ("+".join(flags) or None)
 
 
 class AuditResult(NamedTuple):

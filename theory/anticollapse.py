@@ -89,7 +89,10 @@ class Family(NamedTuple):
     integrand in ``t`` on [0, 1] that :mod:`numerics.lundberg` integrates by quadrature).
     ``theta_inf`` is the right end of the finiteness interval (``oo`` if none).
     ``discrete`` marks a per-step :math:`\Phi_d` of the recursion (3.2).
-    ``dphi0`` is :math:`\Phi'(0)`, the net mean drift of X (stationarity iff < 0)."""
+    ``dphi0`` is :math:`\Phi'(0)`, the net mean drift of X (stationarity iff < 0).
+    ``numeric`` (optional) is an algebraically identical form of ``phi`` that stays
+    finite in float64 where ``phi`` overflows; :mod:`numerics.lundberg` evaluates it
+    instead of ``phi`` (tests check that the two agree to high precision)."""
 
     name: str
     phi: sp.Expr
@@ -99,6 +102,7 @@ class Family(NamedTuple):
     description: str
     integrand: sp.Expr | None = None
     dphi0: sp.Expr | None = None
+    numeric: sp.Expr | None = None
 
 
 _t = sp.Symbol("t", **_P)
@@ -126,6 +130,12 @@ def families() -> dict[str, Family]:
                      ((sp.exp(z) - 1 - z) / z**2, True))
     trunc_integrand = S.c * S.y_c ** (2 - S.alpha) / (2 - S.alpha) * th**2 * g
     bounded = -S.kappa * th + sp.log(1 - S.p + S.p * (sp.exp(th * S.J_max) - 1) / (th * S.J_max))
+    # the same function with e^{θJ} factored out of the logarithm, x = θJ_max > 0:
+    # log(1 - p + p(e^x - 1)/x) = x + log((1 - p)e^{-x} + p(1 - e^{-x})/x). The first form
+    # overflows at x > 709 (float64), where the true Φ_d may still be negative (e.g. β ≈ 1e5 at
+    # κ = 0.05, p = 0.2, J_max = 0.0501); the second is finite for every x > 0.
+    xb = th * S.J_max
+    bounded_numeric = -S.kappa * th + xb + sp.log((1 - S.p) * sp.exp(-xb) + S.p * (1 - sp.exp(-xb)) / xb)
     fams = {
         "gaussian": Family("gaussian", gauss, (S.kappa, S.sigma), sp.oo, False,
                            "Gaussian forcing (3.3) with Pi=0; discrete Phi_d = Phi"),
@@ -141,7 +151,7 @@ def families() -> dict[str, Family]:
                                    False, "truncated alpha-stable pushes, compensated (5.4)",
                                    trunc_integrand),
         "bounded": Family("bounded", bounded, (S.kappa, S.p, S.J_max), sp.oo, True,
-                          "bounded discrete pushes J = B U[0, J_max] (5.6)"),
+                          "bounded discrete pushes J = B U[0, J_max] (5.6)", numeric=bounded_numeric),
     }
     # Φ'(0) by limit (the closed forms are 0/0 at θ = 0 for the bounded family);
     # the compensated truncated-stable integral has zero slope at 0.

@@ -164,3 +164,16 @@ def test_micro_batched_gradient_equals_the_full_batch():
     acc = jax.jit(lambda p: at._batch_loss_and_grad(model, p, at.Arm(), x, y, 3))(m)
     for a, b in zip(jax.tree.leaves(acc), jax.tree.leaves(full)):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+
+
+def test_adam_has_no_weight_decay_and_adamw_does():
+    """Spec §8.5 trains the diagonal RNN with Adam (no decay; §6: decoupled wd on a log-rate is a
+    non-saturating pull). A zero gradient leaves ν unchanged under Adam; AdamW moves it by -lr·wd·ν."""
+    p = {"nu": jnp.full((3,), -math.log(200.0))}
+    g = jax.tree.map(jnp.zeros_like, p)
+    for name, expect in (("adam", 0.0), ("adamw", -1e-3 * 1e-4 * -math.log(200.0))):
+        opt = at.make_optimizer(at.TrainConfig(optimizer=name))
+        u, _ = opt.update(g, opt.init(p), p)
+        np.testing.assert_allclose(np.asarray(u["nu"]), expect, rtol=1e-12, atol=1e-300)
+    with pytest.raises(ValueError):
+        at.TrainConfig(optimizer="rmsprop")

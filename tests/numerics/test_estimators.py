@@ -39,6 +39,24 @@ def test_unit_timescales_recovers_tau_and_rejects():
     np.testing.assert_allclose(got2, got, equal_nan=True)
 
 
+def test_unit_timescales_fits_32_lags_of_the_window():
+    """Spec §7.2: OLS over 32 lags in [64, 384] (of the 108 grid lags there), both ends kept."""
+    lag = np.asarray(LAGS)
+    inside = np.nonzero((lag >= 64) & (lag <= 384))[0]
+    assert inside.size == 108
+    # a curve that is linear in l only on the 32 selected lags: any other lag is poisoned
+    pick = inside[np.round(np.linspace(0, inside.size - 1, 32)).astype(int)]
+    assert np.unique(pick).size == 32 and lag[pick[0]] == lag[inside[0]] and lag[pick[-1]] == 384
+    y = np.full(lag.size, 5.0)
+    y[pick] = -lag[pick] / 40.0
+    tau, rej = E.unit_timescales(y[:, None], LAGS)
+    assert rej == 0 and tau[0] == pytest.approx(40.0, rel=1e-12)
+    tau_all, _ = E.unit_timescales(y[:, None], LAGS, n_fit_lags=None)  # all 108 lags: not 40
+    assert abs(tau_all[0] / 40.0 - 1) > 0.1
+    with pytest.raises(ValueError):
+        E.unit_timescales(y[:, None], LAGS, n_fit_lags=1)
+
+
 def test_envelope_from_tau_is_mixture():
     tau = np.array([3.0, 30.0, np.nan, 300.0])
     f = E.envelope_from_tau(tau, LAGS)
@@ -97,6 +115,10 @@ def test_window_and_phase_labels():
     assert E.phase_label(True, t(0.9, 0.99, 0.8, 1.1, 0.7, 100)) == "boundary"
     assert E.phase_label(True, t(1.5, 0.80, 1.2, 1.8, 0.0, 100)) == "anticollapsed_unresolved"
     assert E.phase_label(False, t(0.5, 0.99, 0.4, 0.6, 1.0, 100)) == "collapsed"
+    with pytest.raises(ValueError):  # a window without a tail fit is not silently "collapsed"
+        E.phase_label(True, None)
+    with pytest.raises(ValueError):  # no finite tau: the estimator fails (the caller labels it "error")
+        E.classify_phase(np.full(64, np.nan), LAGS, key)
     lognormal = np.exp(np.log(50.0) + np.asarray(jax.random.normal(key, (4096,))))
     assert E.classify_phase(lognormal, LAGS, key, n_boot=100).label == "collapsed"
     # literal rule (resid_tol = 0): a smooth curve always fails the runs test
@@ -137,8 +159,11 @@ def test_stable_samples():
 def test_alpha_hat_heavy_and_gaussian():
     n = 4000  # at n = 2500 the 90% CI (sd of xi ~ 0.09) is too wide to flag alpha=1.5 as heavy reliably
     key = jax.random.key(10)
-    cal = E.alpha_calibration(n, jax.random.key(11), reps=40)
+    cal = E.alpha_calibration(n, jax.random.key(11))
+    assert E.CALIBRATION_REPS == 200  # spec §7.9 toolkit default
     assert np.all(np.diff(cal.xi_mean) < 0.02)  # ξ̂ decreases with α (up to MC noise)
+    # the spec's alpha -> E[1/xi] would be undefined at the Gaussian end: xi-hat <= 0 there in most replicates
+    assert cal.xi_mean[-1] < 0
     heavy = E.alpha_hat(E.stable_symmetric(key, 1.5, (n,)), key, calibration=cal)
     assert heavy.lo <= 1.5 <= heavy.hi and heavy.heavy and heavy.p_gaussian < 0.05
     gauss = E.alpha_hat(jax.random.normal(key, (n,)), key, calibration=cal)
@@ -170,10 +195,18 @@ def test_beta_pred_gaussian_root_is_2kappa_over_sigma2():
 
 
 def test_threshold_crossing():
-    c, x = "collapsed", "broad"
+    c, x, e = "collapsed", "broad", E.ESTIMATOR_ERROR
     assert E.threshold_crossing([c, c, x, c, x, x, x]) == (4, None)
     assert E.threshold_crossing([x, x, c]) == (0, "left")
     assert E.threshold_crossing([c, x, c, x]) == (None, "right")
+    # spec §7.11: non-collapsed at the first checkpoint is left-censored even if the crossing window starts later
+    assert E.threshold_crossing([x, c, x, x]) == (2, "left")
+    assert E.threshold_crossing([x, c, c]) == (None, "left+right")
+    # an estimator failure is unknown: never collapsed, never part of a crossing window, and flagged
+    assert E.threshold_crossing([c, e, x, x]) == (2, "error")
+    assert E.threshold_crossing([c, x, e, x, x]) == (3, "error")
+    assert E.threshold_crossing([e, e, e]) == (None, "right+error")
+    assert E.threshold_crossing([c, c, x, x, e]) == (2, None)  # after the crossing: irrelevant to t_cross
 
 
 def test_mixture_audit():

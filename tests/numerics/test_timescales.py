@@ -143,3 +143,60 @@ def test_simulate_levy_grid_keeps_each_law():
         assert abs(math.log(e.mean()) - phi) < 4 * se + 2e-4
     with pytest.raises(ValueError):
         simulate_levy([], jax.random.key(0))
+
+
+def _mp_bounded_root(kappa, p, jmax, lo, hi):
+    """Root of Φ_d for bounded pushes in 60-digit arithmetic (no overflow; independent of codegen)."""
+    import mpmath as mp
+
+    with mp.workdps(60):
+        k, pp, j = mp.mpf(kappa), mp.mpf(p), mp.mpf(jmax)
+        f = lambda t: -k * t + mp.log(1 - pp + pp * mp.expm1(t * j) / (t * j))  # noqa: E731
+        return float(mp.findroot(f, (mp.mpf(lo), mp.mpf(hi)), solver="anderson"))
+
+
+def test_root_bracket_extends_beyond_theta_max():
+    """Roots above the first-pass grid (θ ≤ 1e4) are found by the adaptive extension, not
+    reported as collapsed: the sharp threshold of §5.6 (collapse iff J_max ≤ κ) and §5.1
+    (Gaussian: extended whenever κ > 0)."""
+    r = lundberg_root("bounded", (0.05, 0.2, 0.0501))
+    assert r.phase == "extended"
+    # Φ_d(θ) = θ(J - κ) + log(p/(θJ)) + o(1): the root is ≈ 1.0e5; e^{θJ} overflows float64 near θ = 14167
+    assert r.beta == pytest.approx(_mp_bounded_root(0.05, 0.2, 0.0501, 5e4, 2e5), rel=1e-9)
+    g = lundberg_root("gaussian", (0.5, 0.005))
+    assert g.phase == "extended" and g.beta == pytest.approx(2 * 0.5 / 0.005**2, rel=1e-9)
+    # secant closure of the bracket: Φ_d turns upward at θ ≈ 1/(J - κ) = 2e10 but its root (5.1e11) lies
+    # beyond the doubling chain (theta_limit = 1e11); with theta_limit = 1e10 Φ_d is still decreasing there
+    jm = 0.05 * (1 + 1e-9)
+    s = lundberg_root("bounded", (0.05, 0.2, jm), theta_limit=1e11)
+    assert s.phase == "extended" and s.beta > 1e11
+    assert lundberg_root("bounded", (0.05, 0.2, jm), theta_limit=1e10).phase == "collapsed"  # documented limit
+    assert s.beta == pytest.approx(_mp_bounded_root(0.05, 0.2, jm, 1e11, 1e12), rel=1e-6)
+    # J_max ≤ κ: Φ_d < 0 and non-increasing all the way: collapsed
+    for j in (0.05, 0.049):
+        c = lundberg_root("bounded", (0.05, 0.2, j))
+        assert c.phase == "collapsed" and math.isinf(c.beta)
+    # the extension path reproduces first-pass roots
+    assert lundberg_root("bounded", (0.05, 0.2, 0.2), theta_max=1.0).beta == pytest.approx(15.533101, abs=1e-5)
+    assert lundberg_root("tempered_lo", (0.08, 0.02, 0.5, 1.0), theta_max=1e-3).phase == "forcing_limited"
+    with pytest.raises(ValueError):
+        lundberg_root("gaussian", (0.5, 0.1), theta_max=10.0, theta_limit=1.0)
+
+
+def test_operational_phase_c3():
+    """Spec §4 (c3): extended with β > β_res = 3 is reported operationally collapsed; the root is unchanged."""
+    assert lundberg_root("bernoulli_exp", (0.05, 0.02, 2.0)).operational_phase() == "extended"  # β = 1.616
+    b = lundberg_root("bounded", (0.05, 0.2, 0.2))  # β = 15.53
+    assert b.phase == "extended" and b.operational_phase() == "operationally_collapsed"
+    assert b.operational_phase(beta_res=20.0) == "extended"
+    assert lundberg_root("bounded", (0.05, 0.2, 0.05)).operational_phase() == "collapsed"
+    assert lundberg_root("tempered_lo", (0.03, 0.02, 0.5, 1.0)).operational_phase() == "runaway"
+
+
+def test_bounded_phi_is_finite_where_the_closed_form_overflows():
+    phi = phi_function("bounded")
+    p = [jnp.asarray(v) for v in (0.05, 0.2, 0.0501)]
+    for th in (1e4, 1.5e4, 1e6, 1e12):
+        v = float(phi(jnp.asarray(th), *p))
+        ref = th * (0.0501 - 0.05) + math.log(0.2 / (th * 0.0501))  # e^{-θJ} terms are below 1e-200 here
+        assert math.isfinite(v) and v == pytest.approx(ref, rel=1e-9, abs=1e-9)

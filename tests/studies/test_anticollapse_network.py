@@ -20,9 +20,33 @@ def result():
 def test_checks_pass(result):
     names = {c.name for c in result.checks}
     assert {"constgate_mu0_envelope_identity", "constgate_pathB_collapsed", "constgate_pathA_collapsed",
-            "diag_shared_collapsed", "diag_lrnn_fft_grad_vs_scan_autodiff", "t8_warm_start_reproduces_main_run"} <= names
+            "diag_lrnn_fft_grad_vs_scan_autodiff", "t8_warm_start_reproduces_main_run"} <= names
     failed = [(c.name, c.value, c.tolerance) for c in result.checks if not c.passed]
     assert not failed, failed
+    # shared-nu arm: structural by construction, reported (not a check that could not fail)
+    assert "diag_shared_collapsed" not in names
+    sh = result.params["shared_nu_arm"]["diag_shared"]
+    assert sh["zeta_spread"] == 0.0 and sh["raw_nu_spread"] > 0.0 and sh["label"] == "collapsed"
+    p = result.params["profile_params"]
+    assert p["diag_optimizer"] == "adam" and p["diag_lags"] == "smoke" and p["alpha_reps"] == 200
+    assert p["n_fit_lags"] == 32
+
+
+def test_estimator_failure_is_labelled_error_not_collapsed():
+    """An all-NaN spectrum makes classify_phase fail: the label is 'error', never 'collapsed',
+    a label check on it fails, and t_cross flags it."""
+    import jax
+
+    from numerics import estimators as est
+    from numerics.studies import anticollapse_network as net
+
+    p = net.PROFILES["smoke"]
+    lags = net._lag_grid(p["lag_max"])
+    st = net._final_stats(np.full(16, np.nan), np.full((4, 2), np.nan), np.zeros((4, 8)), lags, jax.random.key(0),
+                          p, 64)
+    assert st["label"] == est.ESTIMATOR_ERROR and st["final"] is None
+    assert est.threshold_crossing(["collapsed", st["label"], "broad", "broad"]) == (2, "error")
+    assert net._label(None) == "error" and "error" in est.LABEL_CODES and "error" not in est.PHASE_LABELS
 
 
 def test_per_arm_report_and_outputs(result):
@@ -68,6 +92,14 @@ def test_bad_override():
         opt["tau_c"].convert("-1")
     with pytest.raises(UsageError):
         opt["diag_H"].convert("3")
+    with pytest.raises(UsageError):
+        opt["diag_H"].convert("100000")
+    # the T8 warm start needs >= 3 epochs (round(250/1400 * 3) = 1): 2 is refused at parse time, 3 accepted
+    with pytest.raises(UsageError, match=">= 3|3 <="):
+        opt["diag_epochs"].convert("2")
+    assert opt["diag_epochs"].convert("3") == 3
+    with pytest.raises(UsageError):
+        opt["diag_epochs"].convert("1000000")
     with pytest.raises(UsageError):
         get_study("anticollapse-network").config("nope")
 

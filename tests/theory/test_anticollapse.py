@@ -163,3 +163,17 @@ def test_dphi0_stationarity():
     fam = A.families()
     assert sp.simplify(fam["poisson_pareto"].dphi0 - (S.lam_J / S.gamma - S.kappa)) == 0
     assert sp.simplify(fam["bounded"].dphi0 - (S.p * S.J_max / 2 - S.kappa)) == 0
+
+
+def test_bounded_numeric_form_equals_phi():
+    """The overflow-safe form used for numbers equals Φ_d (e^{θJ} factored out of the log)."""
+    fam = A.families()["bounded"]
+    args = (S.theta, S.kappa, S.p, S.J_max)
+    f = sp.lambdify(args, fam.phi, "mpmath")
+    g = sp.lambdify(args, fam.numeric, "mpmath")
+    with mpmath.workdps(50):
+        for th in ("1e-4", "0.3", "7", "2e3", "1.4e4", "1e5"):
+            for prm in (("0.05", "0.2", "0.0501"), ("0.05", "0.2", "0.2"), ("0.01", "0.9", "0.03")):
+                a, b = f(mpmath.mpf(th), *map(mpmath.mpf, prm)), g(mpmath.mpf(th), *map(mpmath.mpf, prm))
+                assert abs(a - b) <= mpmath.mpf("1e-40") * (1 + abs(a))
+    assert all(f_.numeric is None for k, f_ in A.families().items() if k != "bounded")
