@@ -131,6 +131,20 @@ def series(
     return out
 
 
+def _schedule(eta: float, n_steps: int, save_every: int | None) -> int:
+    """Validate a GD/SGD schedule (``eta > 0``; ``save_every >= 1`` divides ``n_steps >= 1``); return
+    the save interval (default ``n_steps``). One-line ``ValueError`` naming the value and the range."""
+    if not eta > 0:
+        raise ValueError(f"eta={eta} is not allowed; need eta > 0")
+    if not (isinstance(n_steps, (int, np.integer)) and n_steps >= 1):
+        raise ValueError(f"n_steps={n_steps} is not allowed; need an integer n_steps >= 1")
+    every = n_steps if save_every is None else save_every
+    if not (isinstance(every, (int, np.integer)) and every >= 1 and n_steps % every == 0):
+        raise ValueError(f"save_every={save_every} is not allowed; must be an integer >= 1 that divides "
+                         f"n_steps={n_steps}")
+    return int(every)
+
+
 def _setup(params0, s, rates):
     N = params0.W.shape[0]
     sv = readout_scale(N, s)
@@ -219,13 +233,9 @@ def gradient_descent(
     the loss before every step. Raises :class:`UnstableNetworkError` with the step's time and
     eigenvalue (series so far in ``partial``) at the first unstable iterate.
     """
-    if not eta > 0:
-        raise ValueError(f"eta={eta} is not allowed; need eta > 0")
+    every = _schedule(eta, n_steps, save_every)
     sv, r = _setup(params0, s, rates)
     tx = optimizer(eta, r)
-    every = int(n_steps if save_every is None else save_every)
-    if every < 1 or n_steps % every:
-        raise ValueError(f"save_every={save_every} is not allowed; must be >= 1 and divide n_steps={n_steps}")
 
     @jax.jit
     def chunk(params, st):
@@ -287,11 +297,46 @@ def bptt_sgd(
     rates as GD (``optax``), :math:`t=\eta k`. Bias :math:`O(\Delta t)` in :math:`L`.
     Returns ``{'ts', 'loss' (closed form at saves), 'loss_sampled' (per step), 'W','u','v'}``.
     """
-    sv, r = _setup(params0, s, rates)
+    every = _schedule(eta, n_steps, save_every)
+    if not dt > 0:
+        raise ValueError(f"dt={dt} is not allowed; need dt > 0")
+    if not (isinstance(batch, (int, np.integer)) and batch >= 1):
+        raise ValueError(f"batch={batch} is not allowed; need an integer batch >= 1")
     n_burn, n_win = int(round(burn_in / dt)), int(round(window / dt))
+    if burn_in < 0 or n_win < 1:
+        raise ValueError(f"burn_in={burn_in}, window={window} are not allowed; need burn_in >= 0 and window >= dt={dt}")
+    sv, r = _setup(params0, s, rates)
     tx = optimizer(eta, r)
-    every = int(n_steps if save_every is None else save_every)
-    sq = float(np.sqrt(dt))
+    args = (target, jnp.asarray(sv, jnp.float64), jnp.asarray(eta, jnp.float64), jnp.asarray(r, jnp.float64))
+    static = {"dt": float(dt), "batch": int(batch), "n_burn": n_burn, "n_win": n_win, "every": every}
+    p, st = params0, tx.init(params0)
+    saved, sampled = [p], []
+    for kk in jax.random.split(key, n_steps // every):
+        p, st, Ls = _bptt_chunk(p, st, kk, *args, **static)
+        sampled.append(np.asarray(Ls))
+        lam = max_re_eig(p.W)
+        if not lam < 1:
+            raise UnstableNetworkError(eta * every * len(saved), lam, where="bptt_sgd")
+        saved.append(p)
+    ys = jax.tree.map(lambda *x: jnp.stack(x), *saved)
+    loss = _closed_form_losses(ys, target, jnp.asarray(sv, jnp.float64))
+    return {"ts": eta * every * np.arange(len(saved)), "loss": np.asarray(loss),
+            "loss_sampled": np.concatenate(sampled), "W": np.asarray(ys.W), "u": np.asarray(ys.u),
+            "v": np.asarray(ys.v)}
+
+
+@jax.jit
+def _closed_form_losses(ys: Params, target: Target, sv) -> Array:
+    """Closed-form population loss of stacked parameters (compiled once per shapes)."""
+    return jax.lax.map(lambda q: loss_core(q, target, sv)[0], ys)
+
+
+@functools.partial(jax.jit, static_argnames=("dt", "batch", "n_burn", "n_win", "every"))
+def _bptt_chunk(p, st, key, target, sv, eta, r, *, dt, batch, n_burn, n_win, every):
+    """``every`` SGD steps of :func:`bptt_sgd` (module-level jit: compiled once per shapes and static
+    arguments, so seeds and repeated calls reuse it; ``eta``, rates, ``s`` and the target are traced)."""
+    tx = optimizer(eta, Rates(r[0], r[1], r[2]))
+    sq = jnp.sqrt(dt)
 
     def sampled_loss(p, xi):
         def step(c, x):
@@ -306,29 +351,12 @@ def bptt_sgd(
     def batch_loss(p, xis):
         return jnp.mean(jax.vmap(lambda x: sampled_loss(p, x))(xis))
 
-    @jax.jit
-    def chunk(p, st, k):
-        def step(c, kk):
-            p, st = c
-            xis = jax.random.normal(kk, (batch, n_burn + n_win))
-            L, g = jax.value_and_grad(batch_loss)(p, xis)
-            upd, st = tx.update(g, st, p)
-            return (optax.apply_updates(p, upd), st), L
+    def step(c, kk):
+        p, st = c
+        xis = jax.random.normal(kk, (batch, n_burn + n_win))
+        L, g = jax.value_and_grad(batch_loss)(p, xis)
+        upd, st = tx.update(g, st, p)
+        return (optax.apply_updates(p, upd), st), L
 
-        (p, st), Ls = jax.lax.scan(step, (p, st), jax.random.split(k, every))
-        return p, st, Ls
-
-    p, st = params0, tx.init(params0)
-    saved, sampled = [p], []
-    for kk in jax.random.split(key, n_steps // every):
-        p, st, Ls = chunk(p, st, kk)
-        sampled.append(np.asarray(Ls))
-        lam = max_re_eig(p.W)
-        if not lam < 1:
-            raise UnstableNetworkError(eta * every * len(saved), lam, where="bptt_sgd")
-        saved.append(p)
-    ys = jax.tree.map(lambda *x: jnp.stack(x), *saved)
-    loss = jax.lax.map(lambda q: loss_core(q, target, sv)[0], ys)
-    return {"ts": eta * every * np.arange(len(saved)), "loss": np.asarray(loss),
-            "loss_sampled": np.concatenate(sampled), "W": np.asarray(ys.W), "u": np.asarray(ys.u),
-            "v": np.asarray(ys.v)}
+    (p, st), Ls = jax.lax.scan(step, (p, st), jax.random.split(key, every))
+    return p, st, Ls

@@ -17,10 +17,15 @@ and the 8-dimensional two-neuron flow (§5.1, leaky; §6, oscillator).
 
 **Stiffness** (spec §10). Near the optimum the fastest rate is :math:`\approx A_\star^2/(4c_\star^3)`
 (raw :math:`c_\star=0.05`: 2000; unit :math:`c_\star=10^{-3}`: :math:`5\times10^5`). Tsit5 (default)
-is right for the approach to the optimum; for long horizons past convergence, or very small
-:math:`c_\star`, pass ``solver="kvaerno5"``. Reproduced spec values (tests and the
-integrator report): T1, T3 (incl. the unit :math:`c_\star=0.02` second-eigenvalue drift),
-T4 and T6 (:math:`c_\star=10^{-4}`: formula 1667.67, ODE 1667.69 with Kvaerno5).
+is right for the approach to the optimum; for the aligned ODE at very small :math:`c_\star`
+pass ``solver="kvaerno5"``. Kvaerno5 is not uniformly better: on the 2×2 flow, unit
+:math:`c_\star=0.02` to :math:`t=160` it fails (``SolveError``) where Tsit5 succeeds.
+Reproduced spec values, each pinned by ``tests/numerics/test_reduced.py``: T1 (all seven rows,
+:math:`\pm0.02`), T3 (the three :math:`c_\star` rows, and the unit :math:`c_\star=0.02` drift of the
+second eigenvalue to :math:`t=150`, Tsit5), T4 (two of the three pairs: :math:`(0.2,1)`, :math:`(0.1,2)`;
+all three in the ``integrator-oscillator`` study) and T6 (slaved start at :math:`c_\star=10^{-2},10^{-3},10^{-4}`,
+e.g. formula 1667.67 vs ODE 1667.69 with Kvaerno5; from :math:`p(0)=1`: 22.88 and 261.9; the 2867 at
+:math:`c_\star=10^{-4}` reproduces too but is not tested, ~7 s).
 """
 
 from __future__ import annotations

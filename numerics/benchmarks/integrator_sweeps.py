@@ -76,8 +76,8 @@ def bptt_sgd_throughput(size: str):
     t0 = time.perf_counter()
     call()
     first = time.perf_counter() - t0
-    # bptt_sgd jits its chunk per call, so every call compiles: time the steady state as the
-    # difference between a long and a short run of the same shapes
+    # the first call compiles bptt_sgd's chunk for these shapes; time the steady state as the
+    # difference between a long and a short run (removes per-call set-up as well)
     def run(k):
         return lambda: lr.bptt_sgd(jax.random.PRNGKey(2), p0, target, dt=dt, batch=batch, window=window,
                                    burn_in=burn, eta=0.05, n_steps=k, save_every=k)["W"]

@@ -45,12 +45,17 @@ __all__ = [
     "c_star_option",
     "sigma_option",
     "n_option",
+    "int_option",
     "parse_target_spec",
     "sum_targets",
     "point_key",
     "track_outliers",
     "top_eigenvalue",
     "fit_power_law",
+    "EXACT_TOL",
+    "EXACT_SOLVER",
+    "reduction_deviation",
+    "exactness_text",
     "Curve",
     "palette",
     "time_figure",
@@ -100,8 +105,18 @@ def sum_targets(targets: Sequence[Any]) -> Any:
     return validate_target(_sum(targets))
 
 
-def target_option() -> Option:
-    """``--target SPEC`` (repeatable; repeats are summed into one target)."""
+def target_option(single: bool = False) -> Option:
+    """``--target SPEC``: repeatable, repeats summed into one target; ``single=True``: one
+    spec, not repeatable (a study that takes a single leaky target, e.g. ``integrator-rich``)."""
+    if single:
+        return Option(
+            key="target",
+            flag="--target",
+            parse=parse_target_spec,
+            help="one leaky target exp:RATE[:AMP] (A e^{-RATE tau}, RATE > 0); replaces the --c-star values",
+            multiple=False,
+            metavar="SPEC",
+        )
     return Option(
         key="target",
         flag="--target",
@@ -135,10 +150,14 @@ def _parse_int(raw: str) -> int:
     return int(value)
 
 
+def int_option(key: str, flag: str, help: str, lo: int = 2, multiple: bool = True) -> Option:
+    """An integer option ``>= lo``; accepts integral floats such as ``1e3`` (same parser everywhere)."""
+    return Option(key, flag, _parse_int, help, validate=integer_at_least(lo), multiple=multiple, metavar="K")
+
+
 def n_option() -> Option:
     """``--N K`` (repeatable), integer :math:`N\\ge 2`."""
-    return Option("N", "--N", _parse_int, "number of hidden units N (integer >= 2)",
-                  validate=integer_at_least(2), metavar="K")
+    return int_option("N", "--N", "number of hidden units N (integer >= 2)")
 
 
 def point_key(seed: int, *ints: int):
@@ -213,6 +232,41 @@ def fit_power_law(x: Sequence[float], y: Sequence[float]) -> tuple[float, float]
         raise ValueError("fit_power_law needs >= 2 points with x > 0 and y > 0")
     alpha, logc = np.polyfit(np.log(x), np.log(y), 1)
     return float(alpha), float(math.exp(logc))
+
+
+# ----------------------------------------------------------------------------- exactness (T9)
+#: spec §9 T9: full network from W0 = 0 vs the reduced 2x2 flow, max deviation <= 1e-8
+EXACT_TOL = 1e-8
+#: solver tolerances of both sides of a T9 comparison (the toolkit default rtol 1e-8 leaves
+#: accumulated differences of ~1e-8 over t ~ 30-60, measured; rtol 1e-10 leaves ~1e-10)
+EXACT_SOLVER = {"rtol": 1e-10, "atol": 1e-12}
+
+
+def reduction_deviation(W, u, v, L, E, M, a, b, L_red) -> dict[str, float]:
+    r"""Spec §5.1 / T9: how far a :math:`\sigma=0` network is from the two-neuron flow started at
+    :func:`numerics.linear_rnn.reduce_from_network` (basis ``E``, :math:`N\times2`).
+
+    Network series ``W`` (T, N, N), ``u``, ``v`` (T, N), ``L`` (T,); reduced series ``M`` (T, 2, 2),
+    ``a``, ``b`` (T, 2), ``L_red`` (T,). Returns the max over saves of :math:`|W-EME^\top|`,
+    :math:`|u/\sqrt N-Ea|`, :math:`|v/\sqrt N-Eb|`, :math:`|L-L_{\rm red}|` (keys ``W, u, v, L``) and
+    their maximum (``max``). Eigenvalues are not compared: near the birth of a conjugate pair
+    (double eigenvalue) they are square-root sensitive to the entries.
+    """
+    E = np.asarray(E)
+    n = E.shape[0]
+    W_red = np.einsum("ia,tab,jb->tij", E, np.asarray(M), E)
+    dev = {"W": float(np.max(np.abs(np.asarray(W) - W_red))),
+           "u": float(np.max(np.abs(np.asarray(u) / math.sqrt(n) - np.asarray(a) @ E.T))),
+           "v": float(np.max(np.abs(np.asarray(v) / math.sqrt(n) - np.asarray(b) @ E.T))),
+           "L": float(np.max(np.abs(np.asarray(L) - np.asarray(L_red))))}
+    dev["max"] = max(dev.values())
+    return dev
+
+
+def exactness_text(dev: dict[str, float]) -> str:
+    """One-line breakdown of :func:`reduction_deviation` for a check description."""
+    return (f"max|W - E M E^T| {dev['W']:.2g}, max|u/sqrt(N) - E a| {dev['u']:.2g}, max|v/sqrt(N) - E b| "
+            f"{dev['v']:.2g}, max|L - L_red| {dev['L']:.2g}")
 
 
 # ----------------------------------------------------------------------------- figures

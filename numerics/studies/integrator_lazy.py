@@ -46,7 +46,7 @@ import numerics  # noqa: F401
 from numerics import linear_rnn as lr
 from numerics import phase_diagram as pdg
 from numerics.results import StudyResult, check_ge, check_in, check_le, check_true
-from numerics.studies import Option, Study, StudyConfig, integer_at_least
+from numerics.studies import Study, StudyConfig
 from numerics.studies import _integrator_common as ic
 from numerics.studies import _integrator_extra as ex
 from numerics.targets import Target, make_target
@@ -385,8 +385,8 @@ def _phase_part(cfg: StudyConfig, checks, series, figures, notes) -> None:
         "phase_boundary_within_one_cell_fraction", agr["fraction_within_one"], 0.8,
         "fraction of sigma columns whose measured rich/lazy boundary (best step in c*) lies within one "
         "c* grid cell of |1-c*| = sigma; 'most' = >= 80%: at finite N the bulk edge fluctuates by "
-        "O(N^-1/2) and the separation threshold delta=0.05 shifts the boundary by < 1 cell, so up to "
-        "1 column in 5 may be off by one more cell"))
+        f"O(N^-1/2) and the separation threshold delta={PHASE_DELTA:g} shifts the boundary (agreement at "
+        "delta = 0 and 0.05 in the notes), so up to 1 column in 5 may be off by one more cell"))
     checks.append(check_ge(
         "phase_cell_agreement", agr["cell_agreement"], 1 - 1.0 / C,
         f"fraction of cells whose measured regime (draw-mean of max Re lambda(W_T) - rho(W0) > {PHASE_DELTA}) agrees with "
@@ -430,8 +430,8 @@ STUDY = Study(
     profiles=PROFILES,
     run=run,
     options=(ic.target_option(), ic.sigma_option(), ic.c_star_option(), ic.n_option(),
-             Option("readout_N", "--readout-N", int, "N of the readout-only runs (spec T5 uses 400)",
-                    validate=integer_at_least(2), multiple=False, metavar="K")),
+             ic.int_option("readout_N", "--readout-N", "N of the readout-only runs (integer >= 2; spec T5 uses 400)",
+                           multiple=False)),
     description=__doc__.split("\n\n")[0],
     flags={"animate": "write animation.gif: spectrum of W(t) over training (bulk circle, target pole)"},
 )

@@ -34,13 +34,15 @@ flow (:func:`numerics.linear_rnn.gradient_flow`) and compared with
   ``rtol_bulk``/``atol_bulk`` (default 1e-8/1e-10, the toolkit default).
 * ``outlier_gap_*``, ``loss_logratio_*`` (σ=0): one draw against 4× the RMS of the same
   quantity over the exact-reduction ensemble at that :math:`N` (the gap is :math:`|Z|N^{-1/2}` with
-  a random :math:`Z`, so a single draw cannot be held to a fixed number).
+  a random :math:`Z`, so a single draw cannot be held to a fixed number). The ensemble draws
+  exclude the network's own draw (keys ``1..K``; the network uses key 0), so the tolerance is
+  independent of the value it judges.
 * ``gap_exponent_sigma0_*``: exponent of the ensemble-RMS gap vs :math:`N`, :math:`-1/2\pm0.2`;
   ``gap_rms_N500_*``: RMS gap at :math:`N=500` ≤ 0.02 where that holds (:math:`c_\star\ge0.5`;
   for smaller :math:`c_\star` the fast rise of the outlier turns the :math:`O(N^{-1/2})` shift of the
   escape time into a larger gap, reported in the notes).
 * ``final_outlier_*``: :math:`|\lambda_{\rm net}(T)-(1-c_\star)|` within the idealised flow's own
-  residual (slow second mode, §5.3) plus 4× the ensemble spread of :math:`\lambda(T)`.
+  residual (slow second mode, §5.3) plus 4× the (independent) ensemble spread of :math:`\lambda(T)`.
 * T2 (``T2_top_eigenvalue_t*``, ``outlier_rel_gap_*``, ``bulk_rel_offset_*``,
   ``bulk_speeds_late_convergence_*``): only at :math:`N=100,\sigma=0.1,c_\star=0.2`, :math:`T\ge20`,
   where the spec states them; other σ>0 points report the bulk-induced offsets in the notes.
@@ -48,7 +50,6 @@ flow (:func:`numerics.linear_rnn.gradient_flow`) and compared with
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import jax.numpy as jnp
@@ -66,10 +67,14 @@ __all__ = ["STUDY", "run"]
 NAME = "integrator-rich"
 T2_POINT = (0.2, 0.1, 100)
 T2_REF = {2.0: (0.760, 0.015), 6.0: (0.784, 0.006), 20.0: (0.7995, 0.003)}  # spec §9 T2 (single draw)
-EXACT_TOL = 1e-8  # spec §9 T9
+EXACT_TOL = ic.EXACT_TOL  # spec §9 T9
 REL_TOL_BULK = 0.015  # spec §9 T2: "the outlier agrees to <= 1.5%"
 DELTA_ESCAPE = 0.05  # spec §8: outside the disk of radius sigma + delta
 T_LATE = 2.0  # relative outlier agreement is measured for t >= T_LATE (after the escape; spec T2 times)
+#: why a single draw is held to 4x the RMS of an independent ensemble (shared by three checks)
+ENSEMBLE_WHY = ("the deviation is |Z| N^-1/2 with Z random and the ensemble independent of this draw, so a "
+                "Gaussian-like Z exceeds 4 RMS with probability ~1e-4; the RMS estimate itself has relative "
+                "SE ~1/sqrt(2K)")
 
 PROFILES: dict[str, dict[str, Any]] = {
     "smoke": {
@@ -87,7 +92,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "rtol_bulk": 1e-8, "atol_bulk": 1e-10,
     },
     "paper": {
-        "c_star": [0.5, 0.2, 0.05], "sigma": [0.0, 0.1], "N": [100, 200, 500],
+        "c_star": [0.5, 0.2, 0.1, 0.05], "sigma": [0.0, 0.05, 0.1], "N": [100, 200, 500],  # spec §11 grid
         "t_max": 20.0, "t_max_small_c": 5.0, "t_early": 2.0, "n_early": 81, "dt_late": 0.25,
         "ensemble_N": [100, 200, 500, 1000, 2000, 5000], "ensemble_draws": 256,
         "snapshot_times": [0.0, 0.5, 2.0, 20.0], "rtol": 1e-10, "atol": 1e-12,
@@ -150,14 +155,18 @@ def _theory(c: float, amp: float, ts: np.ndarray, rtol: float, atol: float) -> d
             "L_aligned": al["L"]}
 
 
-def _reduction_starts(seed: int, Ns, draws: int):
-    """:func:`reduce_from_network` starts ``(a0, b0)`` for draws ``0..draws-1`` at each ``N`` (σ=0).
+#: key index ``k`` of the full-network draw at each ``N`` (``point_key(seed, N, NETWORK_DRAW)``)
+NETWORK_DRAW = 0
 
-    Draw ``k`` at size ``N`` uses the key ``point_key(seed, N, k)`` and the key order of
-    :func:`numerics.linear_rnn.init_params` (split into W, u, v), so draw 0 is exactly the
-    initial condition of the full network run at that ``N`` (pinned by a test). Only
-    :math:`u_0,v_0` are drawn: :math:`W_0=0` at σ=0, and an :math:`N\times N` draw per member
-    would dominate the cost at large ``N``.
+
+def _reduction_starts(seed: int, Ns, draws: int):
+    """:func:`reduce_from_network` starts ``(a0, b0)`` of the σ=0 ensemble, ``draws`` members per ``N``.
+
+    Member ``j`` at size ``N`` uses the key ``point_key(seed, N, NETWORK_DRAW + 1 + j)`` and the key
+    order of :func:`numerics.linear_rnn.init_params` (split into W, u, v), so the ensemble never
+    contains the full network's own draw (key ``NETWORK_DRAW``): the tolerances built from it are
+    independent of the network they judge (pinned by a test). Only :math:`u_0,v_0` are drawn:
+    :math:`W_0=0` at σ=0, and an :math:`N\times N` draw per member would dominate the cost at large ``N``.
     """
     import jax
 
@@ -172,7 +181,7 @@ def _reduction_starts(seed: int, Ns, draws: int):
     b0 = np.empty((len(Ns), draws, 2))
     for i, n in enumerate(Ns):
         base = ic.point_key(seed, n)
-        keys = jax.vmap(lambda k: jax.random.fold_in(base, k))(jnp.arange(draws))
+        keys = jax.vmap(lambda k: jax.random.fold_in(base, k))(jnp.arange(draws) + NETWORK_DRAW + 1)
         a, b = jax.vmap(lambda k: start(k, n))(keys)
         a0[i], b0[i] = np.asarray(a), np.asarray(b)
     return a0, b0
@@ -211,7 +220,7 @@ def _network(c: float, sigma: float, n: int, target, ts: np.ndarray, seed: int, 
              atol: float) -> dict[str, Any]:
     from numerics.linear_rnn import gradient_flow, init_params
 
-    p0 = init_params(ic.point_key(seed, n, 0), n, sigma)
+    p0 = init_params(ic.point_key(seed, n, NETWORK_DRAW), n, sigma)
     try:
         out = gradient_flow(p0, target, jnp.asarray(ts), rtol=rtol, atol=atol, keep_W=(sigma == 0.0),
                             n_eigs=n)
@@ -223,10 +232,10 @@ def _network(c: float, sigma: float, n: int, target, ts: np.ndarray, seed: int, 
     return {"p0": p0, "out": out, "eigs": eigs, "lam": track, "L": np.asarray(out["loss"])}
 
 
-def _exactness(net: dict[str, Any], c: float, amp: float, ts: np.ndarray, rtol: float, atol: float) -> float:
-    r"""T9: max deviation of the σ=0 network from the code-generated 2×2 flow started from
-    :func:`reduce_from_network` (:math:`W` vs :math:`EME^\top`; :math:`u/\sqrt N` vs :math:`Ea`;
-    :math:`v/\sqrt N` vs :math:`Eb`; the loss)."""
+def _exactness(net: dict[str, Any], c: float, amp: float, ts: np.ndarray, rtol: float, atol: float) -> dict:
+    r"""T9: deviation of the σ=0 network from the code-generated 2×2 flow started from
+    :func:`reduce_from_network` (:func:`_integrator_common.reduction_deviation`: :math:`W` vs
+    :math:`EME^\top`; :math:`u/\sqrt N` vs :math:`Ea`; :math:`v/\sqrt N` vs :math:`Eb`; the loss)."""
     from numerics import reduced as rd
     from numerics.linear_rnn import reduce_from_network
 
@@ -238,14 +247,8 @@ def _exactness(net: dict[str, Any], c: float, amp: float, ts: np.ndarray, rtol: 
     except SolveError as exc:
         raise SolveError(f"{NAME}: reduced flow from reduce_from_network failed at c_star={c}, sigma=0, "
                          f"N={E.shape[0]}: {exc}") from None
-    E = np.asarray(E)
-    n = E.shape[0]
-    W_red = np.einsum("ia,tab,jb->tij", E, red["M"], E)
-    dev = [np.max(np.abs(out["W"] - W_red)),
-           np.max(np.abs(out["u"] / math.sqrt(n) - red["a"] @ E.T)),
-           np.max(np.abs(out["v"] / math.sqrt(n) - red["b"] @ E.T)),
-           np.max(np.abs(out["loss"] - red["L"]))]
-    return float(max(dev))
+    return ic.reduction_deviation(out["W"], out["u"], out["v"], out["loss"], E, red["M"], red["a"], red["b"],
+                                  red["L"])
 
 
 def _target_for(c: float, override) -> Any:
@@ -261,8 +264,9 @@ def run(config: StudyConfig) -> StudyResult:
     seed = config.seed
     rtol, atol = float(params["rtol"]), float(params["atol"])
     override, amp = None, 1.0
-    if params.get("target"):
-        override = ic.sum_targets(params["target"])
+    if params.get("target"):  # one spec (the option is not repeatable); a list from the Python API is summed
+        t = params["target"]
+        override = ic.sum_targets(t) if isinstance(t, list) else t
     grid = _grid(params)
     if override is not None:  # --target replaces the exp(-c* tau) family: c* is read off the target
         rates = -np.linalg.eigvals(np.asarray(override.As)).real
@@ -321,23 +325,24 @@ def run(config: StudyConfig) -> StudyResult:
         if s == 0.0:
             exact = _exactness(net, c, amp, ts, rtol, atol)
             checks.append(check_le(
-                f"exact_reduction_{tag}", exact, EXACT_TOL,
-                "T9: full network from W0=0 vs the code-generated 2x2 flow from reduce_from_network(u0,v0): "
-                "max |W - E M E^T|, |u/sqrt(N) - E a|, |v/sqrt(N) - E b|, |L - L_red| over training; spec "
-                "tolerance 1e-8 (both solves at rtol 1e-10, atol 1e-12)"))
+                f"exact_reduction_{tag}", exact["max"], EXACT_TOL,
+                "T9: full network from W0=0 vs the code-generated 2x2 flow from reduce_from_network(u0,v0), "
+                f"max over training of: {ic.exactness_text(exact)}; spec tolerance 1e-8 (both solves at "
+                f"rtol {rtol:g}, atol {atol:g})"))
             if c in ens:
                 i = Ns_ens.index(n)
                 rms = float(np.sqrt(np.mean(ens[c]["gap"][i] ** 2)))
                 checks.append(check_le(
                     f"outlier_gap_{tag}", gap, 4 * rms,
-                    f"max_t |lambda_net - lambda_2x2(orthogonal start)|, one draw; tolerance 4x the RMS gap of "
-                    f"{K} draws at this N from the exact reduction ({rms:.3g}; the gap is |Z| N^-1/2 with Z "
-                    "random, so one draw exceeds 4 RMS rarely)"))
+                    f"max_t |lambda_net - lambda_2x2(orthogonal start)|, one draw; tolerance 4x the RMS gap "
+                    f"({rms:.3g}) of {K} exact-reduction draws at this N that exclude the network's own draw "
+                    f"({ENSEMBLE_WHY})"))
                 rms_l = float(np.sqrt(np.mean(ens[c]["logratio"][i] ** 2)))
                 checks.append(check_le(
                     f"loss_logratio_{tag}", logr, 4 * rms_l,
-                    f"max_t |log(L_net/L_2x2)|, one draw; tolerance 4x the RMS over {K} exact-reduction draws "
-                    f"at this N ({rms_l:.3g}): the finite-N loss offset is a draw-dependent O(N^-1/2) effect"))
+                    f"max_t |log(L_net/L_2x2)|, one draw; tolerance 4x the RMS ({rms_l:.3g}) over {K} "
+                    f"exact-reduction draws at this N that exclude the network's own draw: the finite-N loss "
+                    f"offset is a draw-dependent O(N^-1/2) effect ({ENSEMBLE_WHY})"))
         else:
             late = ts >= T_LATE
             rel_th = float(np.max(np.abs(net["lam"][late] - lam_th[late]) / np.abs(lam_th[late]))) \
@@ -364,7 +369,9 @@ def run(config: StudyConfig) -> StudyResult:
                         f"bulk_rel_offset_{tag}", rel_bulk, REL_TOL_BULK,
                         f"max over t >= {T_LATE:g} of |lambda_net(sigma=0.1) - lambda_net(sigma=0)| / "
                         "|lambda_net(sigma=0)| with the same u0, v0 (the draw effect cancels, the bulk effect "
-                        "remains); spec T2 tolerance 1.5%"))
+                        "remains). Study tolerance 1.5%, not a spec one (spec T2's 1.5% bounds network vs "
+                        "idealised flow): the spec's T2 draw gives 0.800 (sigma=0.1) vs 0.7916 (W0=0, same u0, "
+                        "v0) at t=20, a bulk offset of 1.06%, and 1.5% leaves ~40% margin for the draw"))
             if key0 in nets and is_t2:
                 checks.append(check_true(
                     f"bulk_speeds_late_convergence_{tag}",
@@ -383,7 +390,8 @@ def run(config: StudyConfig) -> StudyResult:
             f"final_outlier_{tag}", resid_net, resid_th + 4 * late_rms,
             f"|lambda_net(T) - (1-c*)| at T={ts[-1]:g}; tolerance = the idealised 2x2 flow's own residual "
             f"{resid_th:.3g} (slow second mode near a pole-zero cancellation, spec 5.3) + 4x the RMS "
-            f"finite-N spread of lambda(T) over {K} sigma=0 exact-reduction draws at this N ({late_rms:.3g})"))
+            f"finite-N spread of lambda(T) ({late_rms:.3g}) over {K} sigma=0 exact-reduction draws at this N "
+            f"that exclude the network's own draw ({ENSEMBLE_WHY})"))
 
         if (c, s, n) == T2_POINT and override is None and ts[-1] >= 20.0 - 1e-9:
             for t_ref, (ref, tol) in T2_REF.items():
@@ -534,7 +542,7 @@ STUDY = Study(
     paper="integrator",
     profiles=PROFILES,
     run=run,
-    options=(ic.c_star_option(), ic.sigma_option(), ic.n_option(), ic.target_option()),
+    options=(ic.c_star_option(), ic.sigma_option(), ic.n_option(), ic.target_option(single=True)),
     description="Full linear RNN (gradient flow on the closed-form loss) against the idealised reduced "
     "2x2 flow and the aligned 2-D outlier ODE: top eigenvalue and loss over training for several N, "
     "the N^-1/2 finite-N gap at sigma=0, the exact-reduction check (T9) and the spec T2 values.",

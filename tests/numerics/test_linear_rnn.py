@@ -203,6 +203,36 @@ def test_bptt_sgd_tracks_population_gd():
     assert abs(b["loss"][-1] - g["loss"][-1]) <= 0.25 * (g["loss"][0] - g["loss"][-1])
 
 
+@pytest.mark.parametrize("bad", [dict(n_steps=5, save_every=2), dict(save_every=0), dict(eta=0.0), dict(eta=-0.1),
+                                 dict(n_steps=0), dict(dt=0.0), dict(batch=0), dict(window=0.0)])
+def test_bptt_sgd_and_gd_validate_the_schedule(bad):
+    """bptt_sgd validates like gradient_descent (one-line ValueError naming the value); no silent
+    truncation of n_steps to a multiple of save_every."""
+    p, t = _small(N=4), make_target("leaky", c_star=0.5)
+    kw = dict(dt=0.1, batch=2, window=1.0, burn_in=1.0, eta=0.02, n_steps=4, save_every=2) | bad
+    name = next(iter(bad))
+    with pytest.raises(ValueError) as e:
+        lr.bptt_sgd(jax.random.key(0), p, t, **kw)
+    assert len(str(e.value).splitlines()) == 1 and f"{name}=" in str(e.value)
+    if name in ("n_steps", "save_every", "eta"):
+        with pytest.raises(ValueError) as e2:
+            lr.gradient_descent(p, t, kw["eta"], kw["n_steps"], save_every=kw["save_every"])
+        assert str(e2.value) == str(e.value)
+
+
+def test_bptt_sgd_reuses_its_compilation():
+    """Repeated calls with the same shapes and static arguments run the cached chunk (seeds are cheap)."""
+    from numerics import linear_rnn_train as lrt
+
+    p, t = _small(N=4), make_target("leaky", c_star=0.5)
+    kw = dict(dt=0.1, batch=3, window=2.0, burn_in=1.0, eta=0.02, n_steps=4, save_every=2)
+    lr.bptt_sgd(jax.random.key(0), p, t, **kw)
+    size = lrt._bptt_chunk._cache_size()
+    outs = [lr.bptt_sgd(jax.random.key(k), p, t, **(kw | {"eta": 0.02 * k})) for k in range(1, 4)]
+    assert lrt._bptt_chunk._cache_size() == size  # eta is traced: no new compilation
+    assert len(outs[0]["ts"]) == 3 and not np.allclose(outs[0]["W"][-1], outs[1]["W"][-1])
+
+
 def test_spec_T2_top_eigenvalue():
     """Spec T2 (N=100, sigma=0.1, c*=0.2 raw, mean-field, flow): single-draw tolerances
     +-0.015/0.006/0.003 about 0.760/0.784/0.7995 at t=2/6/20."""

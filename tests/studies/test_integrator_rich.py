@@ -111,14 +111,38 @@ def test_unstable_network_propagates(monkeypatch):
     assert "ts" in info.value.partial
 
 
-def test_ensemble_draw_zero_is_the_network_initial_condition():
+def test_ensemble_excludes_the_network_draw():
+    """The sigma=0 ensemble that sets the outlier_gap/loss_logratio/final_outlier tolerances is built
+    from draws 1..K, never from the full network's own draw (key NETWORK_DRAW = 0)."""
     from numerics.linear_rnn import init_params, reduce_from_network
     from numerics.studies import _integrator_common as ic
 
     a0, b0 = ir._reduction_starts(3, [12, 20], 2)
     for i, n in enumerate((12, 20)):
+        net = init_params(ic.point_key(3, n, ir.NETWORK_DRAW), n, 0.3)  # sigma does not change u0, v0
+        net_red, _ = reduce_from_network(net.u, net.v)
         for k in range(2):
-            p = init_params(ic.point_key(3, n, k), n, 0.3)  # sigma does not change u0, v0
+            p = init_params(ic.point_key(3, n, ir.NETWORK_DRAW + 1 + k), n, 0.3)
             red, _ = reduce_from_network(p.u, p.v)
             np.testing.assert_array_equal(a0[i, k], np.asarray(red.u))
             np.testing.assert_array_equal(b0[i, k], np.asarray(red.v))
+            assert not np.allclose(a0[i, k], np.asarray(net_red.u))
+
+
+def test_smoke_tolerances_come_from_independent_draws(smoke):
+    """Each 4x-RMS tolerance equals 4x the RMS of the (independent) ensemble draws at that N."""
+    s = smoke.series
+    i = list(s["ensemble_N"]).index(16)
+    rms = float(np.sqrt(np.mean(s["ensemble_gap_c0.5"][i] ** 2)))
+    chk = {c.name: c for c in smoke.checks}["outlier_gap_c0.5_s0_N16"]
+    assert chk.tolerance == pytest.approx(4 * rms, rel=1e-12)
+    assert "exclude the network's own draw" in chk.description
+
+
+def test_target_option_is_single_and_help_matches(capsys):
+    opt = {o.key: o for o in get_study("integrator-rich").options}["target"]
+    assert not opt.multiple and "summed" not in opt.help
+    with pytest.raises(SystemExit):
+        main(["compare", "integrator-rich", "--help"])
+    out = capsys.readouterr().out
+    assert "repeats are summed" not in out

@@ -32,6 +32,8 @@ def _assert_passes(res, prefixes):
 def test_oscillator_smoke():
     res = _run("integrator-oscillator")
     _assert_passes(res, ("T4_", "pair_equations_", "exact_reduction_", "path_gap_", "final_pair_"))
+    exact = [c for c in res.checks if c.name.startswith("exact_reduction_")]
+    assert exact and all(c.tolerance == 1e-8 and "max|W - E M E^T|" in c.description for c in exact)  # spec T9
     for name in ("pair_paths", "loss", "re_im"):
         assert isinstance(res.figures[name], Figure)
     assert any(k.startswith("theory_lambda[") for k in res.series)
@@ -52,13 +54,15 @@ def test_lazy_smoke_with_animation():
 def test_multi_smoke():
     res = _run("integrator-multi", animate=True)
     _assert_passes(res, ("two_pole_subspace_", "two_pole_reduced_match_"))
+    assert all(c.tolerance == 1e-8 for c in res.checks if c.name.startswith("two_pole_"))  # spec T9
     assert isinstance(res.figures["outlier_paths"], Figure) and "animation.gif" in res.extra_files
     assert any(k.startswith("escape_times[") for k in res.series)
 
 
 def test_sgd_smoke():
     res = _run("integrator-sgd")
-    _assert_passes(res, ("discrete_closed_form_vs_monte_carlo", "em_bias_order_dt", "sgd_gap_monotone_in_batch"))
+    _assert_passes(res, ("discrete_closed_form_vs_monte_carlo", "em_bias_order_dt", "sgd_gap_monotone_in_batch",
+                         "sgd_gap_rate_in_batch"))
     assert res.series["gap_lambda"].shape[0] == 3
     assert isinstance(res.figures["gap_vs_batch"], Figure)
 
@@ -81,3 +85,75 @@ def test_target_option_for_lazy_and_multi():
             opt.convert("exp:-1")
         with pytest.raises(UsageError):
             opt.convert("sine:1")
+
+
+def test_reduction_deviation_sees_each_component():
+    """The shared T9 helper compares W, u/sqrt(N), v/sqrt(N) and L, and reports each separately."""
+    from numerics.studies import _integrator_common as ic
+
+    rng = np.random.default_rng(0)
+    n, T = 6, 3
+    E = np.linalg.qr(rng.normal(size=(n, 2)))[0]
+    M, a, b = rng.normal(size=(T, 2, 2)), rng.normal(size=(T, 2)), rng.normal(size=(T, 2))
+    W = np.einsum("ia,tab,jb->tij", E, M, E)
+    u, v, L = np.sqrt(n) * a @ E.T, np.sqrt(n) * b @ E.T, rng.random(T)
+    assert ic.reduction_deviation(W, u, v, L, E, M, a, b, L)["max"] <= 1e-14
+    h = 1e-6 * np.sqrt(n)  # u and v are compared after division by sqrt(N)
+    for key, bump in [("W", (W + 1e-6, u, v, L)), ("u", (W, u + h, v, L)), ("v", (W, u, v + h, L)),
+                      ("L", (W, u, v, L + 1e-6))]:
+        dev = ic.reduction_deviation(*bump, E, M, a, b, L)
+        assert dev[key] > 5e-7 and dev["max"] == dev[key], key
+
+
+def test_gd_on_em_loss_is_gd_on_the_discretised_loss():
+    """gd_on_em_loss (discrete-time GD with chain-rule rates) equals GD on L_dt(W, u, v) by autodiff."""
+    import jax
+    import jax.numpy as jnp
+
+    from numerics import linear_rnn as lr
+    from numerics.studies import integrator_sgd as sg
+    from numerics.targets import make_target
+
+    n, dt, eta = 6, 0.1, 0.05
+    p = lr.init_params(jax.random.key(4), n, 0.3)
+    t = make_target("leaky", c_star=0.5)
+    r = lr.default_rates(n, "mean_field")
+
+    def L_dt(q):
+        a, b = sg.em_discretise(q, t, dt)
+        return lr.loss_core(a, b, 1.0 / n, "discrete", iterations=40)[0]
+
+    for _ in range(3):
+        g = jax.grad(L_dt)(p)
+        p = lr.Params(p.W - eta * r.W * g.W, p.u - eta * r.u * g.u, p.v - eta * r.v * g.v)
+    out = sg.gd_on_em_loss(lr.init_params(jax.random.key(4), n, 0.3), t, dt, eta, 3, 3)
+    np.testing.assert_allclose(out["W"][-1], np.asarray(p.W), atol=1e-12)
+    np.testing.assert_allclose(out["u"][-1], np.asarray(p.u), atol=1e-12)
+    np.testing.assert_allclose(out["v"][-1], np.asarray(p.v), atol=1e-12)
+    assert out["loss"][-1] == pytest.approx(float(lr.population_loss(p, t)), rel=1e-12)
+    assert float(jnp.max(jnp.abs(p.W))) > 0  # moved
+
+
+def test_sgd_batch_statistics_can_fail():
+    """The monotone check's z-scores and the rate fit on synthetic per-seed gaps."""
+    from numerics.studies import integrator_sgd as sg
+
+    rng = np.random.default_rng(1)
+    flat = 0.01 * (1 + 0.1 * rng.standard_normal((3, 16)))  # no decrease: z ~ 0, rate ~ 0
+    _, _, z = sg._shrink_z(flat)
+    assert np.min(z) < 2
+    assert abs(sg._rate_fit([2, 8, 32], flat)[0]) < 0.05
+    B = np.array([2, 8, 32])
+    noisy = 0.01 * B[:, None] ** -0.5 * (1 + 0.1 * rng.standard_normal((3, 16)))
+    _, _, z = sg._shrink_z(noisy)
+    alpha, se = sg._rate_fit(B, noisy)
+    assert np.min(z) > 2 and abs(alpha + 0.5) < 3 * se
+
+
+def test_readout_N_accepts_integral_floats_like_N():
+    for name, key in [("integrator-lazy", "readout_N"), ("integrator-lazy", "N"), ("integrator-rich", "N")]:
+        opt = {o.key: o for o in get_study(name).options}[key]
+        assert opt.convert("1e3") == 1000
+        for bad in ("2.5", "1", "abc"):
+            with pytest.raises(UsageError):
+                opt.convert(bad)
