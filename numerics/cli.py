@@ -128,13 +128,22 @@ def _common_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
+class _Once(argparse.Action):
+    """Store a single-valued study option; giving it twice is a usage error (not last-wins)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if getattr(namespace, self.dest, None) is not None:
+            parser.error(f"{option_string} given twice; this study takes one value")
+        setattr(namespace, self.dest, values)
+
+
 def _add_study_options(p: argparse.ArgumentParser, study_name: str) -> None:
     from numerics.studies import get_study
 
     study = get_study(study_name)
     g = p.add_argument_group(f"{study.name} parameters", study.description or study.title)
     for opt in study.options:
-        g.add_argument(opt.flag, dest=f"opt_{opt.key}", action="append" if opt.multiple else "store",
+        g.add_argument(opt.flag, dest=f"opt_{opt.key}", action="append" if opt.multiple else _Once,
                        metavar=opt.metavar, default=None,
                        help=opt.help + (" (repeat for a grid)" if opt.multiple and "repeat" not in opt.help else ""))
     for flag, text in study.flags.items():

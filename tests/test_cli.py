@@ -29,6 +29,7 @@ def run_cli(*args):
         (["derive", "--check", "--dir", "/nonexistent-derivations"], "does not exist"),
         (["bench", "--out", "/", "--only", "gating-first-order"], "is a directory"),
         (["compare", "integrator-rich", "--out", ""], "is empty"),
+        (["compare", "integrator-rich", "--target", "exp:0.2", "--target", "exp:0.5"], "given twice"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(args, needle, capsys):
