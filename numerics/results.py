@@ -262,9 +262,12 @@ def environment() -> dict[str, Any]:
     try:
         git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                              timeout=5, cwd=here).stdout.strip() or None
-        if git and subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+        # tracked source differs from the commit; the generated outputs (figures/, derivations/)
+        # are excluded, since reproduce itself rewrites them while it runs
+        if git and subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ":/",
+                                   ":(exclude,top)figures", ":(exclude,top)derivations"], capture_output=True,
                                   text=True, timeout=5, cwd=here).stdout.strip():
-            git += "-dirty"  # tracked files differ from the commit
+            git += "-dirty"
     except (OSError, subprocess.SubprocessError):
         git = None
     return {
