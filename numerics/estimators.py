@@ -336,6 +336,8 @@ class WindowTest(NamedTuple):
     frac_below: float
     runs_p: float
     cutoff_sign_p: float
+    #: conditions (1)–(3) hold, so the verdict rests on the runs test (4) alone
+    shape_ok: bool = False
 
 
 def _runs_test_p(resid: np.ndarray, tol: float = 0.0, min_n: int = 8) -> float:
@@ -401,14 +403,13 @@ def power_law_window(
             r = np.log(fv[above]) - (coef[0] + coef[1] * np.log(lag[above]))
             n, k = int(above.sum()), int((r < 0).sum())
             sign_p = float(sum(math.comb(n, j) for j in range(k, n + 1)) / 2.0**n)
-    exists = bool(
+    shape_ok = bool(
         fit.winner in ("power", "tempered")
         and exponent > min_exponent
         and n_below >= min_points
         and frac >= min_frac
-        and runs_p > alpha
     )
-    return WindowTest(exists, exponent, n_below, float(frac), runs_p, sign_p)
+    return WindowTest(shape_ok and runs_p > alpha, exponent, n_below, float(frac), runs_p, sign_p, shape_ok)
 
 
 class PhaseResult(NamedTuple):

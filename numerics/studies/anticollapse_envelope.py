@@ -203,9 +203,7 @@ def _gate_false_collapse(cfg, key, series, notes) -> dict:
             taus = sample_spectrum(jax.random.fold_in(key, 7000 + 10 * H + i), beta, (R, H), rho=1.0)
             wins = [est.power_law_window(est.envelope_from_tau(t, lags), lags) for t in taus]
             fails = np.array([not w.exists for w in wins])
-            runs_only = np.array([
-                (not w.exists) and w.runs_p <= 0.05 and w.exponent > 0.10 and w.n_below >= 8 and w.frac_below >= 0.05
-                for w in wins])
+            runs_only = np.array([w.shape_ok and not w.exists for w in wins])
             rate = float(fails.mean())
             se = math.sqrt(max(rate * (1 - rate), 1.0 / R) / R)
             out["rates"][f"H{H}_beta{beta:g}"] = {"false_collapse_rate": rate, "se": se,

@@ -168,7 +168,7 @@ def _t2(cfg, key, checks, series, notes):
 
 
 def _t3(cfg, key, checks, series, notes):
-    n, rows = cfg["n_units"], []
+    n, rows, ops = cfg["n_units"], [], []
     for i, jmax in enumerate(tqdm(cfg["t3"], desc="T3 bounded", disable=not cfg_progress(cfg))):
         rr = lundberg_root("bounded", (T3_KAPPA, T3_P, jmax))
         x = np.asarray(simulate_pushes("bounded", (T3_KAPPA, T3_P, jmax), jax.random.fold_in(key, 200 + i),
@@ -187,9 +187,9 @@ def _t3(cfg, key, checks, series, notes):
                                        f"|Hill (top 1%, k={k}) / beta_pred - 1|, beta_pred={rr.beta:.2f}; spec T3 "
                                        "quantitative only where beta_pred <= 20, tolerance 10%"))
         rows.append((jmax, rr.beta, ppos, hill, float(x.max())))
+        ops.append(rr.operational_phase(BETA_RES))
     arr = np.array(rows)
     series["t3_rows"] = arr  # J_max, beta_pred, P(X>0), hill top 1%, max X
-    ops = [lundberg_root("bounded", (T3_KAPPA, T3_P, j)).operational_phase(BETA_RES) for j in cfg["t3"]]
     notes.append("T3 bounded pushes, Lundberg labels with the spec §4 (c3) rule (beta_res = "
                  f"{BETA_RES:g}): " + ", ".join(f"J_max={j:g}: {o} (beta={b:.4g})"
                                                for j, o, b in zip(cfg["t3"], ops, arr[:, 1])) + ".")

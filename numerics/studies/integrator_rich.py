@@ -67,7 +67,6 @@ __all__ = ["STUDY", "run"]
 NAME = "integrator-rich"
 T2_POINT = (0.2, 0.1, 100)
 T2_REF = {2.0: (0.760, 0.015), 6.0: (0.784, 0.006), 20.0: (0.7995, 0.003)}  # spec §9 T2 (single draw)
-EXACT_TOL = ic.EXACT_TOL  # spec §9 T9
 REL_TOL_BULK = 0.015  # spec §9 T2: "the outlier agrees to <= 1.5%"
 DELTA_ESCAPE = 0.05  # spec §8: outside the disk of radius sigma + delta
 T_LATE = 2.0  # relative outlier agreement is measured for t >= T_LATE (after the escape; spec T2 times)
@@ -325,7 +324,7 @@ def run(config: StudyConfig) -> StudyResult:
         if s == 0.0:
             exact = _exactness(net, c, amp, ts, rtol, atol)
             checks.append(check_le(
-                f"exact_reduction_{tag}", exact["max"], EXACT_TOL,
+                f"exact_reduction_{tag}", exact["max"], ic.EXACT_TOL,
                 "T9: full network from W0=0 vs the code-generated 2x2 flow from reduce_from_network(u0,v0), "
                 f"max over training of: {ic.exactness_text(exact)}; spec tolerance 1e-8 (both solves at "
                 f"rtol {rtol:g}, atol {atol:g})"))
