@@ -46,7 +46,7 @@ from numerics.ode import OdeSolution, solve_batch
 from theory import integrator as th
 
 __all__ = [
-    "aligned_field", "aligned_loss_fn", "flow_field", "flow_loss_fn", "unit_amplitude",
+    "aligned_field", "aligned_loss_fn", "escape_time_fn", "flow_field", "flow_loss_fn", "unit_amplitude",
     "target_params", "orthogonal_start", "pack_state", "unpack_state", "eigenvalues_2x2",
     "BATCH_QUANTUM", "solve_many", "aligned_flow", "reduced_flow", "time_to_fraction",
 ]
@@ -68,6 +68,13 @@ def aligned_field() -> Callable:
 def aligned_loss_fn() -> Callable:
     r"""Generated :math:`\mathcal L(p,d;A_\star,c_\star)`: ``f([p, d], [A_star, c_star])``."""
     return jax_function(th.aligned_loss(), [[th.p, th.d], [th.A_star, th.c_star]], name="aligned_loss")
+
+
+@functools.cache
+def escape_time_fn() -> Callable:
+    r"""Generated plateau escape time :math:`t_{\rm esc}(\varepsilon;A_\star,c_\star)=\frac{1+c_\star}{2A_\star}
+    \ln\frac1{\varepsilon^2}` (``integrator.plateau_escape_time``): ``f(eps, A_star, c_star)``."""
+    return jax_function(th.plateau_escape_time(), [th.eps, th.A_star, th.c_star], name="plateau_escape_time")
 
 
 def _check_kind(kind: str) -> None:

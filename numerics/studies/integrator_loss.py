@@ -107,8 +107,10 @@ def gd_eta_bound(target) -> float:
 
 def plateau_slope(c_star: float, amp: float, ratio: float = 10.0) -> float:
     r"""Predicted :math:`T_f` increment when :math:`\varepsilon\to\varepsilon/\text{ratio}`:
-    :math:`\frac{1+c_\star}{2A_\star}\ln(\text{ratio}^2)`."""
-    return (1 + c_star) / (2 * amp) * math.log(ratio**2)
+    :math:`t_{\rm esc}(\varepsilon/\text{ratio})-t_{\rm esc}(\varepsilon)=\frac{1+c_\star}{2A_\star}\ln(\text{ratio}^2)`,
+    from the SymPy-derived escape time (``integrator.plateau_escape_time``, code-generated)."""
+    t_esc = rd.escape_time_fn()
+    return float(t_esc(1.0 / ratio, amp, c_star) - t_esc(1.0, amp, c_star))
 
 
 def _tag(norm: str, c: float) -> str:
