@@ -171,7 +171,7 @@ def _gd_part(p0: lr.Params, target, tag: str, cfg: StudyConfig, checks: list, se
         T = k0 * KAPPAS[0] * bound
     eta0 = T / k0
     runs = []
-    for j, kappa in enumerate(KAPPAS):
+    for j in range(halvings + 1):
         steps = k0 * 2**j
         runs.append(lr.gradient_descent(p0, target, eta0 / 2**j, steps, save_every=steps // saves, n_eigs=1))
     ts = np.asarray(runs[0]["ts"])
@@ -335,8 +335,8 @@ def _plateau_figure(plateaus: dict[str, dict], n: int):
                     arrowprops=dict(arrowstyle="<->", color="black", lw=1.0))
         norm, c = tag.split("_c")
         pred = plateau_slope(float(c), p["amp"])
-        ax.text(0.5 * (T[-1] + T[-2]), 2.6 * F_LEARN, rf"$\frac{{1+c_\star}}{{A_\star}}\ln10={pred:.3f}$",
-                ha="center", fontsize=8)
+        ax.text(0.5 * (T[-1] + T[-2]), 4 * F_LEARN, rf"$\frac{{1+c_\star}}{{A_\star}}\ln10={pred:.3f}$",
+                ha="center", va="bottom", fontsize=8)
         ax.set_yscale("log")
         ax.set_ylim(1e-5, 2.0)  # below ~1e-8 the sigma=0 loss sits on the slow second mode, then round-off
         ax.set_xlabel(r"training time $t$")
