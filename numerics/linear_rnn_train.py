@@ -100,7 +100,9 @@ def series(
     ts, ys: Params, target: Target, s: float, rates: Rates, *, time: Time = "continuous", keep_W: bool = True,
     n_eigs: int = 4,
 ) -> dict[str, Any]:
-    """Host-side summary of saved states: loss, top eigenvalues, overlaps, Q drift, snapshots."""
+    """Host-side summary of saved states: loss, top eigenvalues, overlaps, Q drift, snapshots.
+
+    ``n_eigs=0`` skips the host eigenvalue solves (no ``eig_top`` or ``max_re`` in the output)."""
     ts = np.asarray(ts)
     n = len(ts)
     W, u, v = (np.asarray(x)[:n] for x in (ys.W, ys.u, ys.v))
@@ -109,16 +111,16 @@ def series(
     if n == 0:
         return out
     loss = jax.lax.map(lambda p: loss_core(p, target, s, time)[0], Params(jnp.asarray(W), jnp.asarray(u), jnp.asarray(v)))
-    lam = [np.linalg.eigvals(w) for w in W]
-    key = (lambda z: -z.real) if time == "continuous" else (lambda z: -np.abs(z))
-    top = np.stack([lz[np.argsort(key(lz), kind="stable")][: min(n_eigs, N)] for lz in lam])
+    if n_eigs > 0:
+        lam = [np.linalg.eigvals(w) for w in W]
+        key = (lambda z: -z.real) if time == "continuous" else (lambda z: -np.abs(z))
+        out["eig_top"] = np.stack([lz[np.argsort(key(lz), kind="stable")][: min(n_eigs, N)] for lz in lam])
+        out["max_re"] = np.array([np.max(lz.real) if time == "continuous" else np.max(np.abs(lz)) for lz in lam])
     Q0 = np.asarray(conserved_Q(Params(W[0], u[0], v[0]), rates))
     q0 = np.linalg.norm(Q0) or 1.0  # relative drift (absolute if Q(0) = 0)
     drift = [np.linalg.norm(np.asarray(conserved_Q(Params(W[i], u[i], v[i]), rates)) - Q0) / q0 for i in range(n)]
     out |= {
         "loss": np.asarray(loss),
-        "eig_top": top,
-        "max_re": np.array([np.max(lz.real) if time == "continuous" else np.max(np.abs(lz)) for lz in lam]),
         "uv": np.einsum("ti,ti->t", u, v) / N,
         "uu": np.einsum("ti,ti->t", u, u) / N,
         "vv": np.einsum("ti,ti->t", v, v) / N,

@@ -127,7 +127,7 @@ def _amp(target) -> float:
 
 def _flow(p0: lr.Params, target, ts: np.ndarray, what: str, **kw) -> dict[str, Any]:
     try:
-        return lr.gradient_flow(p0, target, jnp.asarray(ts), n_eigs=1, **kw)
+        return lr.gradient_flow(p0, target, jnp.asarray(ts), n_eigs=0, **kw)  # no eigenvalues are used here
     except SolveError as exc:
         raise SolveError(f"{NAME}: network gradient flow failed ({what}): {exc}") from None
 
@@ -163,17 +163,15 @@ def _gd_part(p0: lr.Params, target, tag: str, cfg: StudyConfig, checks: list, se
     bound = gd_eta_bound(target)
     saves = int(cfg["gd_saves"])
     T = float(cfg["gd_T"])
-    halvings = round(math.log2(KAPPAS[0] / KAPPAS[-1]))  # kappa = 0.4, 0.2, 0.1: eta0, eta0/2, eta0/4
+    halve = len(KAPPAS) - 1  # KAPPAS halve: steps k0 * 2^j at eta0 / 2^j
     k0 = saves * math.ceil(T / (saves * KAPPAS[0] * bound))
-    k_cap = saves * max(1, (int(cfg["gd_max_steps"]) >> halvings) // saves)
+    k_cap = saves * max(1, (int(cfg["gd_max_steps"]) >> halve) // saves)
     if k0 > k_cap:  # stiff (small c*, raw): keep the step count, shorten the horizon
         k0 = k_cap
         T = k0 * KAPPAS[0] * bound
-    eta0 = T / k0
-    runs = []
-    for j in range(halvings + 1):
-        steps = k0 * 2**j
-        runs.append(lr.gradient_descent(p0, target, eta0 / 2**j, steps, save_every=steps // saves, n_eigs=1))
+    etas = T / k0 / 2.0 ** np.arange(len(KAPPAS))
+    steps = [k0 * 2**j for j in range(len(KAPPAS))]
+    runs = [lr.gradient_descent(p0, target, float(e), k, save_every=k // saves, n_eigs=0) for e, k in zip(etas, steps)]
     ts = np.asarray(runs[0]["ts"])
     ref = _flow(p0, target, ts, f"GD reference {tag}", **ic.EXACT_SOLVER)
     W_ref = np.asarray(ref["W"])
@@ -181,7 +179,6 @@ def _gd_part(p0: lr.Params, target, tag: str, cfg: StudyConfig, checks: list, se
     err = np.array([np.max(np.linalg.norm(W - W_ref, axis=(1, 2))) for W in Ws])
     err_L = np.array([np.max(np.abs(np.log(np.asarray(r["loss"]) / np.asarray(ref["loss"])))) for r in runs])
     rich = np.array([np.max(np.linalg.norm(2 * Ws[j + 1] - Ws[j] - W_ref, axis=(1, 2))) for j in range(len(Ws) - 1)])
-    etas = eta0 / 2.0 ** np.arange(len(KAPPAS))
     series |= {f"gd_eta[{tag}]": etas, f"gd_err_W[{tag}]": err, f"gd_err_logL[{tag}]": err_L,
                f"gd_err_richardson[{tag}]": rich}
     orders = [_order(err[j], err[j + 1]) for j in range(len(err) - 1)]
@@ -202,8 +199,7 @@ def _gd_part(p0: lr.Params, target, tag: str, cfg: StudyConfig, checks: list, se
         "order 2 + O(eta), and the flow reference is solved at rtol 1e-10, far below these errors)"))
     notes.append(f"GD {tag}: max |log L_GD/L_flow| over the saves {', '.join(f'{x:.3g}' for x in err_L)} "
                  f"(eta = {', '.join(f'{e:.3g}' for e in etas)}); horizon {T:.3g}")
-    return {"ts": ts, "L_ref": np.asarray(ref["loss"]), "L_gd": [np.asarray(r["loss"]) for r in runs], "etas": etas,
-            "err": err, "rich": rich}
+    return {"etas": etas, "err": err, "rich": rich}
 
 
 def _plateau_part(norm: str, c: float, cfg: StudyConfig, checks: list, series: dict, notes: list) -> dict:
@@ -214,9 +210,10 @@ def _plateau_part(norm: str, c: float, cfg: StudyConfig, checks: list, series: d
     tag = _tag(norm, c)
     eps = [float(e) for e in cfg["eps"]]
     Ts, curves = [], []
-    for k, e in enumerate(eps):
+    t_esc = rd.escape_time_fn()
+    for e in eps:
         p0 = lr.init_params(ic.point_key(cfg.seed, 21, n), n, 0.0, e)  # same draw, scaled: only eps changes
-        t_max = 1.5 * plateau_slope(c, amp, 1 / e) + float(cfg["plateau_pad"])
+        t_max = 1.5 * float(t_esc(e, amp, c)) + float(cfg["plateau_pad"])
         T, coarse = crossing_time(p0, target, t_max, float(cfg["plateau_dt"]), **ic.EXACT_SOLVER)
         Ts.append(T)
         curves.append((e, np.asarray(coarse["ts"]), np.asarray(coarse["loss"])))
@@ -238,7 +235,7 @@ def _plateau_part(norm: str, c: float, cfg: StudyConfig, checks: list, series: d
         f"plateau_convergence_{tag}", shrink, PLATEAU_SHRINK,
         f"|relative error| of the last increment / of the first ({abs(rel[-1]):.2e} / {abs(rel[0]):.2e}): the "
         f"deviation from the escape law is O(eps^2), a factor 100 per decade; at most {PLATEAU_SHRINK:g} required"))
-    return {"eps": eps, "T": Ts, "curves": curves, "amp": amp}
+    return {"norm": norm, "c": c, "eps": eps, "T": Ts, "curves": curves, "amp": amp}
 
 
 def _ladder(cfg: StudyConfig) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -316,15 +313,14 @@ def run(cfg: StudyConfig) -> StudyResult:
 def _loss_figure(curves: dict[str, list], n: int, sigma: float):
     panels = {f"{norm} target" + (r" ($A_\star^2=2c_\star$)" if norm == "unit" else r" ($A_\star=1$)"): cs
               for norm, cs in curves.items() if cs}
-    fig = ic.time_figure(panels, ylabel=r"$L(t)/L_0$", logy=True,
-                         title=f"Loss curves: idealised 2x2 flow (lines) vs network N={n}, sigma={sigma:g} (markers)")
-    return fig
+    return ic.time_figure(panels, ylabel=r"$L(t)/L_0$", logy=True,
+                          title=f"Loss curves: idealised 2x2 flow (lines) vs network N={n}, sigma={sigma:g} (markers)")
 
 
 def _plateau_figure(plateaus: dict[str, dict], n: int):
     k = max(len(plateaus), 1)
     fig, axes = plt.subplots(1, k, figsize=(4.8 * k, 3.8), squeeze=False)
-    for ax, (tag, p) in zip(axes[0], plateaus.items()):
+    for ax, p in zip(axes[0], plateaus.values()):
         cols = plt.cm.viridis(np.linspace(0.1, 0.85, len(p["eps"])))
         for col, (e, ts, L), T in zip(cols, p["curves"], p["T"]):
             ax.plot(ts, L / L[0], color=col, lw=1.6, label=rf"$\varepsilon={e:g}$")
@@ -333,15 +329,15 @@ def _plateau_figure(plateaus: dict[str, dict], n: int):
         T = p["T"]
         ax.annotate("", xy=(T[-1], 2 * F_LEARN), xytext=(T[-2], 2 * F_LEARN),
                     arrowprops=dict(arrowstyle="<->", color="black", lw=1.0))
-        norm, c = tag.split("_c")
-        pred = plateau_slope(float(c), p["amp"])
+        norm, c = p["norm"], p["c"]
+        pred = plateau_slope(c, p["amp"])
         ax.text(0.5 * (T[-1] + T[-2]), 4 * F_LEARN, rf"$\frac{{1+c_\star}}{{A_\star}}\ln10={pred:.3f}$",
                 ha="center", va="bottom", fontsize=8)
         ax.set_yscale("log")
         ax.set_ylim(1e-5, 2.0)  # below ~1e-8 the sigma=0 loss sits on the slow second mode, then round-off
         ax.set_xlabel(r"training time $t$")
         ax.set_ylabel(r"$L(t)/L_0$")
-        ax.set_title(f"{norm} target, c*={c}: plateau ~ ln(1/eps^2)", fontsize=10)
+        ax.set_title(f"{norm} target, c*={c:g}: plateau ~ ln(1/eps^2)", fontsize=10)
         ax.grid(alpha=0.3, which="both")
         ax.legend(fontsize=7, loc="lower left")
     fig.suptitle(f"Small read-in/readout: sigma=0 network, N={n}", fontsize=11)
