@@ -66,6 +66,7 @@ __all__ = [
     "check_stable",
     "readout_only",
     "gradient_flow",
+    "gradient_flow_draws",
     "gradient_descent",
     "bptt_sgd",
 ]
@@ -288,4 +289,4 @@ def readout_only(
     return {"ts": np.asarray(ts), "loss": np.asarray(loss), "v": np.asarray(vs)}
 
 
-from numerics.linear_rnn_train import bptt_sgd, gradient_descent, gradient_flow  # noqa: E402  (re-export)
+from numerics.linear_rnn_train import bptt_sgd, gradient_descent, gradient_flow, gradient_flow_draws  # noqa: E402  (re-export)

@@ -276,7 +276,8 @@ class Curve:
 
     ``group`` picks the colour (e.g. ``"N=200"``), so a theory line and the network
     markers of the same point share it; ``kind`` is ``"theory"`` (line), ``"network"``
-    (markers), ``"aux"`` (thin dotted line) or ``"target"`` (dashed horizontal line at
+    (markers), ``"aux"`` (thin dotted line), ``"spread"`` (shaded band between ``y[0]`` and
+    ``y[1]``, e.g. the range over network draws) or ``"target"`` (dashed horizontal line at
     ``y[0]``; ``t`` is ignored).
     """
 
@@ -314,7 +315,7 @@ def time_figure(panels: Mapping[str, Sequence[Curve]], *, ylabel: str, title: st
         ax.set_visible(False)
     for ax, key in zip(axes.ravel(), keys):
         curves = list(panels[key])
-        groups = [c.group for c in curves if c.kind in ("theory", "network", "aux")]
+        groups = [c.group for c in curves if c.kind in ("theory", "network", "aux", "spread")]
         cols = palette(groups)
         mk = {g: _MARKERS[i % len(_MARKERS)] for i, g in enumerate(dict.fromkeys(groups))}
         for c in curves:
@@ -326,6 +327,8 @@ def time_figure(panels: Mapping[str, Sequence[Curve]], *, ylabel: str, title: st
                         color=cols[c.group], label=c.label)
             elif c.kind == "aux":
                 ax.plot(t, y, ls=":", lw=1.4, color=cols[c.group], label=c.label)
+            elif c.kind == "spread":
+                ax.fill_between(t, y[0], y[1], color=cols[c.group], alpha=0.2, lw=0, label=c.label)
             else:
                 ax.plot(t, y, ls="-", lw=1.6, color=cols[c.group], label=c.label)
         if logy:

@@ -178,6 +178,25 @@ def test_margin_event_fires_and_flow_guard_raises():
     assert e.value.max_re_lambda > 0.999 and len(e.value.partial["ts"]) >= 1
 
 
+def test_flow_draws_equal_single_flows():
+    """gradient_flow_draws (one compiled computation over a leading draw axis) gives every draw the
+    series of its own gradient_flow call; a draw that runs into the edge is named in the error."""
+    keys = jax.random.split(jax.random.key(21), 3)
+    P = jax.vmap(lambda k: lr.init_params(k, 6, 0.4))(keys)
+    ts = jnp.linspace(0.0, 3.0, 7)
+    outs = lr.gradient_flow_draws(P, TARGETS["oscillator"], ts, n_eigs=6)
+    assert len(outs) == 3
+    for j, out in enumerate(outs):
+        one = lr.gradient_flow(jax.tree.map(lambda x: x[j], P), TARGETS["oscillator"], ts, n_eigs=6)
+        for name in ("loss", "eig_top", "W", "u", "v"):
+            np.testing.assert_allclose(out[name], one[name], rtol=1e-12, atol=1e-14)
+    with pytest.raises(UnstableNetworkError, match="draw 0 of 3"):
+        lr.gradient_flow_draws(P, TARGETS["leaky"], jnp.linspace(0.0, 5.0, 11), rates=(-1.0, -4.0, -4.0),
+                               max_steps=300)
+    with pytest.raises(ValueError, match="leading draw axis"):
+        lr.gradient_flow_draws(_small(), TARGETS["leaky"], ts)
+
+
 def test_readout_only_matches_flow():
     """Exact eigenbasis solution vs the matrix exponential of v' = -(Gv - g), G = P/N,
     g = R^{-1}u (SciPy Bartels-Stewart and expm: an independent route)."""

@@ -86,7 +86,7 @@ def test_solver_failure_names_study_and_point(monkeypatch):
     def boom(*a, **k):
         raise SolveError("gradient_flow: diffrax failed near t=1")
 
-    monkeypatch.setattr(lr, "gradient_flow", boom)
+    monkeypatch.setattr(lr, "gradient_flow_draws", boom)
     study = get_study("integrator-rich")
     cfg = study.config("smoke", seed=0, progress=False,
                        overrides={"N": [12], "sigma": [0.0], "c_star": [0.5], "ensemble_draws": 0})
@@ -102,7 +102,7 @@ def test_unstable_network_propagates(monkeypatch):
     def unstable(*a, **k):
         raise UnstableNetworkError(3.0, 1.0, partial={"ts": np.arange(3.0)}, where="gradient_flow")
 
-    monkeypatch.setattr(lr, "gradient_flow", unstable)
+    monkeypatch.setattr(lr, "gradient_flow_draws", unstable)
     study = get_study("integrator-rich")
     cfg = study.config("smoke", seed=0, progress=False,
                        overrides={"N": [12], "sigma": [0.0], "c_star": [0.5], "ensemble_draws": 0})
@@ -111,22 +111,37 @@ def test_unstable_network_propagates(monkeypatch):
     assert "ts" in info.value.partial
 
 
-def test_ensemble_excludes_the_network_draw():
+@pytest.mark.parametrize("D", [1, 3])
+def test_ensemble_excludes_the_network_draws(D):
     """The sigma=0 ensemble that sets the outlier_gap/loss_logratio/final_outlier tolerances is built
-    from draws 1..K, never from the full network's own draw (key NETWORK_DRAW = 0)."""
+    from keys D..D+K-1, never from a full network's own draw (keys NETWORK_DRAW .. D-1)."""
     from numerics.linear_rnn import init_params, reduce_from_network
     from numerics.studies import _integrator_common as ic
 
-    a0, b0 = ir._reduction_starts(3, [12, 20], 2)
+    a0, b0 = ir._reduction_starts(3, [12, 20], 2, D)
     for i, n in enumerate((12, 20)):
-        net = init_params(ic.point_key(3, n, ir.NETWORK_DRAW), n, 0.3)  # sigma does not change u0, v0
-        net_red, _ = reduce_from_network(net.u, net.v)
+        nets = [reduce_from_network(*(lambda p: (p.u, p.v))(init_params(ic.point_key(3, n, ir.NETWORK_DRAW + j), n,
+                                                                        0.3)))[0] for j in range(D)]
         for k in range(2):
-            p = init_params(ic.point_key(3, n, ir.NETWORK_DRAW + 1 + k), n, 0.3)
+            p = init_params(ic.point_key(3, n, ir.NETWORK_DRAW + D + k), n, 0.3)  # sigma does not change u0, v0
             red, _ = reduce_from_network(p.u, p.v)
             np.testing.assert_array_equal(a0[i, k], np.asarray(red.u))
             np.testing.assert_array_equal(b0[i, k], np.asarray(red.v))
-            assert not np.allclose(a0[i, k], np.asarray(net_red.u))
+            assert not any(np.allclose(a0[i, k], np.asarray(r.u)) for r in nets)
+
+
+def test_smoke_runs_network_draws(smoke):
+    """The smoke profile trains two draws per point; checks hold the worst one and the series keep all."""
+    s = smoke.series
+    D = ir.PROFILES["smoke"]["network_draws"]
+    assert D >= 2
+    lam = s["net_lam_draws_c0.5_s0_N16"]
+    assert lam.shape == (D,) + s["t_c0.5"].shape
+    np.testing.assert_array_equal(lam[0], s["net_lam_c0.5_s0_N16"])
+    assert not np.allclose(lam[0], lam[1])  # independent draws
+    chk = {c.name: c for c in smoke.checks}["outlier_gap_c0.5_s0_N16"]
+    gaps = np.max(np.abs(lam - s["theory_lam_c0.5"]), axis=1)
+    assert chk.value == pytest.approx(float(np.max(gaps)), rel=1e-12) and f"worst of {D} draws" in chk.description
 
 
 def test_smoke_tolerances_come_from_independent_draws(smoke):
@@ -136,7 +151,7 @@ def test_smoke_tolerances_come_from_independent_draws(smoke):
     rms = float(np.sqrt(np.mean(s["ensemble_gap_c0.5"][i] ** 2)))
     chk = {c.name: c for c in smoke.checks}["outlier_gap_c0.5_s0_N16"]
     assert chk.tolerance == pytest.approx(4 * rms, rel=1e-12)
-    assert "exclude the network's own draw" in chk.description
+    assert "exclude the networks' own draws" in chk.description
 
 
 def test_target_option_is_single_and_help_matches(capsys):
