@@ -17,6 +17,11 @@ values are the toolkit's). Target :math:`k_\star(\tau)=e^{-c_\star\tau}\cos\omeg
   network at the smaller :math:`N` to solver tolerance. The gap to the idealised theory is the
   finite-:math:`N` effect of :math:`u_0\cdot v_0/N\ne0`, :math:`|u_0|^2/N\ne1` (:math:`O(N^{-1/2})`).
 
+**Draws** (``network_draws`` = :math:`D`; quick 1, paper 5 as spec §11 asks): draw 0 is the network
+above; draws :math:`1..D-1` (keys ``point_key(seed, 40, N, j)``) go through the exact §5.1 reduction,
+which at :math:`\sigma=0` *is* the network (checked on draw 0 to 1e-8), batched in one solve. The
+path-gap, final-pair, excursion and plateau checks hold every draw (the worst one).
+
 The **path gap** is geometric (time-free): the largest distance from a network point
 :math:`\lambda_+(t_k)` to the theory curve :math:`\{\lambda_+(t)\}`; a time-matched gap is reported
 too (it is dominated by the shift of the sharp plateau escape for :math:`(0.1,2)`).
@@ -72,11 +77,11 @@ GAP_TOL = 0.05  # path gap at N = 500
 
 PROFILES: dict[str, dict[str, Any]] = {
     "smoke": {"targets": [[0.2, 1.0]], "N": [12, 80], "n_save": N_SAVE, "t_scale": 1.0, "network_N_max": 12,
-              "rtol": 1e-8, "atol": 1e-10},
+              "network_draws": 3, "rtol": 1e-8, "atol": 1e-10},
     "quick": {"targets": [[0.2, 1.0], [0.1, 2.0], [0.3, 0.5]], "N": [100, 500], "n_save": N_SAVE, "t_scale": 1.0,
-              "network_N_max": 100, "network_targets": [[0.1, 2.0]], "rtol": 1e-8, "atol": 1e-10},
+              "network_N_max": 100, "network_targets": [[0.1, 2.0]], "network_draws": 1, "rtol": 1e-8, "atol": 1e-10},
     "paper": {"targets": [[0.2, 1.0], [0.1, 2.0], [0.3, 0.5]], "N": [100, 200, 500], "n_save": 2 * N_SAVE - 1,
-              "t_scale": 1.0, "network_N_max": 500, "rtol": 1e-9, "atol": 1e-11},
+              "t_scale": 1.0, "network_N_max": 500, "network_draws": 5, "rtol": 1e-9, "atol": 1e-11},  # spec §11
 }
 
 
@@ -152,6 +157,19 @@ def path_gap(network: np.ndarray, theory: np.ndarray) -> float:
     return float(np.max(np.min(d, axis=1)))
 
 
+def _reduced_draws(seed: int, n: int, D: int, tp, ts: np.ndarray, rtol: float, atol: float):
+    r"""Pair path :math:`\lambda_+(t)` and loss of draws ``1..D-1`` at size ``n`` (keys
+    ``point_key(seed, 40, n, j)``, :math:`W_0=0`) through the exact §5.1 reduction, one batched solve.
+    At :math:`\sigma=0` this is the network itself (the identity is checked on draw 0 to 1e-8)."""
+    starts = [lr.reduce_from_network(*(lambda p: (p.u, p.v))(lr.init_params(ic.point_key(seed, 40, n, j), n, 0.0)))[0]
+              for j in range(1, D)]
+    a = np.stack([np.asarray(r.u) for r in starts])
+    b = np.stack([np.asarray(r.v) for r in starts])
+    out = rd.reduced_flow(a, b, np.zeros((D - 1, 2, 2)), tp, ts, kind="oscillator", rtol=rtol, atol=atol)
+    eig = np.asarray(out["eig"]).reshape(D - 1, len(ts), 2)[..., 0]
+    return np.where(eig.imag < 0, np.conj(eig), eig), np.asarray(out["L"]).reshape(D - 1, len(ts))
+
+
 def _upper(eigs: np.ndarray) -> np.ndarray:
     """Upper eigenvalue of the pair: largest modulus with Im >= 0 (W has N-2 zero eigenvalues)."""
     out = []
@@ -176,6 +194,7 @@ def run(cfg: StudyConfig) -> StudyResult:
     n_net = int(cfg["network_N_max"])
     n_save = int(cfg["n_save"])
     rtol, atol = float(cfg["rtol"]), float(cfg["atol"])
+    D = int(cfg.params.get("network_draws", 1))
     a0, b0, M0 = rd.orthogonal_start()
     path_panels, loss_panels, reim_panels = [], {}, {}
     for (c, w) in tqdm(targets, desc="oscillator targets", disable=not cfg.progress):
@@ -218,6 +237,8 @@ def run(cfg: StudyConfig) -> StudyResult:
                      f"relative mismatch {res:.3g}, estimated truncation h^2 max|d3f|/6 ~ {bound / 2:.3g} (reported; "
                      "the save grid is coarse)")
         net_paths = {}
+        draw_min_re: dict[int, list[float]] = {}  # per N, min Re lambda_+ of every draw
+        draw_L20: dict[int, list[np.ndarray]] = {}  # per N, the loss curve of every draw (D > 1)
         loss_curves = [ic.Curve(ts, th["L"] / th["L"][0], "reduced theory", group="theory", kind="theory")]
         reim = [ic.Curve(ts, lam_th.real, "Re (theory)", group="Re", kind="theory"),
                 ic.Curve(ts, lam_th.imag, "Im (theory)", group="Im", kind="theory"),
@@ -264,31 +285,55 @@ def run(cfg: StudyConfig) -> StudyResult:
             net_paths[label] = lam_net
             series[f"network_lambda[{tag}, N={n}]"] = lam_net
             series[f"network_L[{tag}, N={n}]"] = L_net
-            gap = path_gap(lam_net, lam_th)
-            gap_t = float(np.max(np.abs(lam_net - lam_th)))
+            lams, Ls = [lam_net], [L_net]
+            if D > 1:  # draws 1..D-1 through the exact reduction, one batched solve
+                more = _reduced_draws(cfg.seed, n, D, tp, ts, rtol, atol)
+                lams += list(more[0])
+                Ls += list(more[1])
+                series[f"network_lambda_draws[{tag}, N={n}]"] = np.stack(lams)
+                series[f"network_L_draws[{tag}, N={n}]"] = np.stack(Ls)
+                draw_L20[n] = Ls
+            draw_min_re[n] = [float(np.min(x.real)) for x in lams]
+            gaps = [path_gap(x, lam_th) for x in lams]
+            gap_t = max(float(np.max(np.abs(x - lam_th))) for x in lams)
             tol = GAP_TOL * math.sqrt(500.0 / n)
+            which = "" if D == 1 else f", worst of {D} draws (draw 0 {gaps[0]:.3g})"
             checks.append(check_le(
-                f"path_gap_{tag}_N{n}", gap, tol,
-                f"largest distance from the network pair path to the theory path (time-free); tolerance "
+                f"path_gap_{tag}_N{n}", max(gaps), tol,
+                f"largest distance from the network pair path to the theory path (time-free{which}); tolerance "
                 f"0.05 at N=500 scaled by (500/N)^(1/2) (finite-N initial overlaps u0.v0/N, |u0|^2/N - 1 are "
                 f"O(N^-1/2)); time-matched gap {gap_t:.3g}"))
+            finals = [abs(x[-1] - fixed) for x in lams]
             checks.append(check_le(
-                f"final_pair_{tag}_N{n}", abs(lam_net[-1] - fixed), FINAL_TOL,
-                f"network pair at t={T:g} within 0.02 of the fixed point 1-c* + i w* = {fixed}"))
+                f"final_pair_{tag}_N{n}", max(finals), FINAL_TOL,
+                f"network pair at t={T:g} within 0.02 of the fixed point 1-c* + i w* = {fixed}"
+                + ("" if D == 1 else f" (worst of {D} draws)")))
             loss_curves.append(ic.Curve(ts, L_net / L_net[0], label, group=label, kind="network"))
             reim.append(ic.Curve(ts, lam_net.real, f"Re ({label})", group="Re", kind="network"))
             reim.append(ic.Curve(ts, lam_net.imag, f"Im ({label})", group="Im", kind="network"))
         if min(lam_th.real) < 0:
             plateau_t = float(ts[np.argmin(lam_th.real)])
-            net_min = {k: float(np.min(v.real)) for k, v in net_paths.items()}
-            checks.append(check_true(
-                f"leftward_excursion_{tag}", all(v < 0 for v in net_min.values()),
-                f"theory: Re lambda first moves left (min {min(lam_th.real):.3f} at t={plateau_t:.3g}); every "
-                f"network shows the same excursion (min Re: {', '.join(f'{v:.3f}' for v in net_min.values())})"))
+            depth = -float(min(lam_th.real))
+            # a network path may lie up to the path-gap tolerance from the theory (finite-N overlaps), so the
+            # excursion is required only at the N where the theory dips deeper than that tolerance
+            need = [n for n in draw_min_re if depth > GAP_TOL * math.sqrt(500.0 / n)]
+            shown = {n: sum(v < 0 for v in vals) for n, vals in draw_min_re.items()}
+            counts = ", ".join(f"N={n}: {shown[n]}/{len(draw_min_re[n])} (max min-Re {max(draw_min_re[n]):.3f})"
+                               for n in draw_min_re)
+            what = (f"theory: Re lambda first moves left (min {-depth:.3f} at t={plateau_t:.3g}); draws showing the "
+                    f"excursion (min Re < 0): {counts}")
+            if need:
+                checks.append(check_true(
+                    f"leftward_excursion_{tag}", all(shown[n] == len(draw_min_re[n]) for n in need),
+                    f"{what}; required in every draw at N in {need}, where the depth {depth:.3f} exceeds the "
+                    f"path-gap tolerance 0.05 (500/N)^(1/2) within which a network path may legitimately differ"))
+            else:
+                notes.append(f"{tag}: {what}. Not checked: the depth {depth:.3f} is below the path-gap tolerance "
+                             f"0.05 (500/N)^(1/2) at every N, so finite-N draws may legitimately miss it")
         if (c, w) == (0.1, 2.0):
             i20 = int(np.argmin(np.abs(ts - 20.0)))
-            vals = [th["L"][i20] / th["L"][0]] + [series[f"network_L[{tag}, N={n}]"][i20]
-                                                 / series[f"network_L[{tag}, N={n}]"][0] for n in Ns]
+            curves = [x for n in Ns for x in draw_L20.get(n, [series[f"network_L[{tag}, N={n}]"]])]
+            vals = [th["L"][i20] / th["L"][0]] + [x[i20] / x[0] for x in curves]
             checks.append(check_true(
                 f"plateau_{tag}", all(v > 0.5 for v in vals) and th["L"][-1] / th["L"][0] < 1e-3,
                 f"loss plateau: L(20)/L0 > 0.5 in theory and networks ({', '.join(f'{v:.2f}' for v in vals)}) "

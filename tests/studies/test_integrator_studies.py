@@ -37,6 +37,13 @@ def test_oscillator_smoke():
     for name in ("pair_paths", "loss", "re_im"):
         assert isinstance(res.figures[name], Figure)
     assert any(k.startswith("theory_lambda[") for k in res.series)
+    # draws 1..D-1 go through the exact reduction; the path-gap check holds the worst draw
+    D = io_.PROFILES["smoke"]["network_draws"]
+    tag = "c*=0.2, w*=1"
+    lam = res.series[f"network_lambda_draws[{tag}, N=80]"]
+    assert lam.shape[0] == D and np.array_equal(lam[0], res.series[f"network_lambda[{tag}, N=80]"])
+    worst = max(io_.path_gap(x, res.series[f"theory_lambda[{tag}]"]) for x in lam)
+    assert {c.name: c for c in res.checks}[f"path_gap_{tag}_N80"].value == pytest.approx(worst, rel=1e-12)
 
 
 def test_lazy_smoke_with_animation():
