@@ -50,8 +50,8 @@ from numerics.linear_rnn import (
 )
 from numerics.targets import Target
 
-__all__ = ["flow_rhs", "stability_event", "series", "gradient_flow", "gradient_flow_draws", "gradient_descent", "bptt_sgd",
-           "optimizer"]
+__all__ = ["flow_rhs", "stability_event", "series", "gradient_flow", "gradient_flow_draws", "gradient_descent",
+           "bptt_sgd", "optimizer"]
 
 MARGIN = 1e-6
 
@@ -198,8 +198,9 @@ def gradient_flow_draws(
     faster than single ones). Each draw keeps its own adaptive step size and gives the same
     result as a single :func:`gradient_flow` call (tested bit for bit on a CPU). Returns one
     :func:`series` per draw, in order. A draw that goes unstable or fails raises as
-    :func:`gradient_flow` does, with ``draw j of D`` in the message. ``options`` are :func:`gradient_flow`'s keyword arguments
-    (``s, rates, time, solver, rtol, atol, max_steps, margin, keep_W, n_eigs``), same defaults.
+    :func:`gradient_flow` does, with ``draw j of D`` in the message. ``options`` are
+    :func:`gradient_flow`'s keyword arguments (``s, rates, time, solver, rtol, atol, max_steps,
+    margin, keep_W, n_eigs``), same defaults.
     """
     bound = inspect.signature(gradient_flow).bind(params0, target, ts, **options)  # TypeError on a bad name
     bound.apply_defaults()

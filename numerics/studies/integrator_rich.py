@@ -177,7 +177,8 @@ def _reduction_starts(seed: int, Ns, draws: int, network_draws: int = 1):
     Member ``j`` at size ``N`` uses the key ``point_key(seed, N, NETWORK_DRAW + network_draws + j)`` and
     the key order of :func:`numerics.linear_rnn.init_params` (split into W, u, v), so the ensemble never
     contains a full network's own draw (keys ``NETWORK_DRAW .. NETWORK_DRAW + network_draws - 1``): the
-    tolerances built from it are independent of the networks they judge (pinned by a test). Only :math:`u_0,v_0` are drawn:
+    tolerances built from it are independent of the networks they judge (pinned by a test). Only
+    :math:`u_0,v_0` are drawn:
     :math:`W_0=0` at σ=0, and an :math:`N\times N` draw per member would dominate the cost at large ``N``.
     """
     import jax
@@ -429,7 +430,8 @@ def run(config: StudyConfig) -> StudyResult:
                         + ", ".join(f"{x:+.4g}" for x in off) + "; L ratio " + ", ".join(f"{x:.3g}" for x in ratio)))
             dev = np.array([d["lam"][-1].real - lam_th[-1].real for d in draws])
             Lr = np.array([d["L"][-1] / th["L"][-1] for d in draws])
-            notes.append(f"{tag}: bulk-induced offsets at t={ts[-1]:g} ({dtext.replace('worst of', 'mean +- SD [range] over')}): lambda_net - lambda_2x2 = "
+            over = "one draw" if D == 1 else f"mean +- SD [range] over {D} draws"
+            notes.append(f"{tag}: bulk-induced offsets at t={ts[-1]:g} ({over}): lambda_net - lambda_2x2 = "
                          f"{_spread(dev, '+.4f')}, L_net/L_2x2 = {_spread(Lr, '.3g')}; max over t >= {T_LATE:g} of "
                          f"the relative outlier gap to the 2x2 flow {_spread(rel_th, '.3g')} and to the sigma=0 "
                          f"network {_spread(rel_bulk, '.3g')}; max |log L ratio| = {_spread(logr, '.3g')}")
