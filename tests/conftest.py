@@ -11,6 +11,7 @@ import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 
+import jax  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
@@ -21,3 +22,14 @@ def _close_figures():
     call a study directly leave them open, so close them after every test."""
     yield
     plt.close("all")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _free_compiled_programs():
+    """Every compiled XLA CPU program keeps memory mappings alive until it is freed. Run in one
+    process, the whole suite compiled enough programs to pass the kernel's default
+    ``vm.max_map_count`` (65,530): an ``mmap`` inside XLA's compiler then failed and the process
+    died with a segmentation fault (seen 2026-11-24, twice at the same test). Clearing JAX's caches
+    after each test module releases the programs that module compiled."""
+    yield
+    jax.clear_caches()
