@@ -49,6 +49,7 @@ __all__ = [
     "parse_target_spec",
     "sum_targets",
     "point_key",
+    "reduction_starts",
     "track_outliers",
     "top_eigenvalue",
     "fit_power_law",
@@ -172,6 +173,25 @@ def point_key(seed: int, *ints: int):
     for i in ints:
         key = jax.random.fold_in(key, int(i))
     return key
+
+
+def reduction_starts(keys, n: int) -> tuple[np.ndarray, np.ndarray]:
+    r"""Exact-reduction starts ``(a0, b0)``, each of shape ``(K, 2)``, of the σ=0 networks of size ``n``
+    drawn from the ``K`` stacked ``keys``: :func:`numerics.linear_rnn.reduce_from_network` of the
+    :math:`u_0,v_0` that :func:`numerics.linear_rnn.init_params` draws from each key (its key order
+    W, u, v), so draw ``k`` starts where the full network of key ``k`` does. Only :math:`u_0,v_0` are
+    drawn: :math:`W_0=0` at σ=0, and an :math:`N\times N` draw per key would dominate at large ``n``."""
+    import jax
+
+    from numerics.linear_rnn import reduce_from_network
+
+    def start(key):
+        _, ku, kv = jax.random.split(key, 3)
+        red, _ = reduce_from_network(jax.random.normal(ku, (n,)), jax.random.normal(kv, (n,)))
+        return red.u, red.v
+
+    a, b = jax.vmap(start)(keys)
+    return np.asarray(a), np.asarray(b)
 
 
 # ----------------------------------------------------------------------------- tracking

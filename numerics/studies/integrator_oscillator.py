@@ -164,10 +164,7 @@ def _reduced_draws(seed: int, n: int, D: int, tp, ts: np.ndarray, rtol: float, a
     r"""Pair path :math:`\lambda_+(t)` and loss of draws ``1..D-1`` at size ``n`` (keys
     ``point_key(seed, 40, n, j)``, :math:`W_0=0`) through the exact §5.1 reduction, one batched solve.
     At :math:`\sigma=0` this is the network itself (the identity is checked on draw 0 to 1e-8)."""
-    starts = [lr.reduce_from_network(*(lambda p: (p.u, p.v))(lr.init_params(ic.point_key(seed, 40, n, j), n, 0.0)))[0]
-              for j in range(1, D)]
-    a = np.stack([np.asarray(r.u) for r in starts])
-    b = np.stack([np.asarray(r.v) for r in starts])
+    a, b = ic.reduction_starts(jnp.stack([ic.point_key(seed, 40, n, j) for j in range(1, D)]), n)
     out = rd.reduced_flow(a, b, np.zeros((D - 1, 2, 2)), tp, ts, kind="oscillator", rtol=rtol, atol=atol)
     eig = np.asarray(out["eig"]).reshape(D - 1, len(ts), 2)[..., 0]
     return np.where(eig.imag < 0, np.conj(eig), eig), np.asarray(out["L"]).reshape(D - 1, len(ts))
@@ -240,8 +237,7 @@ def run(cfg: StudyConfig) -> StudyResult:
                      f"relative mismatch {res:.3g}, estimated truncation h^2 max|d3f|/6 ~ {bound / 2:.3g} (reported; "
                      "the save grid is coarse)")
         net_paths = {}
-        draw_min_re: dict[int, list[float]] = {}  # per N, min Re lambda_+ of every draw
-        draw_L20: dict[int, list[np.ndarray]] = {}  # per N, the loss curve of every draw (D > 1)
+        draws: dict[int, tuple[list[np.ndarray], list[np.ndarray]]] = {}  # per N: every draw's lambda_+ and L
         loss_curves = [ic.Curve(ts, th["L"] / th["L"][0], "reduced theory", group="theory", kind="theory")]
         reim = [ic.Curve(ts, lam_th.real, "Re (theory)", group="Re", kind="theory"),
                 ic.Curve(ts, lam_th.imag, "Im (theory)", group="Im", kind="theory"),
@@ -295,8 +291,7 @@ def run(cfg: StudyConfig) -> StudyResult:
                 Ls += list(more[1])
                 series[f"network_lambda_draws[{tag}, N={n}]"] = np.stack(lams)
                 series[f"network_L_draws[{tag}, N={n}]"] = np.stack(Ls)
-                draw_L20[n] = Ls
-            draw_min_re[n] = [float(np.min(x.real)) for x in lams]
+            draws[n] = (lams, Ls)
             gaps = [path_gap(x, lam_th) for x in lams]
             gap_t = max(float(np.max(np.abs(x - lam_th))) for x in lams)
             tol = GAP_TOL * math.sqrt(500.0 / n)
@@ -317,6 +312,7 @@ def run(cfg: StudyConfig) -> StudyResult:
         if min(lam_th.real) < 0:
             plateau_t = float(ts[np.argmin(lam_th.real)])
             depth = -float(min(lam_th.real))
+            draw_min_re = {n: [float(np.min(x.real)) for x in lams] for n, (lams, _) in draws.items()}
             # a network path may lie up to the path-gap tolerance from the theory (finite-N overlaps), so the
             # excursion is required only at the N where the theory dips deeper than that tolerance
             need = [n for n in draw_min_re if depth > GAP_TOL * math.sqrt(500.0 / n)]
@@ -335,7 +331,7 @@ def run(cfg: StudyConfig) -> StudyResult:
                              f"0.05 (500/N)^(1/2) at every N, so finite-N draws may legitimately miss it")
         if (c, w) == (0.1, 2.0):
             i20 = int(np.argmin(np.abs(ts - 20.0)))
-            curves = [x for n in Ns for x in draw_L20.get(n, [series[f"network_L[{tag}, N={n}]"]])]
+            curves = [x for _, Ls in draws.values() for x in Ls]
             vals = [th["L"][i20] / th["L"][0]] + [x[i20] / x[0] for x in curves]
             checks.append(check_true(
                 f"plateau_{tag}", all(v > 0.5 for v in vals) and th["L"][-1] / th["L"][0] < 1e-3,

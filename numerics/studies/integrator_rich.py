@@ -172,31 +172,21 @@ NETWORK_DRAW = 0
 
 
 def _reduction_starts(seed: int, Ns, draws: int, network_draws: int = 1):
-    """:func:`reduce_from_network` starts ``(a0, b0)`` of the σ=0 ensemble, ``draws`` members per ``N``.
+    """:func:`_integrator_common.reduction_starts` of the σ=0 ensemble, ``draws`` members per ``N``.
 
-    Member ``j`` at size ``N`` uses the key ``point_key(seed, N, NETWORK_DRAW + network_draws + j)`` and
-    the key order of :func:`numerics.linear_rnn.init_params` (split into W, u, v), so the ensemble never
-    contains a full network's own draw (keys ``NETWORK_DRAW .. NETWORK_DRAW + network_draws - 1``): the
-    tolerances built from it are independent of the networks they judge (pinned by a test). Only
-    :math:`u_0,v_0` are drawn:
-    :math:`W_0=0` at σ=0, and an :math:`N\times N` draw per member would dominate the cost at large ``N``.
+    Member ``j`` at size ``N`` uses the key ``point_key(seed, N, NETWORK_DRAW + network_draws + j)``, so
+    the ensemble never contains a full network's own draw (keys ``NETWORK_DRAW .. NETWORK_DRAW +
+    network_draws - 1``): the tolerances built from it are independent of the networks they judge
+    (pinned by a test).
     """
     import jax
-
-    from numerics.linear_rnn import reduce_from_network
-
-    def start(key, n):
-        _, ku, kv = jax.random.split(key, 3)
-        red, _ = reduce_from_network(jax.random.normal(ku, (n,)), jax.random.normal(kv, (n,)))
-        return red.u, red.v
 
     a0 = np.empty((len(Ns), draws, 2))
     b0 = np.empty((len(Ns), draws, 2))
     for i, n in enumerate(Ns):
         base = ic.point_key(seed, n)
         keys = jax.vmap(lambda k: jax.random.fold_in(base, k))(jnp.arange(draws) + NETWORK_DRAW + network_draws)
-        a, b = jax.vmap(lambda k: start(k, n))(keys)
-        a0[i], b0[i] = np.asarray(a), np.asarray(b)
+        a0[i], b0[i] = ic.reduction_starts(keys, n)
     return a0, b0
 
 
