@@ -5,7 +5,9 @@ r"""Propagation and update anisotropy of trained cells (spec ``gating.md`` §7, 
   :math:`k` uniform on :math:`[0,T-\ell_{\max}]`) are drawn once; one scan of
   :math:`\ell_{\max}` steps from each start gives :math:`M_{k+\ell,k}` for every lag of the
   set (so every lag has ``n`` random triples :math:`(b,t=k+\ell,k)`, and lags share starts).
-  Jacobians are formed on the fly from stored states; SVDs are exact.
+  Jacobians are formed on the fly from stored states; singular values are exact
+  (:func:`numerics.bidiagonal.singular_values`: LAPACK's SVD on a CPU, the batched
+  Golub–Kahan route on an accelerator).
 * **Update**: the per-example gradient matrix (rows: examples, ``vmap``; columns: every
   *trained* parameter, flattened; biases that training keeps at zero are frozen
   (:func:`numerics.gating_train.frozen_zero`), so their columns are zero and dropped) through :func:`numerics.gating_metrics.gradient_anisotropy`
@@ -28,6 +30,7 @@ import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 import numerics  # noqa: F401
+from numerics.bidiagonal import singular_values
 from numerics.gated_rnn import state_jacobian
 from numerics.gating_metrics import anisotropy, gradient_anisotropy, per_example_gradients
 from numerics.gating_products import previous_states
@@ -67,7 +70,7 @@ def jacobian_anisotropy(
 
     M0 = jnp.broadcast_to(jnp.eye(cell.N), (n, cell.N, cell.N))
     buf = jax.lax.scan(body, (M0, buf), jnp.arange(lags[-1]))[0][1]
-    ai, ce, under = anisotropy(jnp.linalg.svd(buf, compute_uv=False), r)
+    ai, ce, under = anisotropy(singular_values(buf), r)
     return ai, ce, under.astype(jnp.float64)
 
 

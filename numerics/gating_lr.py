@@ -41,12 +41,13 @@ from numerics.transport import first_order_diagonal, window_product
 __all__ = ["probe_sequence", "lag_gradients", "leaky_lag_prediction"]
 
 
-def probe_sequence(cell: Cell, us: Float[Array, "T Ni"], norm: str = "gram") -> dict[str, Array]:
+def probe_sequence(cell: Cell, us: Float[Array, "T Ni"], norm: str | None = None) -> dict[str, Array]:
     r"""Everything S1 needs from one probe sequence, indexed ``[lag-1, k]`` (lags 1..T).
 
     Keys: ``S``, ``P_g``, ``P_ret``, ``valid`` and ``bound`` (``(T, T)``; the bound is the
     same for every neuron); ``diag``, ``mu0``, ``mu1`` (``(T, T, N)``). ``norm`` picks the exact
-    spectral-norm route of :func:`numerics.gating_products.all_pairs` (``"gram"`` or ``"svd"``).
+    spectral-norm route of :func:`numerics.gating_products.all_pairs` (``"gram"``, ``"gk"`` or ``"svd"``;
+    ``None``: the backend's default).
     """
     tr = trajectory(cell, us)
     T = us.shape[0]

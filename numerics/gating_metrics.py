@@ -20,6 +20,7 @@ import numpy as np
 from jaxtyping import Array, Bool, Float
 
 import numerics  # noqa: F401
+from numerics.bidiagonal import singular_values
 
 __all__ = [
     "UNDERFLOW",
@@ -60,7 +61,8 @@ def gradient_anisotropy(G: Float[Array, "n p"], r: int = 10, drop_tol: float = 1
 
     Spec §7: rows normalised to unit norm, columns centred, columns with
     :math:`\|\cdot\|\le` ``drop_tol`` :math:`\sqrt{n}` dropped (zeroed, which removes them from the
-    spectrum), then the singular values; their squares are the eigenvalues of the
+    spectrum), then the singular values (:func:`numerics.bidiagonal.singular_values`: the
+    SVD on a CPU, the batched Golub–Kahan route on an accelerator); their squares are the eigenvalues of the
     gradient covariance. Returns ``(AI_r, CE_r, singular values)``.
     """
     n = G.shape[0]
@@ -68,7 +70,7 @@ def gradient_anisotropy(G: Float[Array, "n p"], r: int = 10, drop_tol: float = 1
     G = G - jnp.mean(G, axis=0, keepdims=True)
     keep = jnp.linalg.norm(G, axis=0) > drop_tol * jnp.sqrt(n)
     G = jnp.where(keep[None, :], G, 0.0)
-    sv = jnp.linalg.svd(G, compute_uv=False)
+    sv = singular_values(G)
     ai, ce, _ = anisotropy(sv, r)
     return ai, ce, sv
 

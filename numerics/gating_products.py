@@ -37,6 +37,13 @@ matrix (a batch of SVDs in one process may use two cores, where it is faster), a
 inside :func:`all_pairs` (benchmark ``gating-spectral-norm``); the Householder reduction
 (``sytrd``, ~40 µs per matrix at N = 64) is most of its cost.
 ``norm="svd"`` keeps the SVD route.
+
+**On an accelerator** the LAPACK-style kernels (``sytrd``, the SVD) work through a batch
+one matrix at a time, so the default there is ``norm="gk"``: the Householder
+bidiagonalisation and Golub–Kahan bisection of :mod:`numerics.bidiagonal`, in batched JAX
+operations, with the same exactness (absolute error :math:`O(N\epsilon)\sigma_1`). Measured on
+an H100, the S1 probes of one trained cell took 0.17 s by this route, 4.9 s by the Gram route
+and 99 s by the SVD.
 """
 
 from __future__ import annotations
@@ -47,6 +54,7 @@ from jax.scipy.linalg import eigh_tridiagonal
 from jaxtyping import Array, Float, Int
 
 import numerics  # noqa: F401
+from numerics.bidiagonal import golub_kahan, top_from_golub_kahan, top_singular_value_gk
 from numerics.gated_rnn import Cell, diag_leak_correction, rollout, state_jacobian
 
 __all__ = [
@@ -62,10 +70,17 @@ __all__ = [
     "spectral_norm",
     "top_singular_value",
     "NORMS",
+    "default_norm",
 ]
 
-#: Spectral-norm routes of :func:`all_pairs`: exact Gram/tridiagonal (default) or LAPACK SVD.
-NORMS: tuple[str, ...] = ("gram", "svd")
+#: Spectral-norm routes of :func:`all_pairs`: exact Gram/tridiagonal (CPU default), the SVD, or
+#: the batched Golub–Kahan route of :mod:`numerics.bidiagonal` (accelerator default).
+NORMS: tuple[str, ...] = ("gram", "svd", "gk")
+
+
+def default_norm() -> str:
+    """The :func:`all_pairs` route for the current backend: ``"gram"`` on a CPU, ``"gk"`` otherwise."""
+    return "gram" if jax.default_backend() == "cpu" else "gk"
 
 
 class Trajectory(tuple):
@@ -164,14 +179,24 @@ def _top_from_tridiagonal(c, d, e):
     return c * jnp.sqrt(jnp.maximum(lam, 0.0))
 
 
-def top_singular_value(M: Float[Array, "... N N"]) -> Float[Array, "..."]:
-    r"""Exact :math:`\sigma_1(M)=\|M\|_2` by the scaled Gram matrix, Householder
-    tridiagonalisation and Sturm bisection (module docstring: error bound, underflow)."""
+def top_singular_value(M: Float[Array, "... N N"], norm: str | None = None) -> Float[Array, "..."]:
+    r"""Exact :math:`\sigma_1(M)=\|M\|_2`: ``norm="gram"`` by the scaled Gram matrix, Householder
+    tridiagonalisation and Sturm bisection (module docstring: error bound, underflow); ``"gk"``
+    by the batched Golub–Kahan route (:func:`numerics.bidiagonal.top_singular_value_gk`);
+    ``"svd"`` by :func:`spectral_norm`; ``None``: :func:`default_norm` (``"gram"`` on a CPU,
+    ``"gk"`` on an accelerator)."""
+    norm = default_norm() if norm is None else norm
+    if norm not in NORMS:
+        raise ValueError(f"norm={norm!r} is not allowed; allowed: {', '.join(NORMS)}")
+    if norm == "gk":
+        return top_singular_value_gk(M)
+    if norm == "svd":
+        return spectral_norm(M)
     return _top_from_tridiagonal(*_gram_tridiagonal(M))
 
 
 def all_pairs(
-    J: Float[Array, "T N N"], norm: str = "gram"
+    J: Float[Array, "T N N"], norm: str | None = None
 ) -> tuple[Float[Array, "L T"], Float[Array, "L T N"], Int[Array, "L T"]]:
     r"""Spectral norms and diagonals of :math:`M_{t,k}` for every pair :math:`0\le k<t\le T`.
 
@@ -185,10 +210,12 @@ def all_pairs(
     :math:`k=T-1-p` (lags :math:`1,\dots,p+1`), each by one more Jacobian
     (:math:`M_{k+\ell,k}=J_{k+\ell}M_{k+\ell-1,k}`): :math:`O(T^2)` matrix products, the
     minimum for all pairs, on :math:`\lceil T/2\rceil` lanes with no padding (odd ``T``: the
-    middle start is done twice). ``norm`` is ``"gram"`` (:func:`top_singular_value`; the
-    bisection runs once on all windows after the scan) or ``"svd"`` (:func:`spectral_norm`);
-    both are exact to float64 rounding.
+    middle start is done twice). ``norm`` is ``"gram"`` (:func:`top_singular_value`'s CPU route),
+    ``"gk"`` (its accelerator route) or ``"svd"`` (:func:`spectral_norm`), all exact to float64
+    rounding; the bisections of ``"gram"`` and ``"gk"`` run once on all windows after the scan.
+    ``None`` picks :func:`default_norm`.
     """
+    norm = default_norm() if norm is None else norm
     if norm not in NORMS:
         raise ValueError(f"norm={norm!r} is not allowed; allowed: {', '.join(NORMS)}")
     T, N = J.shape[0], J.shape[-1]
@@ -203,12 +230,13 @@ def all_pairs(
         lag = jnp.where(first, s + 1, s - first_len + 1)
         M = jnp.where((s == first_len)[:, None, None], eye, M)
         M = jnp.einsum("pij,pjl->pil", J[start + lag - 1], M)
-        normed = _gram_tridiagonal(M) if norm == "gram" else spectral_norm(M)
+        normed = {"gram": _gram_tridiagonal, "gk": golub_kahan, "svd": spectral_norm}[norm](M)
         return M, (start, lag, normed, jnp.diagonal(M, axis1=1, axis2=2))
 
     M0 = jnp.broadcast_to(eye, (P, N, N))
     start, lag, normed, dg = jax.lax.scan(body, M0, jnp.arange(T + 1))[1]
-    S = _top_from_tridiagonal(*normed) if norm == "gram" else normed
+    S = {"gram": lambda n: _top_from_tridiagonal(*n), "gk": lambda n: top_from_golub_kahan(*n),
+         "svd": lambda n: n}[norm](normed)
     at = (lag - 1, start)
     return (jnp.zeros((T, T), J.dtype).at[at].set(S),
             jnp.zeros((T, T, N), J.dtype).at[at].set(dg),

@@ -78,11 +78,13 @@ def test_top_singular_value_on_trained_transport_products():
     cell = jax.tree.map(lambda x: x[0, 0], snaps).cell
     us, _ = sample(jax.random.key(5), "adding", 1, 120, 3)
     J = trajectory(cell, us[0]).J
-    S_gram, _, valid = jax.jit(all_pairs)(J)
+    S_gram, _, valid = jax.jit(lambda J: all_pairs(J, "gram"))(J)
     S_svd = jax.jit(lambda J: all_pairs(J, "svd"))(J)[0]
+    S_gk = jax.jit(lambda J: all_pairs(J, "gk"))(J)[0]  # the accelerator route, here on the CPU
     v = np.asarray(valid)
     assert float(S_svd[v].min()) < 1e-6 * float(S_svd[v].max())  # long lags: many decades below lag 1
     np.testing.assert_allclose(np.asarray(S_gram)[v], np.asarray(S_svd)[v], rtol=1e-10)
+    np.testing.assert_allclose(np.asarray(S_gk)[v], np.asarray(S_svd)[v], rtol=1e-10)
     np.testing.assert_allclose(spectral_norm(J), top_singular_value(J), rtol=1e-10)
 
 
