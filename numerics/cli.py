@@ -366,6 +366,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UnstableNetworkError, SolveError) as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # the reader went away (``rnn-timescales list | head``): not an error of ours
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         # Exit at once: a normal interpreter shutdown can run into XLA worker threads still
         # busy with the interrupted computation (seen as a segfault, exit 139).

@@ -94,3 +94,12 @@ def test_resume_counts_a_skipped_failed_study(tmp_path):
     p.write_text(json.dumps(m))
     assert main(["reproduce", "--profile", "smoke", "--only", study.name, "--out", str(tmp_path),
                  "--derivations", str(tmp_path / "d"), "--no-progress", "--resume"]) == 1
+
+
+def test_closed_pipe_is_not_an_error():
+    """``rnn-timescales list | head -1``: the reader closes the pipe early; no traceback, exit 0."""
+    proc = subprocess.Popen([sys.executable, "-m", "numerics", "list"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, bufsize=0)
+    proc.stdout.close()  # before the first write: every write of the listing hits a closed pipe
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=300) == 0 and "Traceback" not in err, err
