@@ -112,7 +112,7 @@ def _square(M: Float[Array, "... m n"]) -> Float[Array, "... k k"]:
     return jnp.linalg.qr(M if m > n else jnp.swapaxes(M, -1, -2), mode="r")
 
 
-def golub_kahan(M: Float[Array, "... n n"]) -> tuple[Float[Array, "..."], Float[Array, "... 2n-1"]]:
+def golub_kahan(M: Float[Array, "... n n"]) -> tuple[Float[Array, "..."], Float[Array, "... 2*n-1"]]:
     """``(c, off)``: scale :math:`c=\\max_{ij}|M_{ij}|` and the Golub–Kahan off-diagonal
     :math:`(d_1,e_1,d_2,\\dots,d_n)` of :math:`M/c` (square ``M``, ``n >= 2``)."""
     c = jnp.max(jnp.abs(M), axis=(-2, -1))
