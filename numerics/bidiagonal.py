@@ -114,7 +114,7 @@ def _square(M: Float[Array, "... m n"]) -> Float[Array, "... k k"]:
 
 def golub_kahan(M: Float[Array, "... n n"]) -> tuple[Float[Array, "..."], Float[Array, "... 2*n-1"]]:
     """``(c, off)``: scale :math:`c=\\max_{ij}|M_{ij}|` and the Golub–Kahan off-diagonal
-    :math:`(d_1,e_1,d_2,\\dots,d_n)` of :math:`M/c` (square ``M``, ``n >= 2``)."""
+    :math:`(d_1,e_1,d_2,\\dots,d_n)` of :math:`M/c` (square ``M``)."""
     c = jnp.max(jnp.abs(M), axis=(-2, -1))
     d, e = bidiagonalize(M / jnp.where(c > 0, c, 1.0)[..., None, None])
     n = d.shape[-1]
@@ -144,8 +144,6 @@ def singular_values(M: Float[Array, "... m n"], method: str | None = None) -> Fl
         return jnp.linalg.svd(M, compute_uv=False)
     R = _square(M)
     k = R.shape[-1]
-    if k == 1:
-        return jnp.abs(R[..., 0, :])
     c, off = golub_kahan(R)
     eig = _gk_eigenvalues(off, "i", (k, 2 * k - 1))  # the k nonnegative ones, ascending
     return c[..., None] * jnp.maximum(eig[..., ::-1], 0.0)
@@ -154,8 +152,6 @@ def singular_values(M: Float[Array, "... m n"], method: str | None = None) -> Fl
 def top_singular_value_gk(M: Float[Array, "... n n"]) -> Float[Array, "..."]:
     r""":math:`\sigma_1` of every square matrix of ``M`` by the Golub–Kahan route (bisection for
     the largest eigenvalue of the Golub–Kahan tridiagonal only)."""
-    if M.shape[-1] == 1:
-        return jnp.abs(M[..., 0, 0])
     return top_from_golub_kahan(*golub_kahan(M))
 
 

@@ -59,7 +59,7 @@ def probe_sequence(cell: Cell, us: Float[Array, "T Ni"], norm: str | None = None
     P_ret = jnp.mean(window_product(tr.leak, start, stop), axis=-1)
     mu0, mu1 = first_order_diagonal(tr.leak, tr.rdiag, start, stop)
     a = jnp.max(tr.leak, axis=1)
-    b = top_singular_value(tr.J - jax.vmap(jnp.diag)(tr.leak))
+    b = top_singular_value(tr.J - jax.vmap(jnp.diag)(tr.leak), norm)
     p_ab = window_product(a + b, start, stop)
     p_a, slope = first_order_diagonal(a, b, start, stop)  # slope = prod(a) * sum(b / a)
     bound = p_ab - p_a - slope

@@ -54,7 +54,7 @@ from jax.scipy.linalg import eigh_tridiagonal
 from jaxtyping import Array, Float, Int
 
 import numerics  # noqa: F401
-from numerics.bidiagonal import golub_kahan, top_from_golub_kahan, top_singular_value_gk
+from numerics.bidiagonal import default_sv_method, golub_kahan, top_from_golub_kahan
 from numerics.gated_rnn import Cell, diag_leak_correction, rollout, state_jacobian
 
 __all__ = [
@@ -79,8 +79,9 @@ NORMS: tuple[str, ...] = ("gram", "svd", "gk")
 
 
 def default_norm() -> str:
-    """The :func:`all_pairs` route for the current backend: ``"gram"`` on a CPU, ``"gk"`` otherwise."""
-    return "gram" if jax.default_backend() == "cpu" else "gk"
+    """The :func:`all_pairs` route for the current backend: ``"gram"`` where the vendor kernels are
+    the default (:func:`numerics.bidiagonal.default_sv_method`: a CPU), ``"gk"`` otherwise."""
+    return "gram" if default_sv_method() == "svd" else "gk"
 
 
 class Trajectory(tuple):
@@ -182,17 +183,22 @@ def _top_from_tridiagonal(c, d, e):
 def top_singular_value(M: Float[Array, "... N N"], norm: str | None = None) -> Float[Array, "..."]:
     r"""Exact :math:`\sigma_1(M)=\|M\|_2`: ``norm="gram"`` by the scaled Gram matrix, Householder
     tridiagonalisation and Sturm bisection (module docstring: error bound, underflow); ``"gk"``
-    by the batched Golub–Kahan route (:func:`numerics.bidiagonal.top_singular_value_gk`);
+    by the batched Golub–Kahan route (:mod:`numerics.bidiagonal`);
     ``"svd"`` by :func:`spectral_norm`; ``None``: :func:`default_norm` (``"gram"`` on a CPU,
     ``"gk"`` on an accelerator)."""
+    reduce, finish = _route(norm)
+    return finish(reduce(M))
+
+
+def _route(norm: str | None):
+    """``(reduce, finish)`` of a spectral-norm route: ``finish(reduce(M)) = ||M||_2``. ``reduce``
+    is the per-matrix work, ``finish`` the bisection, which :func:`all_pairs` runs once after its scan."""
     norm = default_norm() if norm is None else norm
     if norm not in NORMS:
         raise ValueError(f"norm={norm!r} is not allowed; allowed: {', '.join(NORMS)}")
-    if norm == "gk":
-        return top_singular_value_gk(M)
-    if norm == "svd":
-        return spectral_norm(M)
-    return _top_from_tridiagonal(*_gram_tridiagonal(M))
+    return {"gram": (_gram_tridiagonal, lambda r: _top_from_tridiagonal(*r)),
+            "gk": (golub_kahan, lambda r: top_from_golub_kahan(*r)),
+            "svd": (spectral_norm, lambda r: r)}[norm]
 
 
 def all_pairs(
@@ -215,9 +221,7 @@ def all_pairs(
     rounding; the bisections of ``"gram"`` and ``"gk"`` run once on all windows after the scan.
     ``None`` picks :func:`default_norm`.
     """
-    norm = default_norm() if norm is None else norm
-    if norm not in NORMS:
-        raise ValueError(f"norm={norm!r} is not allowed; allowed: {', '.join(NORMS)}")
+    reduce, finish = _route(norm)
     T, N = J.shape[0], J.shape[-1]
     P = (T + 1) // 2
     lane = jnp.arange(P)
@@ -230,13 +234,12 @@ def all_pairs(
         lag = jnp.where(first, s + 1, s - first_len + 1)
         M = jnp.where((s == first_len)[:, None, None], eye, M)
         M = jnp.einsum("pij,pjl->pil", J[start + lag - 1], M)
-        normed = {"gram": _gram_tridiagonal, "gk": golub_kahan, "svd": spectral_norm}[norm](M)
+        normed = reduce(M)
         return M, (start, lag, normed, jnp.diagonal(M, axis1=1, axis2=2))
 
     M0 = jnp.broadcast_to(eye, (P, N, N))
     start, lag, normed, dg = jax.lax.scan(body, M0, jnp.arange(T + 1))[1]
-    S = {"gram": lambda n: _top_from_tridiagonal(*n), "gk": lambda n: top_from_golub_kahan(*n),
-         "svd": lambda n: n}[norm](normed)
+    S = finish(normed)
     at = (lag - 1, start)
     return (jnp.zeros((T, T), J.dtype).at[at].set(S),
             jnp.zeros((T, T, N), J.dtype).at[at].set(dg),
