@@ -49,6 +49,11 @@ __all__ = [
     "parse_target_spec",
     "sum_targets",
     "point_key",
+    "draws_option",
+    "network_draws",
+    "draw_keys",
+    "draws_text",
+    "spread",
     "reduction_starts",
     "track_outliers",
     "top_eigenvalue",
@@ -173,6 +178,44 @@ def point_key(seed: int, *ints: int):
     for i in ints:
         key = jax.random.fold_in(key, int(i))
     return key
+
+
+def draws_option(what: str = "full-network draws per grid point") -> Option:
+    """``--draws D``: network draws per grid point, integer :math:`D\\ge1` (spec §11: :math:`\\ge5` in ``paper``)."""
+    return int_option("network_draws", "--draws", f"{what}, trained in one compiled computation (integer >= 1; "
+                      "spec §11 asks for >= 5 in the paper profile, which uses 5); every network check holds the "
+                      "worst draw", lo=1, multiple=False)
+
+
+def network_draws(params: Mapping[str, Any]) -> int:
+    """The validated ``network_draws`` entry of a study's parameters (default 1)."""
+    D = params.get("network_draws", 1)
+    if int(D) != D or int(D) < 1:
+        raise UsageError(f"network_draws={D} is not allowed; need an integer >= 1")
+    return int(D)
+
+
+def draw_keys(seed: int, *ints: int, draws: int):
+    """Keys of ``draws`` network draws at one point, stacked: draw 0 is :func:`point_key` ``(seed, *ints)``
+    (the single-draw key, so ``draws=1`` reproduces a one-draw run), draw ``j > 0`` is
+    ``point_key(seed, *ints, j)``."""
+    import jax.numpy as jnp
+
+    return jnp.stack([point_key(seed, *ints, *((j,) if j else ())) for j in range(int(draws))])
+
+
+def draws_text(D: int) -> str:
+    """How a check aggregates the network draws: ``one draw`` or ``worst of D draws``."""
+    return "one draw" if D == 1 else f"worst of {D} draws"
+
+
+def spread(x: Sequence[float] | np.ndarray, fmt: str) -> str:
+    """One value, or ``mean +- SD [min, max]`` over the network draws (for the notes)."""
+    x = np.asarray(x, float).ravel()
+    if x.size == 1:
+        return format(float(x[0]), fmt)
+    return (f"{format(float(np.mean(x)), fmt)} +- {float(np.std(x, ddof=1)):.2g} "
+            f"[{format(float(np.min(x)), fmt)}, {format(float(np.max(x)), fmt)}]")
 
 
 def reduction_starts(keys, n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -15,6 +15,9 @@ reference values are the toolkit's). Four parts:
 3. **Full training** (T8). Gradient flow of the whole network at :math:`\sigma\in\{0.5,0.8,0.9\}`,
    :math:`c_\star=0.2`: at :math:`\sigma=0.9` (pole inside) no eigenvalue leaves the bulk and the
    loss falls by :math:`10^3` by :math:`t=5`; at :math:`\sigma=0.5` an outlier escapes (rich).
+   Each point trains :math:`D` network draws (``network_draws``, ``--draws``; quick 1, paper 5 as
+   spec §11 asks) in one compiled computation
+   (:func:`numerics.linear_rnn.gradient_flow_draws`); every check holds the worst draw.
 4. **Phase diagram**. :func:`numerics.phase_diagram.sweep`: a :math:`(\sigma,c_\star)` grid trained
    by GD in one vmapped, jitted call; the measured regime (outlier separated from the bulk
    of the same draw by more than :math:`\delta`) against the line :math:`|1-c_\star|=\sigma`.
@@ -80,7 +83,7 @@ PROFILES: dict[str, dict[str, Any]] = {
     "smoke": {
         "kernel_sigma": 0.7, "kernel_N": [40, 640], "kernel_draws": 16,
         "readout_N": 60, "readout_rows": [[0.5, 0.3], [0.5, 0.8]],
-        "sigma": [0.9], "c_star": [0.2], "N": [24], "t_full": 3.0,
+        "sigma": [0.9], "c_star": [0.2], "N": [24], "t_full": 3.0, "network_draws": 2,
         "phase_diagram": True,
         "phase_grid": [4, 4], "phase_N": 12, "phase_T": PHASE_T, "phase_eta_frac": 0.8, "phase_draws": 2,
         "phase_sigma": [0.3, 0.75], "phase_c": [0.325, 0.775],
@@ -89,7 +92,7 @@ PROFILES: dict[str, dict[str, Any]] = {
     "quick": {
         "kernel_sigma": 0.7, "kernel_N": [100, 300, 1000], "kernel_draws": 16,
         "readout_N": 400, "readout_rows": [list(k) for k in T5_ROWS] + [[0.9, 0.2]],
-        "sigma": [0.5, 0.8, 0.9], "c_star": [0.2], "N": [100], "t_full": 5.0,
+        "sigma": [0.5, 0.8, 0.9], "c_star": [0.2], "N": [100], "t_full": 5.0, "network_draws": 1,
         "phase_diagram": True,
         "phase_grid": [12, 12], "phase_N": 48, "phase_T": PHASE_T, "phase_eta_frac": 0.8, "phase_draws": 3,
         "phase_sigma": [0.3, 0.85], "phase_c": [0.175, 0.725],
@@ -98,7 +101,8 @@ PROFILES: dict[str, dict[str, Any]] = {
     "paper": {
         "kernel_sigma": 0.7, "kernel_N": [100, 300, 1000, 3000], "kernel_draws": 64,
         "readout_N": 400, "readout_rows": [list(k) for k in T5_ROWS] + [[0.9, 0.05], [0.9, 0.2]],
-        "sigma": [0.5, 0.8, 0.9], "c_star": [0.2, 0.05], "N": [100, 200], "t_full": 5.0,
+        "sigma": [0.5, 0.8, 0.9], "c_star": [0.2, 0.05], "N": [100, 200, 500], "t_full": 5.0,
+        "network_draws": 5,  # spec §11: N in {100, 200, 500}, >= 5 draws per point
         "phase_diagram": True,
         "phase_grid": [16, 16], "phase_N": 100, "phase_T": PHASE_T, "phase_eta_frac": 0.5, "phase_draws": 5,
         "phase_sigma": [0.3, 0.85], "phase_c": [0.168, 0.718],
@@ -274,54 +278,61 @@ def _full_part(cfg: StudyConfig, checks, series, figures, notes, extra) -> None:
     n_snap = int(cfg["snapshots"])
     ts = np.linspace(0.0, t_full, n_snap + 1)
     user = cfg.params.get("target")
+    D = ic.network_draws(cfg.params)
+    dtext = ic.draws_text(D)
     runs = {}
     grid = [(float(s), float(c), int(n)) for s in cfg["sigma"] for c in cfg["c_star"] for n in cfg["N"]]
     for sigma, c, n in tqdm(grid, desc="full training", disable=not cfg.progress):
         target = ic.sum_targets(user) if user else make_target("leaky", c_star=c)
-        p0 = lr.init_params(ic.point_key(cfg.seed, 3, n), n, sigma)
+        P0 = jax.vmap(lambda k: lr.init_params(k, n, sigma))(ic.draw_keys(cfg.seed, 3, n, draws=D))
         lab = f"sigma={sigma:g}, c*={c:g}, N={n}" if not user else f"sigma={sigma:g}, N={n}"
-        out = ex.flow_or_none(lambda: lr.gradient_flow(p0, target, jnp.asarray(ts), rtol=1e-7, atol=1e-9, n_eigs=n),
-                              notes, f"full training {lab}")
-        if out is None:
+        outs = ex.flow_or_none(lambda: lr.gradient_flow_draws(P0, target, jnp.asarray(ts), rtol=1e-7, atol=1e-9,
+                                                              n_eigs=n), notes, f"full training {lab}")
+        if outs is None:
             checks.append(check_true(f"full_{lab}_stable", False, "gradient flow stayed stable (spec §10 guard)"))
             continue
-        runs[lab] = (sigma, c, n, target, out)
-        L = np.asarray(out["loss"])
-        W = np.asarray(out["W"])
-        eig = np.stack([np.linalg.eigvals(w) for w in W])
-        maxre = eig.real.max(1)
-        dW = np.array([np.linalg.norm(w - W[0], 2) for w in W])
-        series[f"full_loss[{lab}]"] = L
-        series[f"full_maxre[{lab}]"] = maxre
-        series[f"full_dW[{lab}]"] = dW
-        edge0 = float(np.abs(eig[0]).max())
-        escaped = bool(np.abs(eig[-1]).max() > edge0 + DELTA)
+        runs[lab] = (sigma, c, n, target, outs)
+        L = np.stack([np.asarray(o["loss"]) for o in outs])  # (D, T)
+        eig = np.stack([np.stack([np.linalg.eigvals(w) for w in np.asarray(o["W"])]) for o in outs])  # (D, T, n)
+        W = [np.asarray(o["W"]) for o in outs]
+        maxre = eig.real.max(-1)
+        dW = np.stack([[np.linalg.norm(w - Wd[0], 2) for w in Wd] for Wd in W])
+        series[f"full_loss[{lab}]"] = L[0]
+        series[f"full_maxre[{lab}]"] = maxre[0]
+        series[f"full_dW[{lab}]"] = dW[0]
+        if D > 1:
+            series |= {f"full_loss_draws[{lab}]": L, f"full_maxre_draws[{lab}]": maxre, f"full_dW_draws[{lab}]": dW}
+        edge0 = np.abs(eig[:, 0]).max(-1)
+        escaped = np.abs(eig[:, -1]).max(-1) > edge0 + DELTA
         pole_inside = _criterion_inside(target, sigma)
-        notes.append(f"full training {lab}: L0={L[0]:.3g}, L(t={t_full:g})/L0={L[-1] / L[0]:.2g}, "
-                     f"max Re lambda {maxre[0]:.3f} -> {maxre[-1]:.3f}, ||W-W0||_2 = {dW[-1]:.3f}, "
-                     f"outlier escaped: {escaped}, pole inside bulk: {pole_inside}")
+        notes.append(f"full training {lab} ({D} draw{'s' * (D > 1)}): L0={ic.spread(L[:, 0], '.3g')}, "
+                     f"L(t={t_full:g})/L0={ic.spread(L[:, -1] / L[:, 0], '.2g')}, max Re lambda "
+                     f"{ic.spread(maxre[:, 0], '.3f')} -> {ic.spread(maxre[:, -1], '.3f')}, ||W-W0||_2 = "
+                     f"{ic.spread(dW[:, -1], '.3f')}, outlier escaped in {int(escaped.sum())} of {D}, "
+                     f"pole inside bulk: {pole_inside}")
         if not user and math.isclose(sigma, 0.9) and math.isclose(c, 0.2) and n == 100 and t_full >= 5:
             checks.append(check_le(
-                "T8_max_re_lambda_rise", float(maxre.max() - maxre[0]), 0.05,
-                "spec T8: max_t max Re lambda(W(t)) - max Re lambda(W0) <= 0.05 (no eigenvalue leaves the bulk)"))
+                "T8_max_re_lambda_rise", float(np.max(maxre.max(-1) - maxre[:, 0])), 0.05,
+                "spec T8: max_t max Re lambda(W(t)) - max Re lambda(W0) <= 0.05 (no eigenvalue leaves the bulk); "
+                + dtext))
             checks.append(check_le(
-                "T8_L5_over_L0", float(np.interp(5.0, ts, L) / L[0]), 1e-3,
-                "spec T8: L(5)/L0 < 1e-3 (fast lazy fit; pole 0.8 inside the bulk of radius 0.9)"))
+                "T8_L5_over_L0", float(np.max([np.interp(5.0, ts, Ld) / Ld[0] for Ld in L])), 1e-3,
+                "spec T8: L(5)/L0 < 1e-3 (fast lazy fit; pole 0.8 inside the bulk of radius 0.9); " + dtext))
         elif pole_inside:
             checks.append(check_true(
-                f"full_{lab}_no_outlier", not escaped,
+                f"full_{lab}_no_outlier", not escaped.any(),
                 f"pole inside the bulk: no eigenvalue of W(t={t_full:g}) leaves the disk of radius "
-                f"rho(W0)+{DELTA} (spec §7 lazy regime)"))
+                f"rho(W0)+{DELTA} (spec §7 lazy regime); {dtext}"))
         elif 1 - c > sigma + 2 * DELTA and not user:
             checks.append(check_true(
-                f"full_{lab}_outlier", escaped,
+                f"full_{lab}_outlier", bool(escaped.all()),
                 f"pole 1-c*={1 - c:g} outside the bulk by > 2 delta: an outlier separates from the disk "
-                f"of radius rho(W0)+{DELTA} (rich side of spec §7)"))
+                f"of radius rho(W0)+{DELTA} (rich side of spec §7); {dtext}"))
         if len(runs) == 1 or (math.isclose(sigma, 0.9) and not extra.get("_snap")):
-            extra["_snap"] = (lab, sigma, c, ts, eig)
+            extra["_snap"] = (lab, sigma, c, ts, eig[0])
     series["full_t"] = ts
     panels_L = {"loss": [], r"max Re $\lambda(W)$": [], r"$\|W-W_0\|_2$": []}
-    for lab, (sigma, c, n, target, out) in runs.items():
+    for lab, (sigma, c, n, target, outs) in runs.items():
         L = series[f"full_loss[{lab}]"]
         panels_L["loss"].append(ic.Curve(ts, L / L[0], lab, group=lab, kind="network"))
         panels_L[r"max Re $\lambda(W)$"].append(ic.Curve(ts, series[f"full_maxre[{lab}]"], lab, group=lab,
@@ -329,9 +340,16 @@ def _full_part(cfg: StudyConfig, checks, series, figures, notes, extra) -> None:
         panels_L[r"max Re $\lambda(W)$"].append(ic.Curve(ts, np.full_like(ts, sigma), f"bulk edge sigma={sigma:g}",
                                                           group=lab, kind="aux"))
         panels_L[r"$\|W-W_0\|_2$"].append(ic.Curve(ts, series[f"full_dW[{lab}]"], lab, group=lab, kind="network"))
+        if f"full_loss_draws[{lab}]" in series:  # the range over the draws, shaded
+            Ld = series[f"full_loss_draws[{lab}]"]
+            Ld = Ld / Ld[:, :1]
+            for panel, y in (("loss", Ld), (r"max Re $\lambda(W)$", series[f"full_maxre_draws[{lab}]"]),
+                             (r"$\|W-W_0\|_2$", series[f"full_dW_draws[{lab}]"])):
+                panels_L[panel].append(ic.Curve(ts, np.stack([y.min(0), y.max(0)]), "_", group=lab, kind="spread"))
     if runs:
         figures["full_training"] = ic.time_figure(panels_L, ylabel="value", logy=False,
-                                                  title="Full gradient-flow training: lazy (pole inside bulk) vs rich")
+                                                  title="Full gradient-flow training: lazy (pole inside bulk) vs rich"
+                                                  + (" (markers: draw 0; band: range over draws)" if D > 1 else ""))
         figures["full_training"].axes[0].set_yscale("log")
     if "_snap" in extra:
         lab, sigma, c, ts_, eig = extra.pop("_snap")
@@ -429,7 +447,7 @@ STUDY = Study(
     paper="integrator",
     profiles=PROFILES,
     run=run,
-    options=(ic.target_option(), ic.sigma_option(), ic.c_star_option(), ic.n_option(),
+    options=(ic.target_option(), ic.sigma_option(), ic.c_star_option(), ic.n_option(), ic.draws_option(),
              ic.int_option("readout_N", "--readout-N", "N of the readout-only runs (integer >= 2; spec T5 uses 400)",
                            multiple=False)),
     description=__doc__.split("\n\n")[0],

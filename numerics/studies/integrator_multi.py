@@ -21,6 +21,13 @@ poles :math:`1-c_i`.
   2×2 flow run to :math:`10T`: a :math:`\sigma>0` network below it fits more than any
   two-pole filter reached from :math:`W_0=0`.
 
+* **Draws** (``network_draws`` = :math:`D`, ``--draws``; quick 1, paper 5 as spec §11 asks): every
+  point trains :math:`D` networks in one compiled computation
+  (:func:`numerics.linear_rnn.gradient_flow_draws`). Draw :math:`j` has the same
+  :math:`u_0,v_0` at every :math:`\sigma` (only :math:`W_0` scales with :math:`\sigma`), so its
+  :math:`\sigma>0` loss is compared with the two-pole floor of its own :math:`\sigma=0` reduction.
+  The :math:`\sigma=0` checks hold the worst draw; figures show draw 0 and the loss range.
+
 ``--target`` (``exp:RATE[:AMP]`` repeated or ``+``-joined) replaces the default targets.
 
 | code name | symbol | meaning |
@@ -35,6 +42,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from tqdm import tqdm
@@ -53,12 +61,13 @@ NAME = "integrator-multi"
 DELTA = 0.05  # spec §8 default
 
 PROFILES: dict[str, dict[str, Any]] = {
-    "smoke": {"rates": [[0.1, 0.5], [0.1, 0.4, 0.7]], "sigma": [0.0, 0.2], "N": [16], "eps": 0.3,
+    "smoke": {"rates": [[0.1, 0.5], [0.1, 0.4, 0.7]], "sigma": [0.0, 0.2], "N": [16], "eps": 0.3, "network_draws": 2,
               "t_max": 20.0, "n_save": 41, "rtol": 1e-8, "atol": 1e-10},
-    "quick": {"rates": [[0.1, 0.5], [0.1, 0.4, 0.7]], "sigma": [0.0, 0.2], "N": [40], "eps": 0.3,
+    "quick": {"rates": [[0.1, 0.5], [0.1, 0.4, 0.7]], "sigma": [0.0, 0.2], "N": [40], "eps": 0.3, "network_draws": 1,
               "t_max": 60.0, "n_save": 121, "rtol": 1e-8, "atol": 1e-10},
     "paper": {"rates": [[0.1, 0.5], [0.1, 0.4, 0.7], [0.05, 0.3, 0.6]], "sigma": [0.0, 0.1, 0.2],
-              "N": [100, 200], "eps": 0.3, "t_max": 100.0, "n_save": 201, "rtol": 1e-9, "atol": 1e-11},
+              "N": [100, 200, 500], "eps": 0.3, "t_max": 100.0, "n_save": 201, "rtol": 1e-9, "atol": 1e-11,
+              "network_draws": 5},  # spec §11: N in {100, 200, 500}, >= 5 draws per point
 }
 
 
@@ -92,6 +101,48 @@ def _targets(cfg: StudyConfig) -> list[tuple[str, Target, np.ndarray]]:
     return out
 
 
+def _tracked(ts: np.ndarray, W: np.ndarray, K: int, radius: float):
+    """Eigenvalues of every saved :math:`W`, the ``K`` tracked outliers and their escape times from the
+    disk of ``radius``, outliers ordered by final real part (largest first)."""
+    eigs = [np.linalg.eigvals(w) for w in W]
+    tracks = ic.track_outliers(eigs, n_tracks=min(K, W.shape[-1]), start="last")
+    t_esc = escape_times(ts, tracks, radius)
+    order = np.argsort(-tracks[-1].real)
+    return eigs, tracks[:, order], t_esc[order]
+
+
+def _reduction_checks(lab, n, K, ts, target, p0s, outs, tol, rtol, atol, notes):
+    r""":math:`\sigma=0`: worst over the draws of the span leak and of the deviation from the exact 2×2
+    flow (spec T9), the two-pole floor of each draw (``K > 2``; ``nan`` where its flow failed) and
+    the reduced :math:`M(T)` eigenvalues of draw 0. Returns ``(leak, dev, floors, lam2)`` or ``None``
+    if a reduced flow went unstable."""
+    leaks, devs, floors, dev_text = [], [], [], None
+    lam2 = None
+    for j, (p0, out) in enumerate(zip(p0s, outs)):
+        red0, E = lr.reduce_from_network(p0.u, p0.v)
+        red = ex.flow_or_none(lambda: lr.gradient_flow(red0, target, jnp.asarray(ts), s=1.0, rates=(1.0, 1.0, 1.0),
+                                                       n_eigs=2, **tol), notes, f"reduced {lab}, N={n}, draw {j}")
+        if red is None:
+            return None
+        E, W = np.asarray(E), np.asarray(out["W"])
+        Mr = np.asarray(red["W"])
+        dev = ic.reduction_deviation(W, out["u"], out["v"], out["loss"], E, Mr, red["u"], red["v"], red["loss"])
+        proj = np.eye(n) - E @ E.T
+        leaks.append(max(np.linalg.norm(proj @ w) + np.linalg.norm(w @ proj) for w in W))
+        devs.append(dev["max"])
+        if dev_text is None or dev["max"] >= max(devs):
+            dev_text = ic.exactness_text(dev)
+        if K > 2:  # the two-pole floor: the same exact 2x2 flow run 10x longer
+            t_long = jnp.asarray([0.0, ts[-1], 10 * ts[-1]])
+            lng = ex.flow_or_none(lambda: lr.gradient_flow(red0, target, t_long, s=1.0, rates=(1.0, 1.0, 1.0),
+                                                           rtol=rtol, atol=atol, n_eigs=2), notes,
+                                  f"floor {lab}, N={n}, draw {j}")
+            floors.append(float(np.asarray(lng["loss"])[-1]) if lng is not None else np.nan)
+        if j == 0:
+            lam2 = np.stack([np.linalg.eigvals(m) for m in Mr])
+    return max(leaks), max(devs), dev_text, np.array(floors), lam2
+
+
 def run(cfg: StudyConfig) -> StudyResult:
     checks: list = []
     series: dict[str, np.ndarray] = {}
@@ -99,104 +150,106 @@ def run(cfg: StudyConfig) -> StudyResult:
     files: dict[str, bytes] = {}
     ts = np.linspace(0.0, float(cfg["t_max"]), int(cfg["n_save"]))
     rtol, atol = float(cfg["rtol"]), float(cfg["atol"])
+    D = ic.network_draws(cfg.params)
+    dtext = ic.draws_text(D)
     eig_panels: dict[str, list] = {}
     loss_panels: dict[str, list] = {}
     anim = None
-    floors: dict[tuple[str, int], float] = {}  # two-pole floor per (target, N), from the sigma = 0 reduced flow
-    final_loss: dict[tuple[str, float, int], float] = {}
+    floors: dict[tuple[str, int], np.ndarray] = {}  # two-pole floor per (target, N) and draw (sigma = 0 2x2 flow)
+    final_loss: dict[tuple[str, float, int], np.ndarray] = {}  # L(T) per draw
     runs = [(lab, t, poles, float(s), int(n)) for lab, t, poles in _targets(cfg) for s in cfg["sigma"] for n in cfg["N"]]
     for lab, target, poles, sigma, n in tqdm(runs, desc="multi-timescale runs", disable=not cfg.progress):
         K = len(poles)
         tag = f"{lab}, sigma={sigma:g}, N={n}"
-        p0 = lr.init_params(ic.point_key(cfg.seed, 60, n), n, sigma, eps=float(cfg["eps"]))
+        # draw j has the same u0, v0 at every sigma (only W0 scales with sigma)
+        P0 = jax.vmap(lambda k: lr.init_params(k, n, sigma, eps=float(cfg["eps"])))(
+            ic.draw_keys(cfg.seed, 60, n, draws=D))
+        p0s = [jax.tree.map(lambda x, j=j: x[j], P0) for j in range(D)]
         # sigma = 0 is the spec T9 exactness comparison: network and reduced flow at EXACT_SOLVER tolerances
         tol = ic.EXACT_SOLVER if sigma == 0.0 else {"rtol": rtol, "atol": atol}
-        out = ex.flow_or_none(lambda: lr.gradient_flow(p0, target, jnp.asarray(ts), n_eigs=n, **tol),
-                              notes, f"network {tag}")
-        if out is None:
+        outs = ex.flow_or_none(lambda: lr.gradient_flow_draws(P0, target, jnp.asarray(ts), n_eigs=n, **tol),
+                               notes, f"network {tag}")
+        if outs is None:
             checks.append(check_true(f"stable_{tag}", False, "gradient flow stayed stable (spec §10 guard)"))
             continue
-        W = np.asarray(out["W"])
-        L = np.asarray(out["loss"])
-        eigs = [np.linalg.eigvals(w) for w in W]
-        n_tr = min(K, n)
-        tracks = ic.track_outliers(eigs, n_tracks=n_tr, start="last")
+        L = np.stack([np.asarray(o["loss"]) for o in outs])
         radius = sigma + DELTA
-        t_esc = escape_times(ts, tracks, radius)
-        final = tracks[-1]
-        order = np.argsort(-final.real)
-        final, t_esc, tracks = final[order], t_esc[order], tracks[:, order]
+        tracked = [_tracked(ts, np.asarray(o["W"]), K, radius) for o in outs]
+        eigs, tracks, t_esc = tracked[0]
+        T_esc = np.stack([t for _, _, t in tracked])  # (D, K)
         series[f"t[{tag}]"] = ts
-        series[f"loss[{tag}]"] = L
+        series[f"loss[{tag}]"] = L[0]
         series[f"tracks[{tag}]"] = tracks
         series[f"escape_times[{tag}]"] = t_esc
-        final_loss[(lab, sigma, n)] = float(L[-1])
-        n_esc = int(np.sum(np.isfinite(t_esc)))
+        if D > 1:
+            series[f"loss_draws[{tag}]"] = L
+            series[f"escape_times_draws[{tag}]"] = T_esc
+        final_loss[(lab, sigma, n)] = L[:, -1]
+        n_esc = np.isfinite(T_esc).sum(1)
         notes.append(
-            f"{tag}: L(T)/L0 = {L[-1] / L[0]:.3g}; {n_esc} of {K} outliers left |lambda| <= {radius:g}; escape "
-            f"times " + ", ".join("never" if not np.isfinite(x) else f"{x:.2f}" for x in t_esc)
-            + "; final positions " + ", ".join(f"{z.real:.3f}{z.imag:+.3f}i" for z in final)
+            f"{tag} ({D} draw{'s' * (D > 1)}): L(T)/L0 = {ic.spread(L[:, -1] / L[:, 0], '.3g')}; outliers that "
+            f"left |lambda| <= {radius:g}: {ic.spread(n_esc, '.0f')} of {K}; escape times "
+            + ", ".join(f"#{k + 1} " + ("never" if not np.isfinite(T_esc[:, k]).any() else
+                                         ic.spread(T_esc[:, k][np.isfinite(T_esc[:, k])], '.2f')
+                                         + ("" if np.isfinite(T_esc[:, k]).all() else
+                                            f" ({int(np.isfinite(T_esc[:, k]).sum())} of {D} draws)"))
+                        for k in range(T_esc.shape[1]))
+            + "; final positions (draw 0) " + ", ".join(f"{z.real:.3f}{z.imag:+.3f}i" for z in tracks[-1])
             + " vs targets 1-c_i = " + ", ".join(f"{p.real:.3f}" for p in poles))
         if sigma == 0.0:
-            red0, E = lr.reduce_from_network(p0.u, p0.v)
-            red = ex.flow_or_none(lambda: lr.gradient_flow(red0, target, jnp.asarray(ts), s=1.0, rates=(1.0, 1.0, 1.0),
-                                                           n_eigs=2, **tol), notes, f"reduced {tag}")
+            red = _reduction_checks(lab, n, K, ts, target, p0s, outs, tol, rtol, atol, notes)
             if red is None:
                 checks.append(check_true(f"reduced_stable_{tag}", False, "reduced flow stayed stable"))
                 continue
-            E = np.asarray(E)
-            Mr = np.asarray(red["W"])
-            dev = ic.reduction_deviation(W, out["u"], out["v"], L, E, Mr, red["u"], red["v"], red["loss"])
-            proj = np.eye(n) - E @ E.T
-            leak = max(np.linalg.norm(proj @ w) + np.linalg.norm(w @ proj) for w in W)
+            leak, dev, dev_text, fl, lam2 = red
             checks.append(check_le(
                 f"two_pole_subspace_{lab}_N{n}", leak, ic.EXACT_TOL,
                 "sigma=0: max_t ||(I-EE^T)W|| + ||W(I-EE^T)|| (W stays in span{u0,v0}, spec §5.1/§8); spec T9 "
                 f"tolerance 1e-8 (every gradient lies in the span, so only round-off leaks; solver rtol "
-                f"{tol['rtol']:g})"))
+                f"{tol['rtol']:g}); {dtext}"))
             checks.append(check_le(
-                f"two_pole_reduced_match_{lab}_N{n}", dev["max"], ic.EXACT_TOL,
+                f"two_pole_reduced_match_{lab}_N{n}", dev, ic.EXACT_TOL,
                 "sigma=0: full network vs the 2x2 reduced flow (N=2, s=1, unit rates) from reduce_from_network, "
-                f"max over t <= {ts[-1]:g} of: {ic.exactness_text(dev)}; spec T9 tolerance 1e-8, both solved "
-                f"at rtol {tol['rtol']:g}, atol {tol['atol']:g}"))
-            if K > 2:  # the two-pole floor: the same exact 2x2 flow run 10x longer
-                t_long = jnp.asarray([0.0, ts[-1], 10 * ts[-1]])
-                lng = ex.flow_or_none(lambda: lr.gradient_flow(red0, target, t_long, s=1.0, rates=(1.0, 1.0, 1.0),
-                                                               rtol=rtol, atol=atol, n_eigs=2), notes, f"floor {tag}")
-                if lng is not None:
-                    floors[(lab, n)] = float(np.asarray(lng["loss"])[-1])
-                    series[f"two_pole_floor[{tag}]"] = np.asarray(floors[(lab, n)])
-            lam2 = np.linalg.eigvals(Mr[-1])
-            series[f"reduced_eigs[{tag}]"] = np.stack([np.linalg.eigvals(m) for m in Mr])
-            notes.append(f"{tag}: the network's W has rank <= 2 (M eigenvalues at T: "
-                         + ", ".join(f"{z.real:.3f}{z.imag:+.3f}i" for z in lam2)
+                f"max over t <= {ts[-1]:g} of: {dev_text} (worst draw); spec T9 tolerance 1e-8, both solved "
+                f"at rtol {tol['rtol']:g}, atol {tol['atol']:g}; {dtext}"))
+            if fl.size and np.isfinite(fl).all():
+                floors[(lab, n)] = fl
+                series[f"two_pole_floor[{tag}]"] = fl[0] if D == 1 else fl
+            series[f"reduced_eigs[{tag}]"] = lam2
+            notes.append(f"{tag}: the network's W has rank <= 2 (draw 0, M eigenvalues at T: "
+                         + ", ".join(f"{z.real:.3f}{z.imag:+.3f}i" for z in lam2[-1])
                          + f"); {'a loss floor remains' if K > 2 else 'both poles can be learned'} "
-                         f"(L(T)/L0 = {L[-1] / L[0]:.3g})")
-        # figures
+                         f"(L(T)/L0 = {ic.spread(L[:, -1] / L[:, 0], '.3g')})")
+        # figures (draw 0)
         pan = []
-        for k in range(n_tr):
+        for k in range(tracks.shape[1]):
             pan.append(ic.Curve(ts, tracks[:, k].real, f"outlier {k + 1}", group=f"o{k}", kind="network"))
         for i, p in enumerate(poles):
             pan.append(ic.Curve(ts, [p.real], r"targets $1-c_i$" if i == 0 else "_", kind="target"))
         pan.append(ic.Curve(ts, np.full_like(ts, radius), rf"$\sigma+\delta={radius:g}$", group="edge", kind="aux"))
         eig_panels[tag] = pan
-        lp = [ic.Curve(ts, L / L[0], "network loss", group="loss", kind="theory")]
+        lp = [ic.Curve(ts, L[0] / L[0, 0], "network loss", group="loss", kind="theory")]
+        if D > 1:
+            lp.append(ic.Curve(ts, np.stack([(L / L[:, :1]).min(0), (L / L[:, :1]).max(0)]),
+                               f"range over {D} draws", group="loss", kind="spread"))
         for k, te in enumerate(t_esc):
             if np.isfinite(te):
-                lp.append(ic.Curve([te], [np.interp(te, ts, L / L[0])], f"escape of outlier {k + 1}",
+                lp.append(ic.Curve([te], [np.interp(te, ts, L[0] / L[0, 0])], f"escape of outlier {k + 1}",
                                    group=f"o{k}", kind="network"))
         loss_panels[tag] = lp
         if cfg.options.get("animate") and sigma > 0 and (anim is None or K > anim[0]):
             anim = (K, tag, sigma, eigs, tracks)
     for (lab, sigma, n), Lf in sorted(final_loss.items()):
         if sigma > 0 and (lab, n) in floors:
-            ratio = Lf / floors[(lab, n)]
-            series[f"loss_over_two_pole_floor[{lab}, sigma={sigma:g}, N={n}]"] = np.asarray(ratio)
+            ratio = Lf / floors[(lab, n)]  # draw j against the floor of draw j (same u0, v0)
+            series[f"loss_over_two_pole_floor[{lab}, sigma={sigma:g}, N={n}]"] = ratio[0] if D == 1 else ratio
+            below = int(np.sum(ratio < 1))
             notes.append(
-                f"{lab}, sigma={sigma:g}, N={n}: L(T) = {Lf:.3g} is {ratio:.3g} x the two-pole floor "
-                f"{floors[(lab, n)]:.3g} (loss of the exact sigma=0 2x2 flow at t = {10 * ts[-1]:g}); "
-                + ("below it: the bulk lets the network fit more than two poles"
-                   if ratio < 1 else "not below it: no sign here that the bulk lifts the two-pole limit"))
+                f"{lab}, sigma={sigma:g}, N={n}: L(T) = {ic.spread(Lf, '.3g')} is {ic.spread(ratio, '.3g')} x the "
+                f"two-pole floor {ic.spread(floors[(lab, n)], '.3g')} (loss of the exact sigma=0 2x2 flow of the same "
+                f"draw at t = {10 * ts[-1]:g}); below it in {below} of {D} draw{'s' * (D > 1)}"
+                + ("" if below < D else ": the bulk lets the network fit more than two poles")
+                + ("" if below else ": no sign here that the bulk lifts the two-pole limit"))
     figures = {}
     if eig_panels:
         figures["outlier_paths"] = ic.time_figure(
@@ -220,7 +273,7 @@ STUDY = Study(
     paper="integrator",
     profiles=PROFILES,
     run=run,
-    options=(ic.target_option(), ic.sigma_option(), ic.n_option(),
+    options=(ic.target_option(), ic.sigma_option(), ic.n_option(), ic.draws_option(),
              Option("eps", "--eps", float, "initial read-in/readout scale epsilon > 0", validate=positive,
                     multiple=False)),
     description=__doc__.split("\n\n")[0],

@@ -245,20 +245,6 @@ def _networks(c: float, sigma: float, n: int, target, ts: np.ndarray, seed: int,
     return nets
 
 
-def _draws_text(D: int) -> str:
-    """How a check aggregates the network draws: ``one draw`` or ``worst of D draws``."""
-    return "one draw" if D == 1 else f"worst of {D} draws"
-
-
-def _spread(x: np.ndarray, fmt: str) -> str:
-    """One value, or ``mean +- SD [min, max]`` over the network draws (for the notes)."""
-    x = np.asarray(x, float)
-    if x.size == 1:
-        return format(float(x[0]), fmt)
-    return (f"{format(float(np.mean(x)), fmt)} +- {float(np.std(x, ddof=1)):.2g} "
-            f"[{format(float(np.min(x)), fmt)}, {format(float(np.max(x)), fmt)}]")
-
-
 def _exactness(net: dict[str, Any], c: float, amp: float, ts: np.ndarray, rtol: float, atol: float) -> dict:
     r"""T9: deviation of the σ=0 network from the code-generated 2×2 flow started from
     :func:`reduce_from_network` (:func:`_integrator_common.reduction_deviation`: :math:`W` vs
@@ -314,10 +300,8 @@ def run(config: StudyConfig) -> StudyResult:
         series[f"aligned_lam_c{c:g}"] = theory[c]["lam_aligned"]
 
     # --- ensemble of σ=0 draws via the exact reduction (N^{-1/2} law with small error bars)
-    D = int(params.get("network_draws", 1))
-    if D < 1:
-        raise UsageError(f"network_draws={D} is not allowed; need an integer >= 1")
-    dtext = _draws_text(D)
+    D = ic.network_draws(params)
+    dtext = ic.draws_text(D)
     Ns_ens = sorted(set(int(n) for n in params["ensemble_N"]) | {n for _, _, n in grid})
     K = int(params["ensemble_draws"])
     ens: dict[float, dict[str, np.ndarray]] = {}
@@ -422,9 +406,9 @@ def run(config: StudyConfig) -> StudyResult:
             Lr = np.array([d["L"][-1] / th["L"][-1] for d in draws])
             over = "one draw" if D == 1 else f"mean +- SD [range] over {D} draws"
             notes.append(f"{tag}: bulk-induced offsets at t={ts[-1]:g} ({over}): lambda_net - lambda_2x2 = "
-                         f"{_spread(dev, '+.4f')}, L_net/L_2x2 = {_spread(Lr, '.3g')}; max over t >= {T_LATE:g} of "
-                         f"the relative outlier gap to the 2x2 flow {_spread(rel_th, '.3g')} and to the sigma=0 "
-                         f"network {_spread(rel_bulk, '.3g')}; max |log L ratio| = {_spread(logr, '.3g')}")
+                         f"{ic.spread(dev, '+.4f')}, L_net/L_2x2 = {ic.spread(Lr, '.3g')}; max over t >= {T_LATE:g} of "
+                         f"the relative outlier gap to the 2x2 flow {ic.spread(rel_th, '.3g')} and to the sigma=0 "
+                         f"network {ic.spread(rel_bulk, '.3g')}; max |log L ratio| = {ic.spread(logr, '.3g')}")
         late_rms = float(np.sqrt(np.mean(ens[c]["late"][Ns_ens.index(n)] ** 2))) if c in ens else 0.01
         checks.append(check_le(
             f"final_outlier_{tag}", float(np.max(resid_net)), resid_th + 4 * late_rms,
@@ -618,9 +602,7 @@ STUDY = Study(
     profiles=PROFILES,
     run=run,
     options=(ic.c_star_option(), ic.sigma_option(), ic.n_option(), ic.target_option(single=True),
-             ic.int_option("network_draws", "--draws", "full-network draws per grid point, trained in one compiled "
-                           "computation (integer >= 1; spec §11 asks for >= 5 in the paper profile, which uses 5); "
-                           "every network check holds the worst draw", lo=1, multiple=False)),
+             ic.draws_option()),
     description="Full linear RNN (gradient flow on the closed-form loss) against the idealised reduced "
     "2x2 flow and the aligned 2-D outlier ODE: top eigenvalue and loss over training for several N, "
     "the N^-1/2 finite-N gap at sigma=0, the exact-reduction check (T9) and the spec T2 values.",

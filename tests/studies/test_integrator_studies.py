@@ -56,6 +56,14 @@ def test_lazy_smoke_with_animation():
     assert res.series["phase_rich"].shape == (4, 4)
     gif = Image.open(io.BytesIO(res.extra_files["animation.gif"]))
     assert gif.format == "GIF" and gif.n_frames > 2
+    # D network draws per full-training point (spec §11); draw 0 is the single-draw run's network
+    D = get_study("integrator-lazy").profiles["smoke"]["network_draws"]
+    lab = "sigma=0.9, c*=0.2, N=24"
+    L = res.series[f"full_loss_draws[{lab}]"]
+    assert D >= 2 and L.shape[0] == D and np.array_equal(L[0], res.series[f"full_loss[{lab}]"])
+    assert not np.array_equal(L[0], L[1])  # independent draws
+    check = {c.name: c for c in res.checks}[f"full_{lab}_no_outlier"]
+    assert f"worst of {D} draws" in check.description
 
 
 def test_multi_smoke():
@@ -64,6 +72,34 @@ def test_multi_smoke():
     assert all(c.tolerance == 1e-8 for c in res.checks if c.name.startswith("two_pole_"))  # spec T9
     assert isinstance(res.figures["outlier_paths"], Figure) and "animation.gif" in res.extra_files
     assert any(k.startswith("escape_times[") for k in res.series)
+    D = im.PROFILES["smoke"]["network_draws"]
+    tag = "K=3, c=(0.1, 0.4, 0.7), sigma=0.2, N=16"
+    L = res.series[f"loss_draws[{tag}]"]
+    assert D >= 2 and L.shape[0] == D and np.array_equal(L[0], res.series[f"loss[{tag}]"])
+    assert res.series[f"escape_times_draws[{tag}]"].shape == (D, 3)
+    # each sigma > 0 draw is held against the two-pole floor of its own sigma = 0 reduction
+    ratio = res.series["loss_over_two_pole_floor[K=3, c=(0.1, 0.4, 0.7), sigma=0.2, N=16]"]
+    floor = res.series["two_pole_floor[K=3, c=(0.1, 0.4, 0.7), sigma=0, N=16]"]
+    np.testing.assert_allclose(ratio, L[:, -1] / floor, rtol=1e-12)
+    assert all(f"worst of {D} draws" in c.description for c in res.checks if c.name.startswith("two_pole_"))
+
+
+def test_draw_keys_and_count():
+    """Draw 0 is the single-draw key (a one-draw run is draw 0 of a D-draw run); bad counts are refused."""
+    from numerics.studies import _integrator_common as ic
+
+    keys = ic.draw_keys(0, 3, 24, draws=3)
+    assert keys.shape[0] == 3 and np.array_equal(keys[0], ic.point_key(0, 3, 24))
+    assert len({tuple(np.asarray(k).tolist()) for k in keys}) == 3
+    assert ic.network_draws({}) == 1 and ic.network_draws({"network_draws": 5}) == 5
+    for bad in (0, -1, 2.5):
+        with pytest.raises(UsageError, match="network_draws"):
+            ic.network_draws({"network_draws": bad})
+    for name in ("integrator-lazy", "integrator-multi", "integrator-rich"):
+        opt = {o.key: o for o in get_study(name).options}["network_draws"]
+        assert opt.convert("5") == 5
+        with pytest.raises(UsageError):
+            opt.convert("0")
 
 
 def test_sgd_smoke():
