@@ -34,11 +34,12 @@ from jaxtyping import Array, Float
 
 import numerics  # noqa: F401
 from numerics.gated_rnn import Cell
+from numerics.gating_metrics import masked_fit_power, masked_median
 from numerics.gating_products import all_pairs, top_singular_value, trajectory
 from numerics.gating_train import Model
 from numerics.transport import first_order_diagonal, window_product
 
-__all__ = ["probe_sequence", "lag_gradients", "leaky_lag_prediction"]
+__all__ = ["probe_sequence", "lag_summaries", "lag_gradients", "leaky_lag_prediction"]
 
 
 def probe_sequence(cell: Cell, us: Float[Array, "T Ni"], norm: str | None = None) -> dict[str, Array]:
@@ -66,6 +67,38 @@ def probe_sequence(cell: Cell, us: Float[Array, "T Ni"], norm: str | None = None
     # float64 rounding of the three-term difference: a few ulps of the largest term
     bound = bound + 1e-13 * p_ab
     return dict(S=S, P_g=P_g, P_ret=P_ret, valid=valid, diag=diag, mu0=mu0, mu1=mu1, bound=bound)
+
+
+def lag_summaries(out: dict[str, Array]) -> dict[str, Array]:
+    r"""S1's per-lag summaries of :func:`probe_sequence` on a batch of probe sequences, on the device.
+
+    ``out`` holds :func:`probe_sequence`'s arrays with a leading probe axis. Medians pool the
+    probe sequences, the window starts :math:`k` (and the neurons for the diagonal entries) over
+    valid windows only. Keys: ``profile``, ``P_g``, ``P_ret`` (per-lag medians of :math:`S`,
+    :math:`\prod g`, :math:`\prod(1-g)`, divided by their lag-1 value); ``s_ret``, ``r2_ret``,
+    ``s_g``, ``r2_g`` (:func:`numerics.gating_metrics.masked_fit_power` of :math:`S` on each
+    predictor); ``diag``, ``mu01``, ``mu0`` (per-lag medians of :math:`[M_{t,k}]_{qq}`,
+    :math:`\mu^{(0)}+\mu^{(1)}`, :math:`\mu^{(0)}`); ``err1``, ``err0`` (per-lag medians of the
+    absolute errors of the two); ``lag1_err`` (largest lag-1 error of the first-order diagonal,
+    exact in theory); ``bound_ok`` (every error within the remainder bound).
+    """
+    v = out["valid"]
+    vv = jnp.broadcast_to(v[..., None], out["diag"].shape)
+    diag, mu0 = out["diag"], out["mu0"]
+    mu01 = mu0 + out["mu1"]
+    e1 = jnp.abs(diag - mu01)
+    S = out["S"]
+    res = {}
+    for key in ("S", "P_g", "P_ret"):
+        med = masked_median(out[key], v, 1)
+        res["profile" if key == "S" else key] = med / med[0]
+    for tag, key in (("ret", "P_ret"), ("g", "P_g")):
+        res[f"s_{tag}"], res[f"r2_{tag}"], _ = masked_fit_power(S, out[key], v)
+    for key, x in (("diag", diag), ("mu01", mu01), ("mu0", mu0), ("err1", e1), ("err0", jnp.abs(diag - mu0))):
+        res[key] = masked_median(x, vv, 1)
+    res["lag1_err"] = jnp.max(jnp.where(vv[:, 0], e1[:, 0], -jnp.inf))
+    res["bound_ok"] = jnp.all(jnp.where(vv, e1 <= out["bound"][..., None], True))
+    return res
 
 
 def lag_gradients(model: Model, us: Float[Array, "T Ni"], y: Float[Array, ""]) -> Float[Array, "T N Ni"]:

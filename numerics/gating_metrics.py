@@ -6,7 +6,13 @@ r"""Lag profiles, fitted powers and anisotropy metrics (spec ``gating.md`` §7�
 | ``profile`` | :math:`\tilde\mu(h)` | :math:`\mathrm{median}_{t-k=h}S_{t,k}/\mathrm{median}_{t-k=1}S_{t,k}` |
 | ``P_g``, ``P_ret`` | :math:`\prod g`, :math:`\prod(1-g)` | zeroth-order predictors (vector gate: mean over neurons) |
 | ``s``, ``R2`` | :math:`s`, :math:`R^2` | OLS slope of :math:`\log S` on :math:`\log P` (central 1–99 % of :math:`P`) |
+| ``valid`` | :math:`k+\ell\le T` | which ``[lag-1, k]`` entries are real windows |
 | ``AI``, ``CE`` | :math:`\mathrm{AI}_r=\sigma_1/\sigma_r`, :math:`\mathrm{CE}_r=\sum_{i\le r}\sigma_i^2/\sum_i\sigma_i^2` | anisotropy index, energy concentration, :math:`r=10` |
+
+:func:`lag_medians` and :func:`fit_power` run on the host (NumPy); :func:`masked_median` and
+:func:`masked_fit_power` compute the same numbers on the device (JAX, fixed shapes: invalid
+entries masked, not dropped), so an accelerator returns a few per-lag numbers instead of the
+full arrays (tested equal to the NumPy versions).
 
 Products that underflow (:math:`\sigma_1` below :data:`UNDERFLOW`) get ``NaN`` metrics and a
 flag, never :math:`\mathrm{CE}=0` (spec §8 protocol notes).
@@ -28,6 +34,8 @@ __all__ = [
     "gradient_anisotropy",
     "lag_medians",
     "fit_power",
+    "masked_median",
+    "masked_fit_power",
     "local_power",
     "per_example_gradients",
 ]
@@ -102,6 +110,57 @@ def fit_power(S: np.ndarray, P: np.ndarray, q: tuple[float, float] = (0.01, 0.99
     resid = y - (slope * x + icpt)
     r2 = 1.0 - np.sum(resid**2) / np.sum((y - y.mean()) ** 2)
     return float(slope), float(r2), int(x.size)
+
+
+def masked_median(values: Float[Array, "..."], valid: Bool[Array, "..."], axis: int) -> Float[Array, " L"]:
+    r"""Median of the valid entries of ``values`` over every axis but ``axis`` (JAX; ``NaN`` where none).
+
+    The device form of :func:`lag_medians`: invalid entries are sorted to the end as
+    :math:`+\infty`; with :math:`n` valid entries the median is the mean of the sorted entries
+    :math:`\lfloor(n-1)/2\rfloor` and :math:`\lfloor n/2\rfloor` (NumPy's definition).
+    ``valid`` broadcasts against ``values``.
+    """
+    L = values.shape[axis]
+    x = jnp.moveaxis(values, axis, 0).reshape(L, -1)
+    m = jnp.moveaxis(jnp.broadcast_to(valid, values.shape), axis, 0).reshape(L, -1)
+    xs = jnp.sort(jnp.where(m, x, jnp.inf), axis=1)
+    n = jnp.sum(m, axis=1)
+    lo = jnp.take_along_axis(xs, jnp.maximum((n - 1) // 2, 0)[:, None], axis=1)[:, 0]
+    hi = jnp.take_along_axis(xs, jnp.minimum(n // 2, x.shape[1] - 1)[:, None], axis=1)[:, 0]
+    return jnp.where(n > 0, (lo + hi) / 2, jnp.nan)
+
+
+def _sorted_quantile(xs: Float[Array, " m"], n: Array, q: float) -> Float[Array, ""]:
+    """NumPy's ``'linear'`` quantile ``q`` of the first ``n`` entries of the sorted ``xs`` (same lerp)."""
+    pos = (n - 1) * q
+    i = jnp.floor(pos).astype(n.dtype)
+    t = pos - i
+    a, b = xs[jnp.clip(i, 0, xs.shape[0] - 1)], xs[jnp.clip(i + 1, 0, jnp.maximum(n - 1, 0))]
+    d = b - a
+    return jnp.where(t >= 0.5, b - d * (1 - t), a + d * t)
+
+
+def masked_fit_power(S: Float[Array, "..."], P: Float[Array, "..."], valid: Bool[Array, "..."],
+                     q: tuple[float, float] = (0.01, 0.99)) -> tuple[Float[Array, ""], Float[Array, ""], Array]:
+    r""":func:`fit_power` on the valid entries, in JAX: ``(s, R2, n)``, the OLS slope of
+    :math:`\log S` on :math:`\log P` over pairs with :math:`S,P>0` finite and :math:`P` inside its
+    central quantiles ``q``; ``NaN`` where fewer than 3 pairs remain or :math:`\log P` is constant."""
+    ok = jnp.ravel(jnp.broadcast_to(valid, S.shape))
+    S, P = jnp.ravel(S), jnp.ravel(P)
+    ok = ok & (S > 0) & (P > 0) & jnp.isfinite(S) & jnp.isfinite(P)
+    n = jnp.sum(ok)
+    Ps = jnp.sort(jnp.where(ok, P, jnp.inf))
+    sel = ok & (P >= _sorted_quantile(Ps, n, q[0])) & (P <= _sorted_quantile(Ps, n, q[1]))
+    k = jnp.sum(sel)
+    x = jnp.log(jnp.where(sel, P, 1.0))
+    y = jnp.log(jnp.where(sel, S, 1.0))
+    dx = jnp.where(sel, x - jnp.sum(x) / k, 0.0)
+    dy = jnp.where(sel, y - jnp.sum(y) / k, 0.0)
+    sxx = jnp.sum(dx * dx)
+    slope = jnp.sum(dx * dy) / sxx
+    r2 = 1.0 - jnp.sum((dy - slope * dx) ** 2) / jnp.sum(dy * dy)
+    bad = (k < 3) | (sxx == 0)
+    return jnp.where(bad, jnp.nan, slope), jnp.where(bad, jnp.nan, r2), k
 
 
 def local_power(profile: np.ndarray, predictor: np.ndarray) -> np.ndarray:

@@ -17,6 +17,11 @@
   ``extra`` holds the largest relative difference of the gradients.
 * ``gating-first-order``: the prefix/suffix first-order term :math:`L_F` (O(n) products)
   against the direct sum of n ordered products (O(n^2)).
+* ``gating-s1-summaries``: one S1 checkpoint probe (all pairs on ``probe`` sequences, T=80,
+  N=64, an untrained vector cell) with its per-lag summaries computed on the device
+  (:func:`numerics.gating_lr.lag_summaries`, the accelerator default) against the probe arrays
+  copied to the host and summarised in NumPy (the CPU default); both end to end, summaries on
+  the host.
 * ``gating-paper-profile``: wall time of the 20-seed paper profile of E0 + S1 + S2, measured
   for E0 and extrapolated for S1/S2 from timed one-run pieces (fewer steps), divided over
   the worker processes; ``extra`` says which figures are measured and which extrapolated, the
@@ -125,6 +130,26 @@ def _spectral_norm(size: str) -> list[BenchRow]:
                          extra={"max_rel_diff": rel, "cpu_s_gram": _cpu_of(lambda: ag(J)),
                                 "cpu_s_svd": _cpu_of(lambda: asv(J))}))
     return rows
+
+
+def _s1_summaries(size: str) -> list[BenchRow]:
+    from numerics.gating_tasks import sample
+    from numerics.studies import gating_lr as s1
+
+    probe = 2 if size == "quick" else 12
+    cell = init_cell(jax.random.key(0), "vector", 64, 4)
+    cells = jax.tree.map(lambda x: x[None], cell)
+    us, _ = sample(jax.random.key(1), "adding", probe, 80, 4)
+    dev = lambda: s1._probe_cells(cells, us, route="device")  # noqa: E731
+    host = lambda: s1._probe_cells(cells, us, route="host")  # noqa: E731
+    cd, td = compile_and_time(dev, repeats=2)
+    _, th = compile_and_time(host, repeats=2)
+    d, h = dev()[0], host()[0]
+    rel = lambda a, b: np.nanmax(np.abs(a - b) / np.maximum(np.abs(b), 1e-300))  # noqa: E731
+    diff = max(float(rel(np.asarray(d[k]), np.asarray(h[k]))) for k in h if not isinstance(h[k], bool))
+    return [BenchRow("gating", f"S1 probe + per-lag summaries of one cell ({probe} sequences, T=80, N=64)",
+                     "summaries on the device (lag_summaries)", "probe arrays to the host, NumPy summaries", td, th,
+                     cd, extra={"max_rel_diff": diff, "default_route": s1.default_summary_route()})]
 
 
 def _train_fn(arms, seeds, steps, S=_S1, runs="map", tasks="adding", workers=1, grad="bptt"):
@@ -266,5 +291,6 @@ BENCHMARKS = (
     Benchmark("gating-seeds", "S1 protocol: one compiled run walked over seeds (and over worker processes) vs vmapped", _seeds),
     Benchmark("gating-bptt", "S2 loss and gradient: explicit backward pass vs autodiff", _bptt),
     Benchmark("gating-first-order", "prefix/suffix first-order term vs direct sum", _first_order),
+    Benchmark("gating-s1-summaries", "S1 probe summaries: on the device vs NumPy on the host", _s1_summaries),
     Benchmark("gating-paper-profile", "20-seed paper profile of E0+S1+S2 (measured/extrapolated)", _paper_profile),
 )

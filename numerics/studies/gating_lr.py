@@ -38,7 +38,7 @@ import numpy as np  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 import numerics  # noqa: E402,F401
-from numerics.gating_lr import lag_gradients, leaky_lag_prediction, probe_sequence  # noqa: E402
+from numerics.gating_lr import lag_gradients, lag_summaries, leaky_lag_prediction, probe_sequence  # noqa: E402
 from numerics.gating_metrics import fit_power, lag_medians, local_power  # noqa: E402
 from numerics.gating_products import trajectory  # noqa: E402
 from numerics.gating_tasks import sample, trivial_mse  # noqa: E402
@@ -62,13 +62,25 @@ def _horizon(rel_err: np.ndarray) -> np.ndarray:
     return ok.sum(axis=-1)
 
 
-def _probe_stats(cell, us_probe):
-    """Per-lag summaries of one checkpoint (numpy)."""
-    return _summaries(probe_batch()(cell, us_probe))
+#: Where the per-lag summaries of a probed cell are computed: ``"host"`` (NumPy on the full probe
+#: arrays, :func:`_summaries`) or ``"device"`` (:func:`numerics.gating_lr.lag_summaries`, only the
+#: summaries leave the device). Tested equal.
+SUMMARY_ROUTES = ("host", "device")
+
+
+def default_summary_route() -> str:
+    """``"host"`` on a CPU: XLA's CPU sort made the device medians 8x slower than NumPy's
+    partition there (2.3 s against 0.3 s for the summaries of one S1 paper cell; end to end with
+    the probe 0.6x, ``bench --only gating-s1-summaries --size full``). ``"device"`` on an
+    accelerator, where copying the probe arrays to the host (0.10 s per cell) and NumPy's medians
+    (0.33 s) were measured to cost more than the transport products themselves (0.17 s on an H100);
+    the device route itself has not yet been timed on a GPU."""
+    return "host" if jax.default_backend() == "cpu" else "device"
 
 
 def _summaries(out):
-    """Per-lag summaries (numpy) of :func:`probe_sequence` on every probe sequence."""
+    """Per-lag summaries of :func:`probe_sequence` on every probe sequence, in NumPy on the host:
+    the host route of :func:`numerics.gating_lr.lag_summaries` (same keys and values)."""
     out = jax.tree.map(np.asarray, out)
     v = out["valid"]
     vv = np.broadcast_to(v[..., None], out["diag"].shape)
@@ -100,6 +112,17 @@ def probe_batch():
     return run_map(probe_sequence, in_axes=(None, 0))
 
 
+@functools.cache
+def _probe_summaries():
+    """:func:`probe_batch` followed by :func:`numerics.gating_lr.lag_summaries`, one compiled call."""
+    return jax.jit(lambda cell, us: lag_summaries(probe_batch()(cell, us)))
+
+
+def _to_host(res) -> dict:
+    """Device summaries as the host route returns them (arrays; Python floats and bools for scalars)."""
+    return {k: (v.item() if v.ndim == 0 else v) for k, v in jax.tree.map(np.asarray, res).items()}
+
+
 def _leaky_exact(model, us, y, alpha, T):
     """Max per-lag relative error of the two exact leaky identities (W_r set to 0)."""
     m0 = eqx.tree_at(lambda m: m.cell.W_r, model, jnp.zeros_like(model.cell.W_r))
@@ -114,12 +137,26 @@ def _leaky_exact(model, us, y, alpha, T):
     return float(jnp.max(jnp.where(nP > 1e-280, rel, 0.0))), float(mu0_err)
 
 
-def _probe_cells(cells, us_probe) -> list[dict]:
+def _probe_cells(cells, us_probe, route: str | None = None) -> list[dict]:
     """Per-lag summaries of every cell in ``cells`` (leading axis: (seed, checkpoint) pairs).
 
-    The NumPy summaries of one cell run in a side thread while the next cell's transport
-    products are computed (JAX only in this thread; at most two outputs in flight)."""
+    ``route`` (:data:`SUMMARY_ROUTES`; ``None``: :func:`default_summary_route`). Host: the NumPy
+    summaries of one cell run in a side thread while the next cell's transport products are
+    computed (JAX only in this thread; at most two outputs in flight). Device: probes and
+    summaries are one compiled call per cell, and the next cell is dispatched before the previous
+    one's summaries are copied back."""
+    route = default_summary_route() if route is None else route
+    if route not in SUMMARY_ROUTES:
+        raise ValueError(f"route={route!r} is not allowed; choose from {SUMMARY_ROUTES}")
     n = jax.tree.leaves(cells)[0].shape[0]
+    if route == "device":
+        done, prev = [], None
+        for i in range(n):
+            cur = _probe_summaries()(jax.tree.map(lambda x: x[i], cells), us_probe)  # dispatched asynchronously
+            if prev is not None:
+                done.append(_to_host(prev))
+            prev = cur
+        return done + ([_to_host(prev)] if prev is not None else [])
     jobs = []
     with ThreadPoolExecutor(1) as pool:
         for i in range(n):

@@ -34,3 +34,34 @@ def test_lag_medians_masks_invalid():
     vals = np.array([[[1.0, 5.0, 9.0], [2.0, 100.0, 3.0]]])
     valid = np.array([[[True, True, True], [True, False, True]]])
     np.testing.assert_allclose(lag_medians(vals, valid), [5.0, 2.5])
+
+
+def test_masked_median_and_fit_power_equal_the_numpy_versions():
+    """The device forms give NumPy's numbers: medians exactly (even and odd counts, empty rows -> NaN),
+    the fitted power to rounding; a wrong mask or quantile rule would change them."""
+    from numerics.gating_metrics import masked_fit_power, masked_median
+
+    rng = np.random.default_rng(3)
+    vals = rng.lognormal(size=(3, 7, 9))
+    valid = rng.random((3, 7, 9)) < 0.6
+    valid[:, 2] = False  # an empty lag
+    valid[:, 3] = False
+    valid[0, 3, :4] = True  # an even count
+    got = np.asarray(masked_median(jnp.asarray(vals), jnp.asarray(valid), 1))
+    want = lag_medians(vals, valid)
+    assert np.isnan(got[2]) and np.isnan(want[2])
+    np.testing.assert_array_equal(got, want)
+    vals3 = rng.normal(size=(3, 7, 9, 4))
+    v3 = np.broadcast_to(valid[..., None], vals3.shape)
+    got3 = np.asarray(masked_median(jnp.asarray(vals3), jnp.asarray(valid[..., None]), 1))
+    want3 = [np.median(x[m]) if m.any() else np.nan for x, m in zip(np.moveaxis(vals3, 1, 0), np.moveaxis(v3, 1, 0))]
+    np.testing.assert_array_equal(got3, want3)
+    P = rng.lognormal(size=(3, 7, 9))
+    S = 2.0 * P**0.7 * rng.lognormal(sigma=0.1, size=P.shape)
+    S[0, 0, 0] = -1.0  # non-positive: excluded by both
+    s, r2, k = masked_fit_power(jnp.asarray(S), jnp.asarray(P), jnp.asarray(valid))
+    s0, r20, k0 = fit_power(S[valid], P[valid])
+    assert int(k) == k0 and k0 < valid.sum()  # the quantile cut removed pairs
+    np.testing.assert_allclose([float(s), float(r2)], [s0, r20], rtol=1e-12)
+    none = masked_fit_power(jnp.asarray(S), jnp.asarray(P), jnp.zeros_like(jnp.asarray(valid)))
+    assert np.isnan(float(none[0])) and np.isnan(float(none[1]))

@@ -35,3 +35,29 @@ def test_worker_processes_do_not_change_results(name):
     for k in out[1]:
         np.testing.assert_allclose(np.asarray(out[2][k], float), np.asarray(out[1][k], float),
                                    rtol=1e-12, atol=1e-14, err_msg=k)
+
+
+@pytest.mark.parametrize("kind", ["scalar", "vector"])
+def test_summary_routes_agree(kind):
+    """S1's device summaries (numerics.gating_lr.lag_summaries) equal the host NumPy ones on probed cells."""
+    import jax
+    import numpy as np
+
+    from numerics.gating_tasks import sample
+    from numerics.gating_train import init_model
+    from numerics.studies import gating_lr as s1
+
+    cells = jax.tree.map(lambda *x: jax.numpy.stack(x),
+                         *[init_model(jax.random.key(k), kind, 8, 4).cell for k in (1, 2)])
+    us, _ = sample(jax.random.key(5), "adding", 3, 12, 4)
+    host, dev = (s1._probe_cells(cells, us, route=r) for r in ("host", "device"))
+    assert s1.default_summary_route() == "host"  # CPU
+    for h, d in zip(host, dev):
+        assert h.keys() == d.keys()
+        for k in h:
+            if isinstance(h[k], bool):
+                assert h[k] is d[k], k
+            else:
+                np.testing.assert_allclose(d[k], h[k], rtol=1e-12, atol=0, err_msg=k)
+    with pytest.raises(ValueError, match="route"):
+        s1._probe_cells(cells, us, route="gpu")
