@@ -114,10 +114,10 @@ def _tracked(ts: np.ndarray, W: np.ndarray, K: int, radius: float):
 def _reduction_checks(lab, n, K, ts, target, p0s, outs, tol, rtol, atol, notes):
     r""":math:`\sigma=0`: worst over the draws of the span leak and of the deviation from the exact 2×2
     flow (spec T9), the two-pole floor of each draw (``K > 2``; ``nan`` where its flow failed) and
-    the reduced :math:`M(T)` eigenvalues of draw 0. Returns ``(leak, dev, floors, lam2)`` or ``None``
-    if a reduced flow went unstable."""
-    leaks, devs, floors, dev_text = [], [], [], None
-    lam2 = None
+    the reduced :math:`M(t)` eigenvalues of draw 0. Returns ``(leak, dev, dev_text, floors, lam2)``
+    (``dev_text``: the components of the worst draw's deviation), or ``None`` if a reduced flow
+    went unstable."""
+    leaks, devs, floors, dev_text, lam2 = [], [], [], None, None
     for j, (p0, out) in enumerate(zip(p0s, outs)):
         red0, E = lr.reduce_from_network(p0.u, p0.v)
         red = ex.flow_or_none(lambda: lr.gradient_flow(red0, target, jnp.asarray(ts), s=1.0, rates=(1.0, 1.0, 1.0),
