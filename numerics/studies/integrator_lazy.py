@@ -291,7 +291,7 @@ def _full_part(cfg: StudyConfig, checks, series, figures, notes, extra) -> None:
         if outs is None:
             checks.append(check_true(f"full_{lab}_stable", False, "gradient flow stayed stable (spec §10 guard)"))
             continue
-        runs[lab] = (sigma, c, n, target, outs)
+        runs[lab] = (sigma, c, n, target)  # the W(t) arrays are not kept (paper: 5 x 41 x 500^2 per point)
         L = np.stack([np.asarray(o["loss"]) for o in outs])  # (D, T)
         eig = np.stack([np.stack([np.linalg.eigvals(w) for w in np.asarray(o["W"])]) for o in outs])  # (D, T, n)
         W = [np.asarray(o["W"]) for o in outs]
@@ -332,7 +332,7 @@ def _full_part(cfg: StudyConfig, checks, series, figures, notes, extra) -> None:
             extra["_snap"] = (lab, sigma, c, ts, eig[0])
     series["full_t"] = ts
     panels_L = {"loss": [], r"max Re $\lambda(W)$": [], r"$\|W-W_0\|_2$": []}
-    for lab, (sigma, c, n, target, outs) in runs.items():
+    for lab, (sigma, c, n, target) in runs.items():
         L = series[f"full_loss[{lab}]"]
         panels_L["loss"].append(ic.Curve(ts, L / L[0], lab, group=lab, kind="network"))
         panels_L[r"max Re $\lambda(W)$"].append(ic.Curve(ts, series[f"full_maxre[{lab}]"], lab, group=lab,
