@@ -20,6 +20,11 @@ per-lag exponent :math:`s(\ell)`. Theory against simulation:
 ``workers`` processes (:mod:`numerics.runmap`; ``--workers``; 0 = one per core, the
 paper-profile default; 1 = this process, the quick and smoke default). Every run is the
 same computation on the same inputs, so the results do not depend on the worker count.
+
+**Summaries.** The per-lag medians and fitted powers of each probed cell are computed in NumPy
+on a CPU and on the device on an accelerator (:func:`numerics.gating_lr.lag_summaries`; only the
+summaries are copied back); :data:`SUMMARY_ROUTES`, :func:`default_summary_route`. The two routes
+are tested equal.
 """
 
 from __future__ import annotations
