@@ -180,10 +180,10 @@ def point_key(seed: int, *ints: int):
     return key
 
 
-def draws_option(what: str = "full-network draws per grid point") -> Option:
+def draws_option() -> Option:
     """``--draws D``: network draws per grid point, integer :math:`D\\ge1` (spec §11: :math:`\\ge5` in ``paper``)."""
-    return int_option("network_draws", "--draws", f"{what}, trained in one compiled computation (integer >= 1; "
-                      "spec §11 asks for >= 5 in the paper profile, which uses 5); every network check holds the "
+    return int_option("network_draws", "--draws", "full-network draws per grid point, trained in one compiled "
+                      "computation (integer >= 1; spec §11 asks for >= 5 in the paper profile, which uses 5); every network check holds the "
                       "worst draw", lo=1, multiple=False)
 
 

@@ -148,20 +148,15 @@ def _probe_cells(cells, us_probe, route: str | None = None) -> list[dict]:
     ``route`` (:data:`SUMMARY_ROUTES`; ``None``: :func:`default_summary_route`). Host: the NumPy
     summaries of one cell run in a side thread while the next cell's transport products are
     computed (JAX only in this thread; at most two outputs in flight). Device: probes and
-    summaries are one compiled call per cell, and the next cell is dispatched before the previous
-    one's summaries are copied back."""
+    summaries are one compiled call per cell; every cell is dispatched (asynchronously) before the
+    few summary numbers are copied back, so the device never waits for the host."""
     route = default_summary_route() if route is None else route
     if route not in SUMMARY_ROUTES:
         raise ValueError(f"route={route!r} is not allowed; choose from {SUMMARY_ROUTES}")
     n = jax.tree.leaves(cells)[0].shape[0]
     if route == "device":
-        done, prev = [], None
-        for i in range(n):
-            cur = _probe_summaries()(jax.tree.map(lambda x: x[i], cells), us_probe)  # dispatched asynchronously
-            if prev is not None:
-                done.append(_to_host(prev))
-            prev = cur
-        return done + ([_to_host(prev)] if prev is not None else [])
+        pending = [_probe_summaries()(jax.tree.map(lambda x: x[i], cells), us_probe) for i in range(n)]
+        return [_to_host(res) for res in pending]
     jobs = []
     with ThreadPoolExecutor(1) as pool:
         for i in range(n):

@@ -293,8 +293,8 @@ def _full_part(cfg: StudyConfig, checks, series, figures, notes, extra) -> None:
             continue
         runs[lab] = (sigma, c, n, target)  # the W(t) arrays are not kept (paper: 5 x 41 x 500^2 per point)
         L = np.stack([np.asarray(o["loss"]) for o in outs])  # (D, T)
-        eig = np.stack([np.stack([np.linalg.eigvals(w) for w in np.asarray(o["W"])]) for o in outs])  # (D, T, n)
         W = [np.asarray(o["W"]) for o in outs]
+        eig = np.stack([np.stack([np.linalg.eigvals(w) for w in Wd]) for Wd in W])  # (D, T, n)
         maxre = eig.real.max(-1)
         dW = np.stack([[np.linalg.norm(w - Wd[0], 2) for w in Wd] for Wd in W])
         series[f"full_loss[{lab}]"] = L[0]

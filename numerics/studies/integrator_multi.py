@@ -111,6 +111,14 @@ def _tracked(ts: np.ndarray, W: np.ndarray, K: int, radius: float):
     return eigs, tracks[:, order], t_esc[order]
 
 
+def _escape_text(t_esc: np.ndarray) -> str:
+    """One outlier's escape times over the draws (``nan``: never escaped) for the notes."""
+    hit = np.isfinite(t_esc)
+    if not hit.any():
+        return "never"
+    return ic.spread(t_esc[hit], ".2f") + ("" if hit.all() else f" ({int(hit.sum())} of {hit.size} draws)")
+
+
 def _reduction_checks(lab, n, K, ts, target, p0s, outs, tol, rtol, atol, notes):
     r""":math:`\sigma=0`: worst over the draws of the span leak and of the deviation from the exact 2×2
     flow (spec T9), the two-pole floor of each draw (``K > 2``; ``nan`` where its flow failed) and
@@ -189,11 +197,7 @@ def run(cfg: StudyConfig) -> StudyResult:
         notes.append(
             f"{tag} ({D} draw{'s' * (D > 1)}): L(T)/L0 = {ic.spread(L[:, -1] / L[:, 0], '.3g')}; outliers that "
             f"left |lambda| <= {radius:g}: {ic.spread(n_esc, '.0f')} of {K}; escape times "
-            + ", ".join(f"#{k + 1} " + ("never" if not np.isfinite(T_esc[:, k]).any() else
-                                         ic.spread(T_esc[:, k][np.isfinite(T_esc[:, k])], '.2f')
-                                         + ("" if np.isfinite(T_esc[:, k]).all() else
-                                            f" ({int(np.isfinite(T_esc[:, k]).sum())} of {D} draws)"))
-                        for k in range(T_esc.shape[1]))
+            + ", ".join(f"#{k + 1} {_escape_text(te)}" for k, te in enumerate(T_esc.T))
             + "; final positions (draw 0) " + ", ".join(f"{z.real:.3f}{z.imag:+.3f}i" for z in tracks[-1])
             + " vs targets 1-c_i = " + ", ".join(f"{p.real:.3f}" for p in poles))
         if sigma == 0.0:
