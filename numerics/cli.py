@@ -51,7 +51,7 @@ def _seed(raw: str) -> int:
 
 
 def _writable_dir(path: str) -> Path:
-    from numerics.errors import UsageError
+    from numerics.core import UsageError
 
     if not str(path).strip():
         raise UsageError("output directory '' is empty; give a directory path")
@@ -138,7 +138,7 @@ class _Once(argparse.Action):
 
 
 def _add_study_options(p: argparse.ArgumentParser, study_name: str) -> None:
-    from numerics.studies import get_study
+    from numerics.study.runner import get_study
 
     study = get_study(study_name)
     g = p.add_argument_group(f"{study.name} parameters", study.description or study.title)
@@ -152,9 +152,8 @@ def _add_study_options(p: argparse.ArgumentParser, study_name: str) -> None:
 
 # ----------------------------------------------------------------------------- commands
 def _cmd_derive(args: argparse.Namespace) -> int:
+    from numerics.core import UsageError
     from theory.export import check_derivations, write_derivations
-
-    from numerics.errors import UsageError
 
     t0 = time.perf_counter()
     if args.check:
@@ -177,7 +176,7 @@ def _cmd_latex(args: argparse.Namespace) -> int:
 
     if args.list:
         if args.names:
-            from numerics.errors import UsageError
+            from numerics.core import UsageError
 
             raise UsageError(f"--list takes no equation names (got {' '.join(args.names)}); "
                              "use either 'latex --list' or 'latex NAME ...'")
@@ -209,13 +208,13 @@ def _study_overrides(args: argparse.Namespace, study) -> tuple[dict, dict]:
 
 
 def _run_one(study, config, out: Path) -> bool:
-    from numerics.errors import UnstableNetworkError
-    from numerics.results import atomic_write_bytes, write_study
+    from numerics.core import UnstableNetworkError
+    from numerics.study import atomic_write_bytes, write_study
+    from numerics.study.runner import run_study
 
     print(f"[{study.name}] profile={config.profile} seed={config.seed} -> {out / study.name}")
-    t0 = time.perf_counter()
     try:
-        result = study.run(config)
+        result = run_study(study, config)
     except UnstableNetworkError as exc:
         if exc.partial:
             import io
@@ -227,9 +226,6 @@ def _run_one(study, config, out: Path) -> bool:
             atomic_write_bytes(out / study.name / "partial_series.npz", buf.getvalue())
             print(f"[{study.name}] series up to the stop saved to {out / study.name / 'partial_series.npz'}")
         raise
-    result.runtime_s = time.perf_counter() - t0
-    result.seed = config.seed
-    result.config = dict(config.params)
     d = write_study(result, out)
     n_pass = sum(c.passed for c in result.checks)
     status = "PASS" if result.passed else "FAIL"
@@ -241,7 +237,7 @@ def _run_one(study, config, out: Path) -> bool:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from numerics.studies import get_study
+    from numerics.study.runner import get_study
 
     study = get_study(args.study)
     overrides, flags = _study_overrides(args, study)
@@ -250,25 +246,29 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0 if _run_one(study, config, out) else 1
 
 
+def _as_dict(params) -> dict:
+    return params.as_dict() if hasattr(params, "as_dict") else dict(params)
+
+
 def _already_done(out: Path, config) -> bool | None:
     """``None`` if ``OUT/STUDY/metrics.json`` is missing or from another profile, seed or
     parameters; else whether that completed run passed (a skipped failure still fails)."""
     import json
 
-    from numerics.results import _jsonable
+    from numerics.study import jsonable
 
     p = out / config.study / "metrics.json"
     if not p.exists():
         return None
     m = json.loads(p.read_text())
     same = (m.get("profile") == config.profile and m.get("seed") == config.seed
-            and m.get("config") == _jsonable(dict(config.params)))
+            and m.get("config") == jsonable(_as_dict(config.params)))
     return bool(m.get("passed")) if same else None
 
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:
-    from numerics.results import write_report
-    from numerics.studies import all_studies, get_study
+    from numerics.study import write_report
+    from numerics.study.runner import all_studies, get_study
     from theory.export import write_derivations
 
     out = _writable_dir(args.out)
@@ -293,18 +293,16 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from numerics.bench import all_benchmarks, format_table, run_benchmarks
-    from numerics.errors import UsageError
+    from numerics.core import UsageError
+    from numerics.study import format_table, run_benchmarks
+    from numerics.study.runner import get_benchmarks
 
-    known = all_benchmarks()
-    for n in args.only:
-        if n not in known:
-            raise UsageError(f"unknown benchmark {n!r}; allowed: {', '.join(known)}")
+    benches = get_benchmarks(args.only)
     if args.out:
         if Path(args.out).is_dir():
             raise UsageError(f"--out {args.out!r} is a directory; allowed: a file path for the JSON rows")
         _writable_dir(str(Path(args.out).parent or "."))
-    rows = run_benchmarks(args.only, args.size, Path(args.out) if args.out else None)
+    rows = run_benchmarks(benches, args.size, Path(args.out) if args.out else None)
     if args.markdown:
         print(format_table(rows))
     missed = [r for r in rows if r.met is False]
@@ -314,7 +312,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    from numerics.studies import PROFILES, all_studies
+    from numerics.study import PROFILES
+    from numerics.study.runner import all_studies
     from theory.equations import all_equations
 
     print("studies (rnn-timescales compare STUDY):")
@@ -338,20 +337,23 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from numerics.errors import SolveError, UnstableNetworkError, UsageError
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from numerics import configure
+
+    configure()  # float64 and single-threaded host BLAS, before any array or BLAS load
+    from numerics.core import SolveError, UnstableNetworkError, UsageError
     from theory.equations import UnknownEquationError
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         study_name = None
         if len(argv) >= 2 and argv[0] == "compare" and not argv[1].startswith("-"):
-            from numerics.studies import get_study
+            from numerics.study.runner import get_study
 
             study_name = get_study(argv[1]).name
         bench_names: list[str] = []
         if argv and argv[0] == "bench":
-            from numerics.bench import all_benchmarks
+            from numerics.study.runner import all_benchmarks
 
             bench_names = list(all_benchmarks())
         args = build_parser(study_name, bench_names).parse_args(argv)

@@ -1,15 +1,8 @@
-"""Test configuration: float64 before any array exists; threads pinned for 2-core CI."""
+"""Test configuration: the toolkit's one explicit set-up call, before any array exists."""
 
-import os
+import numerics
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-os.environ.setdefault("MKL_NUM_THREADS", "1")
-
-import numerics  # noqa: E402,F401  (enables jax_enable_x64)
-
-import matplotlib  # noqa: E402
-
-matplotlib.use("Agg")
+numerics.configure()  # float64; host BLAS pinned to one thread for 2-core CI
 
 import jax  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402

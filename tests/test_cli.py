@@ -1,6 +1,5 @@
 """CLI conventions: one-line errors with exit code 2, list/latex/derive behaviour."""
 
-import os
 import subprocess
 import sys
 
@@ -65,8 +64,7 @@ def test_derive_check_roundtrip(tmp_path, capsys):
 
 def test_resume_recognises_a_complete_study_by_its_config(tmp_path):
     from numerics.cli import _already_done
-    from numerics.results import StudyResult, check_le, write_study
-    from numerics.studies import StudyConfig
+    from numerics.study import StudyConfig, StudyResult, check_le, write_study
 
     cfg = StudyConfig("demo", "quick", 3, {"N": [100, 200], "c_star": 0.2})
     res = StudyResult("demo", "quick", [check_le("x", 0.0, 1.0, "")], {"derived": 1.0},
@@ -83,7 +81,7 @@ def test_resume_counts_a_skipped_failed_study(tmp_path):
     failed its checks still makes the run fail (exit 1)."""
     import json
 
-    from numerics.studies import get_study
+    from numerics.study.runner import get_study
 
     study = get_study("gating-expansion")
     assert main(["reproduce", "--profile", "smoke", "--only", study.name, "--out", str(tmp_path),

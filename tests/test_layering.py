@@ -5,7 +5,8 @@ import sys
 
 import sympy as sp
 
-from numerics.studies import PROFILES, Study, all_studies
+from numerics.study import PROFILES, Study
+from numerics.study.runner import all_studies
 from theory.equations import PAPERS, THEORY_MODULES, all_equations
 
 

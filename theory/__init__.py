@@ -1,7 +1,7 @@
 """Symbolic theory (SymPy only; this package never imports jax).
 
 Modules: :mod:`theory.equations` (the Equation record and registry),
-:mod:`theory.integrator`, :mod:`theory.gating`, :mod:`theory.anticollapse`,
+:mod:`theory.integrator._derivations`, :mod:`theory.gating`, :mod:`theory.anticollapse`,
 and :mod:`theory.export` (LaTeX / Markdown files under ``derivations/``).
 """
 

@@ -21,7 +21,7 @@ existence theorem and the closed forms are **the toolkit's formulation**
 
 Public: :func:`equations` (registry, names ``anticollapse.ac_*``), :func:`families`
 (Lundberg function of each forcing family as a named parameterised expression,
-used by :mod:`numerics.lundberg` through the codegen adapter), :func:`envelope_capped`
+used by :mod:`numerics.anticollapse._lundberg` through the codegen adapter), :func:`envelope_capped`
 (2.3) and the symbol table :data:`SYM`.
 """
 
@@ -86,12 +86,12 @@ class Family(NamedTuple):
 
     ``phi`` is a closed expression in ``theta`` and ``params`` (for the truncated
     stable family, ``phi`` holds an unevaluated integral and ``integrand`` the smooth
-    integrand in ``t`` on [0, 1] that :mod:`numerics.lundberg` integrates by quadrature).
+    integrand in ``t`` on [0, 1] that :mod:`numerics.anticollapse._lundberg` integrates by quadrature).
     ``theta_inf`` is the right end of the finiteness interval (``oo`` if none).
     ``discrete`` marks a per-step :math:`\Phi_d` of the recursion (3.2).
     ``dphi0`` is :math:`\Phi'(0)`, the net mean drift of X (stationarity iff < 0).
     ``numeric`` (optional) is an algebraically identical form of ``phi`` that stays
-    finite in float64 where ``phi`` overflows; :mod:`numerics.lundberg` evaluates it
+    finite in float64 where ``phi`` overflows; :mod:`numerics.anticollapse._lundberg` evaluates it
     instead of ``phi`` (tests check that the two agree to high precision)."""
 
     name: str

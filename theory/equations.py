@@ -15,10 +15,12 @@ from :func:`sympy.latex`; symbols are created with LaTeX-ready names (``c_\star`
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 import sympy as sp
+
+from theory.papers import PAPER_TABLE, paper_keys
 
 __all__ = [
     "Equation",
@@ -31,15 +33,11 @@ __all__ = [
     "UnknownEquationError",
 ]
 
-#: Theory modules, in the order their equations are listed and exported.
-THEORY_MODULES: tuple[str, ...] = ("integrator", "gating", "anticollapse")
+#: Theory modules, in the order their equations are listed and exported (one per paper).
+THEORY_MODULES: tuple[str, ...] = paper_keys()
 
-#: Source papers, by short key.
-PAPERS: dict[str, str] = {
-    "integrator": "Bordelon, Cotler, Pehlevan, Zavatone-Veth, arXiv:2503.18754",
-    "gating": "Livi, arXiv:2508.12121",
-    "anticollapse": "Livi, arXiv:2606.29519",
-}
+#: Source papers, by short key (from the paper registry, `theory.papers`).
+PAPERS: dict[str, str] = {p.key: p.citation for p in PAPER_TABLE}
 
 
 class UnknownEquationError(KeyError):

@@ -9,9 +9,9 @@ import numpy as np
 import optax
 import pytest
 
-from numerics import ac_train as at
-from numerics import diag_lrnn as dl
-from numerics.ac_task import FULL_LAGS, SMOKE_LAGS, lag_coefficients, make_task, sample_lags
+from numerics.anticollapse import FULL_LAGS, SMOKE_LAGS, lag_coefficients, make_task, sample_lags
+from numerics.anticollapse import _diag_rnn as dl
+from numerics.anticollapse import _train as at
 
 
 def test_task_constants_and_target():

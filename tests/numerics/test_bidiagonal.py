@@ -1,13 +1,18 @@
-"""Batched Golub–Kahan singular values (numerics.bidiagonal) against LAPACK's SVD."""
+"""Batched Golub–Kahan singular values (numerics.core._bidiagonal) against LAPACK's SVD."""
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-import numerics  # noqa: F401
-from numerics.bidiagonal import (bidiagonalize, default_sv_method, golub_kahan, singular_values,
-                                 top_from_golub_kahan, top_singular_value_gk)
+from numerics.core import (
+    bidiagonalize,
+    default_sv_method,
+    golub_kahan,
+    singular_values,
+    top_from_golub_kahan,
+    top_singular_value_gk,
+)
 
 
 def _graded(key, n, smallest):

@@ -7,7 +7,7 @@ import pytest
 import scipy.special as ss
 import sympy as sp
 
-from numerics.codegen import CodegenError, jax_function, vector_field
+from numerics.core import CodegenError, jax_function, vector_field
 
 x, y, c = sp.symbols("x y c")
 

@@ -7,8 +7,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from numerics import diag_lrnn as dl
-from numerics.ac_task import make_task
+from numerics.anticollapse import _diag_rnn as dl
+from numerics.anticollapse import make_task
 
 
 def _setup(H=24, T=150, B=5, seed=0):

@@ -3,13 +3,12 @@
 import math
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 import pytest
 from scipy.optimize import brentq
 from scipy.special import gamma, gammainc
 
-from numerics import estimators as E
+from numerics.anticollapse import _estimators as E
 
 LAGS = E.DEFAULT_LAGS
 

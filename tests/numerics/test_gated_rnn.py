@@ -7,8 +7,15 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from numerics.gated_rnn import (
-    KINDS, Cell, diag_leak_correction, init_cell, logit, param_jacobian, rollout, state_jacobian,
+from numerics.gating import (
+    KINDS,
+    Cell,
+    diag_leak_correction,
+    init_cell,
+    logit,
+    param_jacobian,
+    rollout,
+    state_jacobian,
 )
 from theory.gating import symbolic_cell
 

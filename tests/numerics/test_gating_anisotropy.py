@@ -5,10 +5,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from numerics.gating_anisotropy import jacobian_anisotropy, update_anisotropy
-from numerics.gating_products import ordered_product, trajectory
-from numerics.gating_tasks import sample
-from numerics.gating_train import init_model
+from numerics.gating import init_model, jacobian_anisotropy, ordered_product, sample, trajectory, update_anisotropy
 
 
 def test_jacobian_anisotropy_matches_explicit_products():
@@ -32,8 +29,7 @@ def test_jacobian_anisotropy_matches_explicit_products():
 def test_update_anisotropy_uses_trained_parameters_only():
     """Columns are the trained weights (W_r, W_i, gate weights, W_o); the frozen zero biases
     (spec §2: no biases) must not enter. Built here by hand, one example at a time."""
-    from numerics.gating_metrics import gradient_anisotropy
-    from numerics.gating_train import predict
+    from numerics.gating import gradient_anisotropy, predict
 
     for kind in ("plain", "vector"):
         m = init_model(jax.random.key(3), kind, 8, 3)

@@ -7,10 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from numerics.gated_rnn import KINDS
-from numerics.gating_bptt import loss_and_grad, sigmoid
-from numerics.gating_tasks import sample
-from numerics.gating_train import Arm, init_model, loss, train_seeds
+from numerics.gating import KINDS, Arm, init_model, loss, loss_and_grad, sample, sigmoid, train_seeds
 
 
 def _model(kind, use_bias, seed=0):

@@ -6,9 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from numerics.gating_lr import lag_gradients, leaky_lag_prediction, probe_sequence
-from numerics.gating_tasks import sample
-from numerics.gating_train import init_model, loss
+from numerics.gating import init_model, lag_gradients, leaky_lag_prediction, loss, probe_sequence, sample
 
 
 def test_lag_gradients_sum_to_bptt_gradient():

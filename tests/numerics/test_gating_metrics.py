@@ -3,7 +3,7 @@
 import jax.numpy as jnp
 import numpy as np
 
-from numerics.gating_metrics import anisotropy, fit_power, gradient_anisotropy, lag_medians, local_power
+from numerics.gating import anisotropy, fit_power, gradient_anisotropy, lag_medians, local_power
 
 
 def test_anisotropy_known_spectrum_and_underflow():
@@ -39,7 +39,7 @@ def test_lag_medians_masks_invalid():
 def test_masked_median_and_fit_power_equal_the_numpy_versions():
     """The device forms give NumPy's numbers: medians exactly (even and odd counts, empty rows -> NaN),
     the fitted power to rounding; a wrong mask or quantile rule would change them."""
-    from numerics.gating_metrics import masked_fit_power, masked_median
+    from numerics.gating import masked_fit_power, masked_median
 
     rng = np.random.default_rng(3)
     vals = rng.lognormal(size=(3, 7, 9))

@@ -5,10 +5,17 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from numerics.gated_rnn import init_cell
-from numerics.gating_products import (
-    all_pairs, expansion_error, first_order_term, ordered_product, previous_states, spectral_norm,
-    top_singular_value, trajectory, window_product_at,
+from numerics.gating import (
+    all_pairs,
+    expansion_error,
+    first_order_term,
+    init_cell,
+    ordered_product,
+    previous_states,
+    spectral_norm,
+    top_singular_value,
+    trajectory,
+    window_product_at,
 )
 
 
@@ -70,8 +77,7 @@ def test_top_singular_value_equals_svd_random_scaled_and_degenerate():
 
 def test_top_singular_value_on_trained_transport_products():
     """The Gram route against the SVD on real transport products spanning many decades."""
-    from numerics.gating_tasks import sample
-    from numerics.gating_train import Arm, train_seeds
+    from numerics.gating import Arm, sample, train_seeds
 
     snaps, _ = train_seeds(jax.random.key(4)[None], Arm("vector", "sgd", 0.05), "adding", N=12, Ni=3, T=30,
                            batch=8, steps=30, checkpoints=(30,))

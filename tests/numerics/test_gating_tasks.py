@@ -4,7 +4,7 @@ import jax
 import numpy as np
 import pytest
 
-from numerics.gating_tasks import TASKS, sample
+from numerics.gating import TASKS, sample
 
 
 @pytest.mark.parametrize("task", TASKS)

@@ -6,8 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from numerics.gating_tasks import sample
-from numerics.gating_train import Arm, init_model, loss, predict, train_seeds
+from numerics.gating import Arm, init_model, loss, predict, sample, train_seeds
 
 
 def test_vmapped_seeds_equal_single_runs_and_checkpoints():

@@ -11,11 +11,10 @@ import pytest
 import scipy.integrate as si
 import scipy.linalg as sl
 
-from numerics import linear_rnn as lr
-from numerics import ode
-from numerics.errors import UnstableNetworkError
-from numerics.linear_rnn_train import stability_event
-from numerics.targets import Target, make_target
+from numerics import integrator as lr
+from numerics.core import UnstableNetworkError
+from numerics.core import _ode as ode
+from numerics.integrator import Target, make_target, stability_event
 
 TARGETS = {
     "leaky": make_target("leaky", c_star=0.3),
@@ -139,7 +138,6 @@ def test_population_loss_raises_when_unstable():
 
 def test_gd_crossing_the_edge_raises_with_partial_series():
     """A too-large step pushes the outlier past Re lambda = 1: raise with t = eta k, lambda, partial."""
-    N = 4
     p = lr.Params(jnp.diag(jnp.array([0.9, 0.0, 0.0, 0.0])), jnp.array([2.0, 0, 0, 0]), jnp.array([2.0, 0, 0, 0]))
     t = make_target("leaky", c_star=0.02, amp=3.0)
     with pytest.raises(UnstableNetworkError) as e:
@@ -241,7 +239,7 @@ def test_bptt_sgd_and_gd_validate_the_schedule(bad):
 
 def test_bptt_sgd_reuses_its_compilation():
     """Repeated calls with the same shapes and static arguments run the cached chunk (seeds are cheap)."""
-    from numerics import linear_rnn_train as lrt
+    from numerics.integrator import _train as lrt
 
     p, t = _small(N=4), make_target("leaky", c_star=0.5)
     kw = dict(dt=0.1, batch=3, window=2.0, burn_in=1.0, eta=0.02, n_steps=4, save_every=2)

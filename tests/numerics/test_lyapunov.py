@@ -7,7 +7,7 @@ import pytest
 import scipy.integrate as si
 import scipy.linalg as sl
 
-from numerics import lyapunov as ly
+from numerics.core import _lyapunov as ly
 
 
 def _rel(a, b):

@@ -4,8 +4,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from numerics.errors import SolveError
-from numerics.ode import raise_on_failure, solve, solve_batch
+from numerics.core import SolveError, raise_on_failure, solve, solve_batch
 
 
 def decay(t, y, a):

@@ -5,10 +5,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-import numerics  # noqa: F401
-from numerics import linear_rnn as lr
-from numerics import phase_diagram as pdg
-from numerics.targets import make_target
+from numerics import integrator as lr
+from numerics.integrator import _phase_diagram as pdg
+from numerics.integrator import make_target
 
 
 def test_gd_stability_eta_matches_spec_bound():

@@ -14,9 +14,9 @@ import pytest
 import scipy.integrate as si
 import scipy.linalg as sl
 
-from numerics import reduced as R
-from numerics.errors import UsageError
-from theory import integrator as th
+from numerics.core import UsageError
+from numerics.integrator import _reduced as R
+from theory.integrator import _derivations as th
 
 TOL = dict(rtol=1e-10, atol=1e-12)  # tight: T9 exactness checks at 1e-8
 ALIGNED = dict(solver="kvaerno5", **TOL)  # aligned ODE is stiff near the optimum (A^2/(4c^3))

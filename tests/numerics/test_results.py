@@ -5,7 +5,7 @@ import json
 import matplotlib
 import numpy as np
 
-from numerics.results import StudyResult, check_ge, check_in, check_le, check_true, write_report, write_study
+from numerics.study import StudyResult, check_ge, check_in, check_le, check_true, write_report, write_study
 
 matplotlib.use("Agg")
 

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from numerics.runmap import cpu_workers, run_map
+from numerics.core import cpu_workers, run_map
 
 
 def _fn(key_data, W, shift):

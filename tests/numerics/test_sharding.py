@@ -11,7 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from numerics.sharding import n_runs_of, pad_runs, run_mesh, shard_runs, sharded_vmap
+from numerics.core import n_runs_of, pad_runs, run_mesh, shard_runs, sharded_vmap
 
 # A tiny diagonal-RNN training of 5 runs (3 arms + 2 seeds): the multi-device path pads
 # 5 -> 8 runs over 4 devices; results must equal the single-device run.
@@ -19,10 +19,10 @@ SCRIPT = textwrap.dedent(
     """
     import json, sys
     import jax, jax.numpy as jnp, numpy as np
-    import numerics
-    from numerics import ac_train as at, diag_lrnn as dl
-    from numerics.ac_task import make_task
-    from numerics.sharding import sharded_vmap
+    from numerics.anticollapse import _train as at
+    from numerics.anticollapse import _diag_rnn as dl
+    from numerics.anticollapse import make_task
+    from numerics.core import sharded_vmap
     task = make_task(jax.random.key(0), 32)
     data = task.batch(jax.random.key(1), jnp.arange(8))
     cfg = at.TrainConfig(batch=4)

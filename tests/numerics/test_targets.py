@@ -7,8 +7,8 @@ import pytest
 import scipy.integrate as si
 import scipy.linalg as sl
 
-from numerics.errors import UsageError
-from numerics.targets import k_star, make_target, parse_target, stationary_variance, validate_target, Target
+from numerics.core import UsageError
+from numerics.integrator import Target, k_star, make_target, parse_target, stationary_variance, validate_target
 
 
 def test_unit_normalisations_match_table():

@@ -9,8 +9,7 @@ import pytest
 from scipy.integrate import quad
 from scipy.optimize import brentq
 
-from numerics.lundberg import lundberg_root, phi_function
-from numerics.timescales import sde_gaussian, simulate, simulate_pushes, step_sampler
+from numerics.anticollapse import lundberg_root, phi_function, sde_gaussian, simulate, simulate_pushes, step_sampler
 
 
 def plain_phi(family, th, *p):
@@ -130,7 +129,7 @@ def test_sde_gaussian_runs_and_is_stationary_shape():
 def test_simulate_levy_grid_keeps_each_law():
     """One step from X = 1e3 (no reflection) of a two-law grid: each row's cumulant log E e^{θY}
     matches its own Φ(θ) at θ = β/2 (4 standard errors + the small-jump approximation, as above)."""
-    from numerics.timescales import simulate_levy
+    from numerics.anticollapse import simulate_levy
 
     specs = [("tempered_lo", (0.05, 0.02, 0.5, 1.0)), ("truncated_stable", (0.05, 0.01, 1.5, 10.0))]
     x0 = np.full((2, 100_000), 1e3)

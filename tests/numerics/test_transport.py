@@ -4,7 +4,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from numerics.transport import first_order_diagonal, window_product
+from numerics.core import first_order_diagonal, window_product
 
 
 def test_window_product_matches_loop():

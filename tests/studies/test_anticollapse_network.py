@@ -7,8 +7,8 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from numerics.errors import UsageError  # noqa: E402
-from numerics.studies import get_study  # noqa: E402
+from numerics.core import UsageError  # noqa: E402
+from numerics.study.runner import get_study  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +37,8 @@ def test_estimator_failure_is_labelled_error_not_collapsed():
     a label check on it fails, and t_cross flags it."""
     import jax
 
-    from numerics import estimators as est
-    from numerics.studies import anticollapse_network as net
+    from numerics.anticollapse import _estimators as est
+    from numerics.anticollapse.studies import network as net
 
     p = net.PROFILES["smoke"]
     lags = net._lag_grid(p["lag_max"])

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from numerics.studies import get_study
+from numerics.study.runner import get_study
 
 
 @pytest.mark.parametrize("name,series,figures", [
@@ -33,7 +33,7 @@ def test_smoke(name, series, figures):
 
 
 def test_size_options_have_upper_bounds():
-    from numerics.errors import UsageError
+    from numerics.core import UsageError
 
     for study, key, bad, good in (("anticollapse-process", "n_units", "10000000000000", "2000000"),
                                   ("anticollapse-envelope", "resamples", "1000000000", "10000")):

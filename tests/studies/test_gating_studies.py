@@ -2,7 +2,7 @@
 
 import pytest
 
-from numerics.studies import get_study
+from numerics.study.runner import get_study
 
 
 @pytest.mark.parametrize("name", ["gating-expansion", "gating-lr", "gating-anisotropy"])
@@ -39,13 +39,12 @@ def test_worker_processes_do_not_change_results(name):
 
 @pytest.mark.parametrize("kind", ["scalar", "vector"])
 def test_summary_routes_agree(kind):
-    """S1's device summaries (numerics.gating_lr.lag_summaries) equal the host NumPy ones on probed cells."""
+    """S1's device summaries (numerics.gating.lag_summaries) equal the host NumPy ones on probed cells."""
     import jax
     import numpy as np
 
-    from numerics.gating_tasks import sample
-    from numerics.gating_train import init_model
-    from numerics.studies import gating_lr as s1
+    from numerics.gating import init_model, sample
+    from numerics.gating.studies import lr as s1
 
     cells = jax.tree.map(lambda *x: jax.numpy.stack(x),
                          *[init_model(jax.random.key(k), kind, 8, 4).cell for k in (1, 2)])

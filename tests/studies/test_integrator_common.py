@@ -8,9 +8,8 @@ import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
-import numerics  # noqa: F401
-from numerics.errors import UsageError
-from numerics.studies import _integrator_common as ic
+from numerics.core import UsageError
+from numerics.integrator.studies import _common as ic
 
 
 def _bulk(key, n, radius):

@@ -9,13 +9,12 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-import numerics  # noqa: F401
-from numerics import linear_rnn as lr
-from numerics import reduced as rd
-from numerics.errors import UsageError
-from numerics.studies import get_study
-from numerics.studies import integrator_loss as il
-from numerics.targets import make_target
+from numerics import integrator as lr
+from numerics.core import UsageError
+from numerics.integrator import _reduced as rd
+from numerics.integrator import make_target
+from numerics.integrator.studies import loss as il
+from numerics.study.runner import get_study
 
 
 def _cfg(profile="smoke", **over):

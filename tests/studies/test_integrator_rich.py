@@ -4,11 +4,10 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-import numerics  # noqa: F401
 from numerics.cli import main
-from numerics.errors import SolveError, UnstableNetworkError
-from numerics.studies import get_study
-from numerics.studies import integrator_rich as ir
+from numerics.core import SolveError, UnstableNetworkError
+from numerics.integrator.studies import rich as ir
+from numerics.study.runner import get_study
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +80,7 @@ def test_non_leaky_target_is_refused(capsys, tmp_path):
 
 
 def test_solver_failure_names_study_and_point(monkeypatch):
-    import numerics.linear_rnn as lr
+    from numerics import integrator as lr
 
     def boom(*a, **k):
         raise SolveError("gradient_flow: diffrax failed near t=1")
@@ -97,7 +96,7 @@ def test_solver_failure_names_study_and_point(monkeypatch):
 
 
 def test_unstable_network_propagates(monkeypatch):
-    import numerics.linear_rnn as lr
+    from numerics import integrator as lr
 
     def unstable(*a, **k):
         raise UnstableNetworkError(3.0, 1.0, partial={"ts": np.arange(3.0)}, where="gradient_flow")
@@ -115,8 +114,8 @@ def test_unstable_network_propagates(monkeypatch):
 def test_ensemble_excludes_the_network_draws(D):
     """The sigma=0 ensemble that sets the outlier_gap/loss_logratio/final_outlier tolerances is built
     from keys D..D+K-1, never from a full network's own draw (keys NETWORK_DRAW .. D-1)."""
-    from numerics.linear_rnn import init_params, reduce_from_network
-    from numerics.studies import _integrator_common as ic
+    from numerics.integrator import init_params, reduce_from_network
+    from numerics.integrator.studies import _common as ic
 
     a0, b0 = ir._reduction_starts(3, [12, 20], 2, D)
     for i, n in enumerate((12, 20)):

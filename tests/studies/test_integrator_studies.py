@@ -7,11 +7,10 @@ import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
-import numerics  # noqa: F401
-from numerics.errors import UsageError
-from numerics.studies import get_study
-from numerics.studies import integrator_multi as im
-from numerics.studies import integrator_oscillator as io_
+from numerics.core import UsageError
+from numerics.integrator.studies import multi as im
+from numerics.integrator.studies import oscillator as io_
+from numerics.study.runner import get_study
 
 
 def _run(name, **options):
@@ -86,7 +85,7 @@ def test_multi_smoke():
 
 def test_draw_keys_and_count():
     """Draw 0 is the single-draw key (a one-draw run is draw 0 of a D-draw run); bad counts are refused."""
-    from numerics.studies import _integrator_common as ic
+    from numerics.integrator.studies import _common as ic
 
     keys = ic.draw_keys(0, 3, 24, draws=3)
     assert keys.shape[0] == 3 and np.array_equal(keys[0], ic.point_key(0, 3, 24))
@@ -132,7 +131,7 @@ def test_target_option_for_lazy_and_multi():
 
 def test_reduction_deviation_sees_each_component():
     """The shared T9 helper compares W, u/sqrt(N), v/sqrt(N) and L, and reports each separately."""
-    from numerics.studies import _integrator_common as ic
+    from numerics.integrator.studies import _common as ic
 
     rng = np.random.default_rng(0)
     n, T = 6, 3
@@ -153,9 +152,9 @@ def test_gd_on_em_loss_is_gd_on_the_discretised_loss():
     import jax
     import jax.numpy as jnp
 
-    from numerics import linear_rnn as lr
-    from numerics.studies import integrator_sgd as sg
-    from numerics.targets import make_target
+    from numerics import integrator as lr
+    from numerics.integrator import make_target
+    from numerics.integrator.studies import sgd as sg
 
     n, dt, eta = 6, 0.1, 0.05
     p = lr.init_params(jax.random.key(4), n, 0.3)
@@ -179,7 +178,7 @@ def test_gd_on_em_loss_is_gd_on_the_discretised_loss():
 
 def test_sgd_batch_statistics_can_fail():
     """The monotone check's z-scores and the rate fit on synthetic per-seed gaps."""
-    from numerics.studies import integrator_sgd as sg
+    from numerics.integrator.studies import sgd as sg
 
     rng = np.random.default_rng(1)
     flat = 0.01 * (1 + 0.1 * rng.standard_normal((3, 16)))  # no decrease: z ~ 0, rate ~ 0

@@ -8,8 +8,8 @@ import scipy.integrate as si
 import scipy.special as ss
 import sympy as sp
 
-from theory import integrator as th
-from theory import integrator_lazy as lz
+from theory.integrator import _derivations as th
+from theory.integrator import _lazy as lz
 
 A, c, p, d = th.A_star, th.c_star, th.p, th.d
 

@@ -1,0 +1,2 @@
+"""The anticollapse benchmarks: one module per group, each defining ``BENCHMARKS``; discovered by
+`numerics.study.runner`."""

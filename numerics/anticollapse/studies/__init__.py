@@ -1,0 +1,2 @@
+"""The anticollapse studies: one module per study, each defining ``STUDY``; discovered by
+`numerics.study.runner`."""

@@ -1,4 +1,0 @@
-"""Benchmark modules for ``rnn-timescales bench`` (discovered by :mod:`numerics.bench`).
-
-Each module defines ``BENCHMARKS: tuple[numerics.bench.Benchmark, ...]``.
-"""

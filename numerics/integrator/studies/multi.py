@@ -1,0 +1,283 @@
+r"""Study ``integrator-multi``: several time scales, outliers escaping one at a time.
+
+Spec ``integrator.md`` §8, §11 figure 6 (arXiv:2503.18754; formulation is the toolkit's).
+Target ``'sum_exp'`` :math:`k_\star(\tau)=\sum_{i=1}^Kw_ie^{-c_i\tau}` (balanced weights
+:math:`w_i=\sqrt{2c_i}`, each term of unit variance), learned
+poles :math:`1-c_i`.
+
+* **Two-pole limit at** :math:`\sigma=0` (the only pass/fail check, spec §8). With
+  :math:`W_0=0` every gradient lies in :math:`\mathcal S=\mathrm{span}\{u_0,v_0\}`, so the network
+  is exactly the two-neuron flow: :math:`W=EME^\top`, :math:`u=\sqrt NEa`, :math:`v=\sqrt NEb`
+  (:func:`numerics.integrator.reduce_from_network`). The reduced flow for a general
+  state-space target is the same closed-form gradient flow at :math:`N=2`, :math:`s=1`, unit
+  rates (:func:`numerics.integrator.gradient_flow` on the :math:`(M,a,b)` parameters). We check
+  that :math:`W` stays in :math:`\mathcal S` and equals :math:`EME^\top`; :math:`M` has two
+  eigenvalues, so at most two poles are learned and a :math:`K=3` target leaves a loss floor.
+* **Bulk lifts the limit** (report). At :math:`\sigma>0` the bulk supplies extra directions;
+  we track the :math:`K` largest eigenvalues (nearest-neighbour matching), record each
+  escape time (first time it leaves the disk :math:`|\lambda|\le\sigma+\delta`, :math:`\delta=0.05`,
+  for good) and the final positions against :math:`\{1-c_i\}`. For :math:`K>2` the loss at
+  :math:`T` is compared with the **two-pole floor**, the loss of the exact :math:`\sigma=0`
+  2×2 flow run to :math:`10T`: a :math:`\sigma>0` network below it fits more than any
+  two-pole filter reached from :math:`W_0=0`.
+
+* **Draws** (``network_draws`` = :math:`D`, ``--draws``; quick 1, paper 5 as spec §11 asks): every
+  point trains :math:`D` networks in one compiled computation
+  (:func:`numerics.integrator.gradient_flow_draws`). Draw :math:`j` has the same
+  :math:`u_0,v_0` at every :math:`\sigma` (only :math:`W_0` scales with :math:`\sigma`), so its
+  :math:`\sigma>0` loss is compared with the two-pole floor of its own :math:`\sigma=0` reduction.
+  The :math:`\sigma=0` checks hold the worst draw; figures show draw 0 and the loss range.
+
+``--target`` (``exp:RATE[:AMP]`` repeated or ``+``-joined) replaces the default targets.
+
+| code name | symbol | meaning |
+|---|---|---|
+| ``rates``, ``weights`` | :math:`c_i,w_i` | target rates and weights |
+| ``sigma``, ``delta`` | :math:`\sigma,\delta` | bulk radius, escape margin |
+| ``t_esc`` | :math:`t_{\rm esc}` | escape time of each outlier |
+| ``E`` | :math:`E=[e_1,e_2]` | basis of :math:`\mathcal S` |
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from tqdm import tqdm
+
+from numerics import integrator as lr
+from numerics.integrator._targets import Target, make_target
+from numerics.integrator.studies import _common as ic
+from numerics.integrator.studies import _extra as ex
+from numerics.study import Option, Study, StudyConfig, StudyResult, check_le, check_true, positive
+
+__all__ = ["STUDY", "run", "escape_times"]
+
+NAME = "integrator-multi"
+DELTA = 0.05  # spec §8 default
+
+PROFILES: dict[str, dict[str, Any]] = {
+    "smoke": {"rates": [[0.1, 0.5], [0.1, 0.4, 0.7]], "sigma": [0.0, 0.2], "N": [16], "eps": 0.3, "network_draws": 2,
+              "t_max": 20.0, "n_save": 41, "rtol": 1e-8, "atol": 1e-10},
+    "quick": {"rates": [[0.1, 0.5], [0.1, 0.4, 0.7]], "sigma": [0.0, 0.2], "N": [40], "eps": 0.3, "network_draws": 1,
+              "t_max": 60.0, "n_save": 121, "rtol": 1e-8, "atol": 1e-10},
+    "paper": {"rates": [[0.1, 0.5], [0.1, 0.4, 0.7], [0.05, 0.3, 0.6]], "sigma": [0.0, 0.1, 0.2],
+              "N": [100, 200, 500], "eps": 0.3, "t_max": 100.0, "n_save": 201, "rtol": 1e-9, "atol": 1e-11,
+              "network_draws": 5},  # spec §11: N in {100, 200, 500}, >= 5 draws per point
+}
+
+
+def escape_times(ts: np.ndarray, tracks: np.ndarray, radius: float) -> np.ndarray:
+    r"""Per track, the first saved time after which :math:`|\lambda(t)|>` ``radius`` for good (``nan`` if never)."""
+    out = []
+    for k in range(tracks.shape[1]):
+        outside = np.abs(tracks[:, k]) > radius
+        if not outside[-1]:
+            out.append(np.nan)
+            continue
+        inside = np.flatnonzero(~outside)
+        out.append(float(ts[inside[-1] + 1]) if inside.size else float(ts[0]))
+    return np.array(out)
+
+
+def _targets(cfg: StudyConfig) -> list[tuple[str, Target, np.ndarray]]:
+    user = cfg.params.get("target")
+    if user:
+        t = ic.sum_targets(user)
+        poles = 1 + np.sort(np.linalg.eigvals(np.asarray(t.As)))[::-1]
+        return [("user target", t, poles)]
+    out = []
+    for rates in cfg["rates"]:
+        # balanced weights w_i = sqrt(2 c_i): every term has unit variance int (w_i e^{-c_i tau})^2 = 1,
+        # so no time scale dominates the loss (with raw w_i = 1 the slowest term dominates and one
+        # outlier at a compromise position fits the sum almost as well)
+        t = make_target("sum_exp", rates=[float(r) for r in rates], weights=[np.sqrt(2 * float(r)) for r in rates])
+        out.append((f"K={len(rates)}, c=({', '.join(f'{r:g}' for r in rates)})", t,
+                    np.array([1 - float(r) for r in rates])))
+    return out
+
+
+def _tracked(ts: np.ndarray, W: np.ndarray, K: int, radius: float):
+    """Eigenvalues of every saved :math:`W`, the ``K`` tracked outliers and their escape times from the
+    disk of ``radius``, outliers ordered by final real part (largest first)."""
+    eigs = [np.linalg.eigvals(w) for w in W]
+    tracks = ic.track_outliers(eigs, n_tracks=min(K, W.shape[-1]), start="last")
+    t_esc = escape_times(ts, tracks, radius)
+    order = np.argsort(-tracks[-1].real)
+    return eigs, tracks[:, order], t_esc[order]
+
+
+def _escape_text(t_esc: np.ndarray) -> str:
+    """One outlier's escape times over the draws (``nan``: never escaped) for the notes."""
+    hit = np.isfinite(t_esc)
+    if not hit.any():
+        return "never"
+    return ic.spread(t_esc[hit], ".2f") + ("" if hit.all() else f" ({int(hit.sum())} of {hit.size} draws)")
+
+
+def _reduction_checks(lab, n, K, ts, target, p0s, outs, tol, rtol, atol, notes):
+    r""":math:`\sigma=0`: worst over the draws of the span leak and of the deviation from the exact 2×2
+    flow (spec T9), the two-pole floor of each draw (``K > 2``; ``nan`` where its flow failed) and
+    the reduced :math:`M(t)` eigenvalues of draw 0. Returns ``(leak, dev, dev_text, floors, lam2)``
+    (``dev_text``: the components of the worst draw's deviation), or ``None`` if a reduced flow
+    went unstable."""
+    leaks, devs, floors, dev_text, lam2 = [], [], [], None, None
+    for j, (p0, out) in enumerate(zip(p0s, outs)):
+        red0, E = lr.reduce_from_network(p0.u, p0.v)
+        red = ex.flow_or_none(lambda: lr.gradient_flow(red0, target, jnp.asarray(ts), s=1.0, rates=(1.0, 1.0, 1.0),
+                                                       n_eigs=2, **tol), notes, f"reduced {lab}, N={n}, draw {j}")
+        if red is None:
+            return None
+        E, W = np.asarray(E), np.asarray(out["W"])
+        Mr = np.asarray(red["W"])
+        dev = ic.reduction_deviation(W, out["u"], out["v"], out["loss"], E, Mr, red["u"], red["v"], red["loss"])
+        proj = np.eye(n) - E @ E.T
+        leaks.append(max(np.linalg.norm(proj @ w) + np.linalg.norm(w @ proj) for w in W))
+        devs.append(dev["max"])
+        if dev_text is None or dev["max"] >= max(devs):
+            dev_text = ic.exactness_text(dev)
+        if K > 2:  # the two-pole floor: the same exact 2x2 flow run 10x longer
+            t_long = jnp.asarray([0.0, ts[-1], 10 * ts[-1]])
+            lng = ex.flow_or_none(lambda: lr.gradient_flow(red0, target, t_long, s=1.0, rates=(1.0, 1.0, 1.0),
+                                                           rtol=rtol, atol=atol, n_eigs=2), notes,
+                                  f"floor {lab}, N={n}, draw {j}")
+            floors.append(float(np.asarray(lng["loss"])[-1]) if lng is not None else np.nan)
+        if j == 0:
+            lam2 = np.stack([np.linalg.eigvals(m) for m in Mr])
+    return max(leaks), max(devs), dev_text, np.array(floors), lam2
+
+
+def run(cfg: StudyConfig) -> StudyResult:
+    checks: list = []
+    series: dict[str, np.ndarray] = {}
+    notes: list[str] = []
+    files: dict[str, bytes] = {}
+    ts = np.linspace(0.0, float(cfg["t_max"]), int(cfg["n_save"]))
+    rtol, atol = float(cfg["rtol"]), float(cfg["atol"])
+    D = ic.network_draws(cfg.params)
+    dtext = ic.draws_text(D)
+    eig_panels: dict[str, list] = {}
+    loss_panels: dict[str, list] = {}
+    anim = None
+    floors: dict[tuple[str, int], np.ndarray] = {}  # two-pole floor per (target, N) and draw (sigma = 0 2x2 flow)
+    final_loss: dict[tuple[str, float, int], np.ndarray] = {}  # L(T) per draw
+    runs = [(lab, t, poles, float(s), int(n)) for lab, t, poles in _targets(cfg) for s in cfg["sigma"] for n in cfg["N"]]
+    for lab, target, poles, sigma, n in tqdm(runs, desc="multi-timescale runs", disable=not cfg.progress):
+        K = len(poles)
+        tag = f"{lab}, sigma={sigma:g}, N={n}"
+        # draw j has the same u0, v0 at every sigma (only W0 scales with sigma)
+        P0 = jax.vmap(lambda k: lr.init_params(k, n, sigma, eps=float(cfg["eps"])))(
+            ic.draw_keys(cfg.seed, 60, n, draws=D))
+        p0s = [jax.tree.map(lambda x, j=j: x[j], P0) for j in range(D)]
+        # sigma = 0 is the spec T9 exactness comparison: network and reduced flow at EXACT_SOLVER tolerances
+        tol = ic.EXACT_SOLVER if sigma == 0.0 else {"rtol": rtol, "atol": atol}
+        outs = ex.flow_or_none(lambda: lr.gradient_flow_draws(P0, target, jnp.asarray(ts), n_eigs=n, **tol),
+                               notes, f"network {tag}")
+        if outs is None:
+            checks.append(check_true(f"stable_{tag}", False, "gradient flow stayed stable (spec §10 guard)"))
+            continue
+        L = np.stack([np.asarray(o["loss"]) for o in outs])
+        radius = sigma + DELTA
+        tracked = [_tracked(ts, np.asarray(o["W"]), K, radius) for o in outs]
+        eigs, tracks, t_esc = tracked[0]
+        T_esc = np.stack([t for _, _, t in tracked])  # (D, K)
+        series[f"t[{tag}]"] = ts
+        series[f"loss[{tag}]"] = L[0]
+        series[f"tracks[{tag}]"] = tracks
+        series[f"escape_times[{tag}]"] = t_esc
+        if D > 1:
+            series[f"loss_draws[{tag}]"] = L
+            series[f"escape_times_draws[{tag}]"] = T_esc
+        final_loss[(lab, sigma, n)] = L[:, -1]
+        n_esc = np.isfinite(T_esc).sum(1)
+        notes.append(
+            f"{tag} ({D} draw{'s' * (D > 1)}): L(T)/L0 = {ic.spread(L[:, -1] / L[:, 0], '.3g')}; outliers that "
+            f"left |lambda| <= {radius:g}: {ic.spread(n_esc, '.0f')} of {K}; escape times "
+            + ", ".join(f"#{k + 1} {_escape_text(te)}" for k, te in enumerate(T_esc.T))
+            + "; final positions (draw 0) " + ", ".join(f"{z.real:.3f}{z.imag:+.3f}i" for z in tracks[-1])
+            + " vs targets 1-c_i = " + ", ".join(f"{p.real:.3f}" for p in poles))
+        if sigma == 0.0:
+            red = _reduction_checks(lab, n, K, ts, target, p0s, outs, tol, rtol, atol, notes)
+            if red is None:
+                checks.append(check_true(f"reduced_stable_{tag}", False, "reduced flow stayed stable"))
+                continue
+            leak, dev, dev_text, fl, lam2 = red
+            checks.append(check_le(
+                f"two_pole_subspace_{lab}_N{n}", leak, ic.EXACT_TOL,
+                "sigma=0: max_t ||(I-EE^T)W|| + ||W(I-EE^T)|| (W stays in span{u0,v0}, spec §5.1/§8); spec T9 "
+                f"tolerance 1e-8 (every gradient lies in the span, so only round-off leaks; solver rtol "
+                f"{tol['rtol']:g}); {dtext}"))
+            checks.append(check_le(
+                f"two_pole_reduced_match_{lab}_N{n}", dev, ic.EXACT_TOL,
+                "sigma=0: full network vs the 2x2 reduced flow (N=2, s=1, unit rates) from reduce_from_network, "
+                f"max over t <= {ts[-1]:g} of: {dev_text} (worst draw); spec T9 tolerance 1e-8, both solved "
+                f"at rtol {tol['rtol']:g}, atol {tol['atol']:g}; {dtext}"))
+            if fl.size and np.isfinite(fl).all():
+                floors[(lab, n)] = fl
+                series[f"two_pole_floor[{tag}]"] = fl[0] if D == 1 else fl
+            series[f"reduced_eigs[{tag}]"] = lam2
+            notes.append(f"{tag}: the network's W has rank <= 2 (draw 0, M eigenvalues at T: "
+                         + ", ".join(f"{z.real:.3f}{z.imag:+.3f}i" for z in lam2[-1])
+                         + f"); {'a loss floor remains' if K > 2 else 'both poles can be learned'} "
+                         f"(L(T)/L0 = {ic.spread(L[:, -1] / L[:, 0], '.3g')})")
+        # figures (draw 0)
+        pan = []
+        for k in range(tracks.shape[1]):
+            pan.append(ic.Curve(ts, tracks[:, k].real, f"outlier {k + 1}", group=f"o{k}", kind="network"))
+        for i, p in enumerate(poles):
+            pan.append(ic.Curve(ts, [p.real], r"targets $1-c_i$" if i == 0 else "_", kind="target"))
+        pan.append(ic.Curve(ts, np.full_like(ts, radius), rf"$\sigma+\delta={radius:g}$", group="edge", kind="aux"))
+        eig_panels[tag] = pan
+        lp = [ic.Curve(ts, L[0] / L[0, 0], "network loss", group="loss", kind="theory")]
+        if D > 1:
+            lp.append(ic.Curve(ts, np.stack([(L / L[:, :1]).min(0), (L / L[:, :1]).max(0)]),
+                               f"range over {D} draws", group="loss", kind="spread"))
+        for k, te in enumerate(t_esc):
+            if np.isfinite(te):
+                lp.append(ic.Curve([te], [np.interp(te, ts, L[0] / L[0, 0])], f"escape of outlier {k + 1}",
+                                   group=f"o{k}", kind="network"))
+        loss_panels[tag] = lp
+        if cfg.options.get("animate") and sigma > 0 and (anim is None or K > anim[0]):
+            anim = (K, tag, sigma, eigs, tracks)
+    for (lab, sigma, n), Lf in sorted(final_loss.items()):
+        if sigma > 0 and (lab, n) in floors:
+            ratio = Lf / floors[(lab, n)]  # draw j against the floor of draw j (same u0, v0)
+            series[f"loss_over_two_pole_floor[{lab}, sigma={sigma:g}, N={n}]"] = ratio[0] if D == 1 else ratio
+            below = int(np.sum(ratio < 1))
+            notes.append(
+                f"{lab}, sigma={sigma:g}, N={n}: L(T) = {ic.spread(Lf, '.3g')} is {ic.spread(ratio, '.3g')} x the "
+                f"two-pole floor {ic.spread(floors[(lab, n)], '.3g')} (loss of the exact sigma=0 2x2 flow of the same "
+                f"draw at t = {10 * ts[-1]:g}); below it in {below} of {D} draw{'s' * (D > 1)}"
+                + ("" if below < D else ": the bulk lets the network fit more than two poles")
+                + ("" if below else ": no sign here that the bulk lifts the two-pole limit"))
+    figures = {}
+    if eig_panels:
+        figures["outlier_paths"] = ic.time_figure(
+            eig_panels, ylabel=r"Re $\lambda$ (tracked outliers)", ncols=2,
+            title="Multi-timescale target: outliers escape one at a time (dashed: targets 1-c_i)")
+        figures["loss_staircase"] = ic.time_figure(
+            loss_panels, ylabel=r"$L(t)/L_0$", logy=True, ncols=2,
+            title="Loss staircase; one marker per outlier escape from the disk sigma + delta")
+    if anim is not None:
+        K, tag, sigma, eigs, tracks = anim
+        files["animation.gif"] = ic.spectrum_animation(ts, eigs, sigma, theory_path=None, outlier=list(tracks),
+                                                       title=tag)
+    params = {k: v for k, v in cfg.params.items() if k != "target"}
+    return StudyResult(NAME, cfg.profile, checks, params, series, figures, seed=cfg.seed, notes=notes,
+                       extra_files=files)
+
+
+STUDY = Study(
+    name=NAME,
+    title="Multi-timescale targets: outlier staircase, two-pole limit at sigma = 0 (exploratory)",
+    paper="integrator",
+    profiles=PROFILES,
+    run=run,
+    options=(ic.target_option(), ic.sigma_option(), ic.n_option(), ic.draws_option(),
+             Option("eps", "--eps", float, "initial read-in/readout scale epsilon > 0", validate=positive,
+                    multiple=False)),
+    description=__doc__.split("\n\n")[0],
+    flags={"animate": "write animation.gif: spectrum of W(t) with the tracked outliers (largest K, sigma > 0)"},
+)

@@ -1,0 +1,368 @@
+r"""Study ``integrator-oscillator``: a conjugate pair learning a damped oscillation.
+
+Spec ``integrator.md`` §6, §9 T4, §11 figure 4 (arXiv:2503.18754; formulation and reference
+values are the toolkit's). Target :math:`k_\star(\tau)=e^{-c_\star\tau}\cos\omega_\star\tau` (raw).
+
+* **Theory**: the code-generated two-neuron flow (:func:`numerics.integrator.reduced_flow`,
+  ``kind='oscillator'``), integrated in the real coordinates :math:`(a,b,M)` from the
+  orthogonal start :math:`a=e_1,b=e_2,M=0` (§5.3). The pair is read out through the effective
+  pair equations :math:`\tfrac{d}{dt}\mathrm{tr}M=\mathrm{tr}\dot M`,
+  :math:`\tfrac{d}{dt}\det M=\mathrm{tr}(\mathrm{adj}(M)\dot M)`,
+  :math:`\lambda_\pm=\tfrac12\mathrm{tr}M\pm i\sqrt{\det M-\tfrac14(\mathrm{tr}M)^2}`
+  (``integrator.pair_*``, code-generated and checked against the time derivative of the path).
+* **Network**: full gradient flow (:func:`numerics.integrator.gradient_flow`) from
+  :math:`W_0=0` (rich limit :math:`\sigma=0`) at the smaller :math:`N`; at the largest :math:`N`
+  through the exact §5.1 reduction (:math:`W=EME^\top` from
+  :func:`numerics.integrator.reduce_from_network`), which is verified against the full
+  network at the smaller :math:`N` to solver tolerance. The gap to the idealised theory is the
+  finite-:math:`N` effect of :math:`u_0\cdot v_0/N\ne0`, :math:`|u_0|^2/N\ne1` (:math:`O(N^{-1/2})`).
+
+**Draws** (``network_draws`` = :math:`D`; quick 1, paper 5 as spec §11 asks): draw 0 is the network
+above; draws :math:`1..D-1` (keys ``point_key(seed, 40, N, j)``) go through the exact §5.1 reduction,
+which at :math:`\sigma=0` *is* the network (checked on draw 0 to 1e-8), batched in one solve. The
+path-gap, final-pair, excursion and plateau checks hold every draw (the worst one). The leftward
+excursion of :math:`\mathrm{Re}\,\lambda_+` is required only at the :math:`N` where the theory dips
+deeper than the path-gap tolerance :math:`0.05\sqrt{500/N}` (a shallower dip may legitimately be
+missed by a finite-:math:`N` draw; it is reported in the notes).
+
+The **path gap** is geometric (time-free): the largest distance from a network point
+:math:`\lambda_+(t_k)` to the theory curve :math:`\{\lambda_+(t)\}`; a time-matched gap is reported
+too (it is dominated by the shift of the sharp plateau escape for :math:`(0.1,2)`).
+
+| code name | symbol | meaning |
+|---|---|---|
+| ``c_star``, ``omega_star`` | :math:`c_\star,\omega_\star` | target decay and frequency |
+| ``lam`` | :math:`\lambda_+=\mathrm{Re}\lambda+i\,\mathrm{Im}\lambda` | upper eigenvalue of the pair |
+| ``tr``, ``det`` | :math:`\mathrm{tr}M,\det M` | pair invariants |
+| ``L`` | :math:`L(t)` | population loss |
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from tqdm import tqdm
+
+from numerics import integrator as lr
+from numerics.core import jax_function
+from numerics.integrator import _reduced as rd
+from numerics.integrator._targets import make_target
+from numerics.integrator.studies import _common as ic
+from numerics.integrator.studies import _extra as ex
+from numerics.study import Option, Study, StudyConfig, StudyResult, check_le, check_true, positive
+
+__all__ = ["STUDY", "run", "T4_REF", "path_gap"]
+
+NAME = "integrator-oscillator"
+#: spec §9 T4: (c*, omega*) -> (L0, {t: (lambda_+, L)})
+T4_REF: dict[tuple[float, float], tuple[float, dict[float, tuple[complex, float]]]] = {
+    (0.2, 1.0): (0.649, {5: (0.046 + 0.158j, 0.302), 10: (0.390 + 0.517j, 0.195), 15: (0.689 + 0.889j, 0.049),
+                         20: (0.795 + 0.994j, 2.5e-4), 30: (0.800 + 1.000j, 1.7e-9)}),
+    (0.1, 2.0): (1.253, {5: (-0.037 + 0.185j, 1.05), 10: (-0.181 + 0.570j, 0.979), 15: (-0.213 + 0.879j, 0.947),
+                         20: (-0.120 + 1.156j, 0.913), 25: (0.146 + 1.508j, 0.821), 30: (0.899 + 1.999j, 1.2e-4)}),
+    (0.3, 0.5): (0.527, {10: (-0.017 + 0.258j, 0.063), 20: (0.001 + 0.490j, 0.053), 40: (0.254 + 0.759j, 0.036),
+                         70: (0.700 + 0.503j, 4.7e-6)}),
+}
+T_END = {(0.2, 1.0): 30.0, (0.1, 2.0): 30.0, (0.3, 0.5): 70.0}
+#: 127 saves put every T4 time on the grid for both horizons (30/126*21 = 5, 70/126*18 = 10),
+#: so one compiled solve serves all targets
+N_SAVE = 127
+LAM_TOL, L_TOL = 0.005, 0.03  # spec T4
+FINAL_TOL = 0.02  # network final pair vs 1 - c* +- i omega*
+GAP_TOL = 0.05  # path gap at N = 500
+
+PROFILES: dict[str, dict[str, Any]] = {
+    "smoke": {"targets": [[0.2, 1.0]], "N": [12, 80], "n_save": N_SAVE, "t_scale": 1.0, "network_N_max": 12,
+              "network_draws": 3, "rtol": 1e-8, "atol": 1e-10},
+    "quick": {"targets": [[0.2, 1.0], [0.1, 2.0], [0.3, 0.5]], "N": [100, 500], "n_save": N_SAVE, "t_scale": 1.0,
+              "network_N_max": 100, "network_targets": [[0.1, 2.0]], "network_draws": 1, "rtol": 1e-8, "atol": 1e-10},
+    "paper": {"targets": [[0.2, 1.0], [0.1, 2.0], [0.3, 0.5]], "N": [100, 200, 500], "n_save": 2 * N_SAVE - 1,
+              "t_scale": 1.0, "network_N_max": 500, "network_draws": 5, "rtol": 1e-9, "atol": 1e-11},  # spec §11
+}
+
+
+# ----------------------------------------------------------------------------- pair equations
+@functools.cache
+def _pair_fns():
+    """Generated :math:`(\\tfrac{d}{dt}\\mathrm{tr}M,\\tfrac{d}{dt}\\det M)(M,\\dot M)` (``integrator.pair_*``)."""
+    from theory.integrator import pair_effective
+
+    dtr, ddet, (M, Md), _, _ = pair_effective()
+    args = [list(M), list(Md)]
+    return jax_function(dtr, args, name="pair_dtr"), jax_function(ddet, args, name="pair_ddet")
+
+
+def _at(ts, lam, L, tk, solve):
+    """``(lambda_+, L)`` at time ``tk``: read off the save grid if ``tk`` is on it, else solve to it."""
+    i = int(np.argmin(np.abs(ts - tk)))
+    if abs(ts[i] - tk) < 1e-9 * max(1.0, tk):
+        return lam[i], float(L[i])
+    out = solve()
+    z = out["eig"][-1, 0]
+    return (np.conj(z) if z.imag < 0 else z), float(out["L"][-1])
+
+
+def pair_equations_autodiff(out: dict[str, np.ndarray], params: np.ndarray) -> float:
+    r"""Max relative mismatch between the generated pair equations and autodiff: :math:`\mathrm{tr}\dot M`
+    and ``jax.jvp`` of :math:`\det` at :math:`M` along :math:`\dot M` (same generated :math:`\dot M`)."""
+    f_tr, f_det = _pair_fns()
+    field = rd.flow_field("oscillator")
+    ys = jnp.asarray(np.asarray(rd.pack_state(out["a"], out["b"], out["M"])))
+    Md = jax.vmap(lambda y: field(0.0, y, jnp.asarray(params)))(ys)[:, 4:8]
+    M = ys[:, 4:8]
+    gen_tr = jax.vmap(f_tr)(M, Md)
+    gen_det = jax.vmap(f_det)(M, Md)
+    ad_tr = jax.vmap(lambda m, md: jnp.trace(md.reshape(2, 2)))(M, Md)
+    ad_det = jax.vmap(lambda m, md: jax.jvp(lambda x: jnp.linalg.det(x.reshape(2, 2)), (m,), (md,))[1])(M, Md)
+    return float(max(jnp.max(jnp.abs(gen_tr - ad_tr)) / jnp.max(jnp.abs(ad_tr)),
+                     jnp.max(jnp.abs(gen_det - ad_det)) / jnp.max(jnp.abs(ad_det))))
+
+
+def pair_equations_residual(out: dict[str, np.ndarray], params: np.ndarray) -> tuple[float, float]:
+    r"""Max relative mismatch between the generated pair equations (evaluated with :math:`\dot M`
+    from the generated flow) and the centred finite-difference derivative of
+    :math:`\mathrm{tr}M(t),\det M(t)` along the solved path (interior points)."""
+    f_tr, f_det = _pair_fns()
+    field = rd.flow_field("oscillator")
+    ys = np.asarray(rd.pack_state(out["a"], out["b"], out["M"]))
+    Md = np.asarray(jax.vmap(lambda y: field(0.0, y, jnp.asarray(params)))(jnp.asarray(ys)))[:, 4:8]
+    Mflat = ys[:, 4:8]
+    dtr = np.asarray(jax.vmap(f_tr)(jnp.asarray(Mflat), jnp.asarray(Md)))
+    ddet = np.asarray(jax.vmap(f_det)(jnp.asarray(Mflat), jnp.asarray(Md)))
+    t = out["t"]
+    M = out["M"]
+    tr = M[:, 0, 0] + M[:, 1, 1]
+    det = M[:, 0, 0] * M[:, 1, 1] - M[:, 0, 1] * M[:, 1, 0]
+    fd_tr = (tr[2:] - tr[:-2]) / (t[2:] - t[:-2])
+    fd_det = (det[2:] - det[:-2]) / (t[2:] - t[:-2])
+    err = max(np.max(np.abs(fd_tr - dtr[1:-1])) / np.max(np.abs(dtr)),
+              np.max(np.abs(fd_det - ddet[1:-1])) / np.max(np.abs(ddet)))
+    h = float(np.max(np.diff(t)))
+    d2 = [np.max(np.abs(np.gradient(np.gradient(f, t), t))) / np.max(np.abs(f)) for f in (dtr, ddet)]
+    bound = 2 * h**2 * max(d2) / 6 + 1e-9
+    return float(err), float(bound)
+
+
+def path_gap(network: np.ndarray, theory: np.ndarray) -> float:
+    r"""Largest distance from a network point to the theory polyline (time-free path gap)."""
+    z, p = np.asarray(network, complex), np.asarray(theory, complex)
+    a, b = p[:-1], p[1:]
+    ab = b - a
+    s = np.clip(((z[:, None] - a[None]) * np.conj(ab[None])).real / np.maximum(np.abs(ab[None]) ** 2, 1e-300), 0, 1)
+    d = np.abs(z[:, None] - (a[None] + s * ab[None]))
+    return float(np.max(np.min(d, axis=1)))
+
+
+def _reduced_draws(seed: int, n: int, D: int, tp, ts: np.ndarray, rtol: float, atol: float):
+    r"""Pair path :math:`\lambda_+(t)` and loss of draws ``1..D-1`` at size ``n`` (keys
+    ``point_key(seed, 40, n, j)``, :math:`W_0=0`) through the exact §5.1 reduction, one batched solve.
+    At :math:`\sigma=0` this is the network itself (the identity is checked on draw 0 to 1e-8)."""
+    a, b = ic.reduction_starts(jnp.stack([ic.point_key(seed, 40, n, j) for j in range(1, D)]), n)
+    out = rd.reduced_flow(a, b, np.zeros((D - 1, 2, 2)), tp, ts, kind="oscillator", rtol=rtol, atol=atol)
+    eig = np.asarray(out["eig"]).reshape(D - 1, len(ts), 2)[..., 0]
+    return np.where(eig.imag < 0, np.conj(eig), eig), np.asarray(out["L"]).reshape(D - 1, len(ts))
+
+
+def _upper(eigs: np.ndarray) -> np.ndarray:
+    """Upper eigenvalue of the pair: largest modulus with Im >= 0 (W has N-2 zero eigenvalues)."""
+    out = []
+    for e in eigs:
+        e = np.asarray(e, complex)
+        cand = e[e.imag >= -1e-12]
+        out.append(cand[np.argmax(np.abs(cand))])
+    return np.array(out)
+
+
+# ----------------------------------------------------------------------------- run
+def run(cfg: StudyConfig) -> StudyResult:
+    checks: list = []
+    series: dict[str, np.ndarray] = {}
+    notes: list[str] = []
+    targets = [(float(c), float(w)) for c, w in cfg["targets"]]
+    if cfg.params.get("c_star") or cfg.params.get("omega_star"):
+        cs = cfg.params.get("c_star") or [0.2]
+        ws = cfg.params.get("omega_star") or [1.0]
+        targets = [(float(c), float(w)) for c in cs for w in ws]
+    Ns = sorted(int(n) for n in cfg["N"])
+    n_net = int(cfg["network_N_max"])
+    n_save = int(cfg["n_save"])
+    rtol, atol = float(cfg["rtol"]), float(cfg["atol"])
+    D = int(cfg.params.get("network_draws", 1))
+    a0, b0, M0 = rd.orthogonal_start()
+    path_panels, loss_panels, reim_panels = [], {}, {}
+    for (c, w) in tqdm(targets, desc="oscillator targets", disable=not cfg.progress):
+        tag = f"c*={c:g}, w*={w:g}"
+        T = float(cfg["t_scale"]) * T_END.get((c, w), 30.0 if c >= 0.2 else 40.0)
+        ts = np.linspace(0.0, T, n_save)
+        tp = rd.target_params("oscillator", c, w)
+        th = rd.reduced_flow(a0, b0, M0, tp, ts, kind="oscillator", rtol=rtol, atol=atol)
+        lam_th = th["eig"][:, 0]
+        lam_th = np.where(lam_th.imag < 0, np.conj(lam_th), lam_th)
+        series[f"t[{tag}]"] = ts
+        series[f"theory_lambda[{tag}]"] = lam_th
+        series[f"theory_L[{tag}]"] = th["L"]
+        fixed = complex(1 - c, w)
+        # T4 reference values (reduced flow, orthogonal start)
+        ref = T4_REF.get((c, w))
+        if ref:
+            L0ref, pts = ref
+            checks.append(check_le(f"T4_{tag}_L0_rel", abs(th["L"][0] / L0ref - 1), L_TOL,
+                                   "spec T4: reduced L0 within 3% of the reference"))
+            for tk in sorted(pts):
+                lam_ref, L_ref = pts[tk]
+                lam, Lk = _at(ts, lam_th, th["L"], float(tk), lambda: rd.reduced_flow(
+                    a0, b0, M0, tp, np.array([0.0, float(tk)]), kind="oscillator", rtol=rtol, atol=atol))
+                checks.append(check_le(
+                    f"T4_{tag}_t{tk:g}_lambda", max(abs(lam.real - lam_ref.real), abs(lam.imag - lam_ref.imag)),
+                    LAM_TOL, f"spec T4: |Re|,|Im| of lambda_+ at t={tk:g} within 0.005 of {lam_ref} (got "
+                    f"{lam.real:.4f}{lam.imag:+.4f}i)"))
+                checks.append(check_le(
+                    f"T4_{tag}_t{tk:g}_L_rel", abs(Lk / L_ref - 1), L_TOL,
+                    f"spec T4: L at t={tk:g} within 3% of {L_ref:g} (got {Lk:.4g})"))
+        ad = pair_equations_autodiff(th, np.asarray(tp))
+        checks.append(check_le(
+            f"pair_equations_autodiff_{tag}", ad, 1e-10,
+            "generated pair equations d tr M/dt = tr Mdot, d det M/dt = tr(adj(M) Mdot) vs autodiff (trace of the "
+            "generated Mdot, jax.jvp of det along it) on the solved path, relative to max |rate|; float64 "
+            "round-off bound"))
+        res, bound = pair_equations_residual(th, np.asarray(tp))
+        notes.append(f"{tag}: pair equations vs centred finite differences of the saved path (h={T / (n_save - 1):.3g}): "
+                     f"relative mismatch {res:.3g}, estimated truncation h^2 max|d3f|/6 ~ {bound / 2:.3g} (reported; "
+                     "the save grid is coarse)")
+        net_paths = {}
+        draws: dict[int, tuple[list[np.ndarray], list[np.ndarray]]] = {}  # per N: every draw's lambda_+ and L
+        loss_curves = [ic.Curve(ts, th["L"] / th["L"][0], "reduced theory", group="theory", kind="theory")]
+        reim = [ic.Curve(ts, lam_th.real, "Re (theory)", group="Re", kind="theory"),
+                ic.Curve(ts, lam_th.imag, "Im (theory)", group="Im", kind="theory"),
+                ic.Curve(ts, [1 - c], r"$1-c_\star$", kind="target"),
+                ic.Curve(ts, [w], r"$\omega_\star$", kind="target")]
+        target = make_target("oscillator", c_star=c, omega_star=w)
+        for n in Ns:
+            p0 = lr.init_params(ic.point_key(cfg.seed, 40, n), n, 0.0)
+            red0, E = lr.reduce_from_network(p0.u, p0.v)
+            full = cfg.params.get("network_targets") is None or [c, w] in [list(map(float, x)) for x in
+                                                                           cfg["network_targets"]]
+            run_net = n <= n_net and full
+            # spec T9 exactness: where the full network runs, both sides at the tight EXACT_SOLVER tolerances
+            tol = ic.EXACT_SOLVER if run_net else {"rtol": rtol, "atol": atol}
+            red = rd.reduced_flow(red0.u, red0.v, red0.W, tp, ts, kind="oscillator", **tol)
+            lam_red = red["eig"][:, 0]
+            lam_red = np.where(lam_red.imag < 0, np.conj(lam_red), lam_red)
+            if run_net:
+                out = ex.flow_or_none(lambda: lr.gradient_flow(p0, target, jnp.asarray(ts), n_eigs=2,
+                                                               **ic.EXACT_SOLVER), notes, f"network {tag} N={n}")
+                if out is None:
+                    checks.append(check_true(f"network_{tag}_N{n}_stable", False, "gradient flow stayed stable"))
+                    continue
+                eig_net = [np.linalg.eigvals(Wk) for Wk in out["W"]]
+                lam_net = _upper(eig_net)
+                L_net = np.asarray(out["loss"])
+                dev = ic.reduction_deviation(out["W"], out["u"], out["v"], L_net, E, red["M"], red["a"],
+                                             red["b"], red["L"])
+                checks.append(check_le(
+                    f"exact_reduction_{tag}_N{n}", dev["max"], ic.EXACT_TOL,
+                    "spec T9 / §5.1 identity: full network from W0=0 vs the 2x2 flow from reduce_from_network, "
+                    f"max over training of: {ic.exactness_text(dev)}; spec tolerance 1e-8, both solved at "
+                    f"rtol {ic.EXACT_SOLVER['rtol']:g}, atol {ic.EXACT_SOLVER['atol']:g} (entries, not "
+                    "eigenvalues: the pair is born from a double eigenvalue, where eigenvalues are "
+                    "square-root sensitive)"))
+                label = f"network N={n}"
+            else:
+                lam_net, L_net = lam_red, red["L"]
+                label = f"network N={n} (exact reduction)"
+                if n <= n_net:
+                    notes.append(f"{tag}, N={n}: network computed through the exact §5.1 reduction (quick profile "
+                                 "runs the full N-unit gradient flow for the plateau case only; the identity is "
+                                 "checked there by exact_reduction_*)")
+            net_paths[label] = lam_net
+            series[f"network_lambda[{tag}, N={n}]"] = lam_net
+            series[f"network_L[{tag}, N={n}]"] = L_net
+            lams, Ls = [lam_net], [L_net]
+            if D > 1:  # draws 1..D-1 through the exact reduction, one batched solve
+                more = _reduced_draws(cfg.seed, n, D, tp, ts, rtol, atol)
+                lams += list(more[0])
+                Ls += list(more[1])
+                series[f"network_lambda_draws[{tag}, N={n}]"] = np.stack(lams)
+                series[f"network_L_draws[{tag}, N={n}]"] = np.stack(Ls)
+            draws[n] = (lams, Ls)
+            gaps = [path_gap(x, lam_th) for x in lams]
+            gap_t = max(float(np.max(np.abs(x - lam_th))) for x in lams)
+            tol = GAP_TOL * math.sqrt(500.0 / n)
+            which = "" if D == 1 else f", worst of {D} draws (draw 0 {gaps[0]:.3g})"
+            checks.append(check_le(
+                f"path_gap_{tag}_N{n}", max(gaps), tol,
+                f"largest distance from the network pair path to the theory path (time-free{which}); tolerance "
+                f"0.05 at N=500 scaled by (500/N)^(1/2) (finite-N initial overlaps u0.v0/N, |u0|^2/N - 1 are "
+                f"O(N^-1/2)); time-matched gap {gap_t:.3g}"))
+            finals = [abs(x[-1] - fixed) for x in lams]
+            checks.append(check_le(
+                f"final_pair_{tag}_N{n}", max(finals), FINAL_TOL,
+                f"network pair at t={T:g} within 0.02 of the fixed point 1-c* + i w* = {fixed}"
+                + ("" if D == 1 else f" (worst of {D} draws)")))
+            loss_curves.append(ic.Curve(ts, L_net / L_net[0], label, group=label, kind="network"))
+            reim.append(ic.Curve(ts, lam_net.real, f"Re ({label})", group="Re", kind="network"))
+            reim.append(ic.Curve(ts, lam_net.imag, f"Im ({label})", group="Im", kind="network"))
+        if min(lam_th.real) < 0:
+            plateau_t = float(ts[np.argmin(lam_th.real)])
+            depth = -float(min(lam_th.real))
+            draw_min_re = {n: [float(np.min(x.real)) for x in lams] for n, (lams, _) in draws.items()}
+            # a network path may lie up to the path-gap tolerance from the theory (finite-N overlaps), so the
+            # excursion is required only at the N where the theory dips deeper than that tolerance
+            need = [n for n in draw_min_re if depth > GAP_TOL * math.sqrt(500.0 / n)]
+            shown = {n: sum(v < 0 for v in vals) for n, vals in draw_min_re.items()}
+            counts = ", ".join(f"N={n}: {shown[n]}/{len(draw_min_re[n])} (max min-Re {max(draw_min_re[n]):.3f})"
+                               for n in draw_min_re)
+            what = (f"theory: Re lambda first moves left (min {-depth:.3f} at t={plateau_t:.3g}); draws showing the "
+                    f"excursion (min Re < 0): {counts}")
+            if need:
+                checks.append(check_true(
+                    f"leftward_excursion_{tag}", all(shown[n] == len(draw_min_re[n]) for n in need),
+                    f"{what}; required in every draw at N in {need}, where the depth {depth:.3f} exceeds the "
+                    f"path-gap tolerance 0.05 (500/N)^(1/2) within which a network path may legitimately differ"))
+            else:
+                notes.append(f"{tag}: {what}. Not checked: the depth {depth:.3f} is below the path-gap tolerance "
+                             f"0.05 (500/N)^(1/2) at every N, so finite-N draws may legitimately miss it")
+        if (c, w) == (0.1, 2.0):
+            i20 = int(np.argmin(np.abs(ts - 20.0)))
+            curves = [x for _, Ls in draws.values() for x in Ls]
+            vals = [th["L"][i20] / th["L"][0]] + [x[i20] / x[0] for x in curves]
+            checks.append(check_true(
+                f"plateau_{tag}", all(v > 0.5 for v in vals) and th["L"][-1] / th["L"][0] < 1e-3,
+                f"loss plateau: L(20)/L0 > 0.5 in theory and networks ({', '.join(f'{v:.2f}' for v in vals)}) "
+                f"followed by the escape, L(30)/L0 = {th['L'][-1] / th['L'][0]:.2g} < 1e-3 (spec §6 phase 3)"))
+        path_panels.append({"title": tag, "theory": [lam_th, np.conj(lam_th)],
+                            "network": {k: v for k, v in net_paths.items()} | {
+                                f"{k} (conj.)": np.conj(v) for k, v in list(net_paths.items())[-1:]},
+                            "fixed": [fixed, np.conj(fixed)]})
+        loss_panels[tag] = loss_curves
+        reim_panels[tag] = reim
+    figures = {
+        "pair_paths": ex.complex_path_figure(
+            path_panels, title="Conjugate pair in the complex plane: reduced theory (line) vs network (markers)"),
+        "loss": ic.time_figure(loss_panels, ylabel=r"$L(t)/L_0$", logy=True,
+                               title="Loss: reduced theory (line) vs network (markers)"),
+        "re_im": ic.time_figure(reim_panels, ylabel=r"Re$\,\lambda_+$, Im$\,\lambda_+$",
+                                title="Pair eigenvalue vs training time"),
+    }
+    params = dict(cfg.params)
+    return StudyResult(NAME, cfg.profile, checks, params, series, figures, seed=cfg.seed, notes=notes)
+
+
+def _omega_option() -> Option:
+    return Option("omega_star", "--omega-star", float, "target frequency omega* > 0", validate=positive)
+
+
+STUDY = Study(
+    name=NAME,
+    title="Oscillator target: conjugate-pair reduced flow (T4) vs full networks, plateau for (0.1, 2)",
+    paper="integrator",
+    profiles=PROFILES,
+    run=run,
+    options=(ic.c_star_option(), _omega_option()),
+    description=__doc__.split("\n\n")[0],
+)
