@@ -73,58 +73,90 @@ def build_parser(study_name: str | None = None, bench_names: Sequence[str] = ())
     parser = _Parser(prog=PROG, description=__doc__.splitlines()[0], epilog=EPILOG, formatter_class=fmt)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    p = sub.add_parser("derive", help="re-derive every symbolic result and write derivations/",
-                       description="Re-derive every registered equation with SymPy and write one .tex and one "
-                       ".md file per theory module. With --check nothing is written; the exit code is 1 if the "
-                       "committed files differ from a fresh derivation.", formatter_class=fmt)
+    p = sub.add_parser(
+        "derive",
+        help="re-derive every symbolic result and write derivations/",
+        description="Re-derive every registered equation with SymPy and write one .tex and one "
+        ".md file per theory module. With --check nothing is written; the exit code is 1 if the "
+        "committed files differ from a fresh derivation.",
+        formatter_class=fmt,
+    )
     p.add_argument("--check", action="store_true", help="compare with the committed files; write nothing")
     p.add_argument("--dir", default="derivations", help="derivations directory (default: %(default)s)")
 
-    p = sub.add_parser("latex", help="print the LaTeX of named equations",
-                       description="Print paste-ready LaTeX of the named equations (all if none). "
-                       "Names look like 'integrator.aligned_ode'; a module name ('integrator') prints the "
-                       "whole module.", formatter_class=fmt)
+    p = sub.add_parser(
+        "latex",
+        help="print the LaTeX of named equations",
+        description="Print paste-ready LaTeX of the named equations (all if none). "
+        "Names look like 'integrator.aligned_ode'; a module name ('integrator') prints the "
+        "whole module.",
+        formatter_class=fmt,
+    )
     p.add_argument("names", nargs="*", metavar="NAME", help="equation or module names")
     p.add_argument("--list", action="store_true", help="list equation names with one-line descriptions")
 
-    p = sub.add_parser("compare", help="run one theory-vs-simulation study",
-                       description="Run one study: theory against the full network, with metrics.json "
-                       "(checks with tolerances), series.npz and figures under OUT/STUDY/. "
-                       "'compare STUDY --help' lists that study's parameter overrides.", formatter_class=fmt)
+    p = sub.add_parser(
+        "compare",
+        help="run one theory-vs-simulation study",
+        description="Run one study: theory against the full network, with metrics.json "
+        "(checks with tolerances), series.npz and figures under OUT/STUDY/. "
+        "'compare STUDY --help' lists that study's parameter overrides.",
+        formatter_class=fmt,
+    )
     p.add_argument("study", metavar="STUDY", help="study name (see 'rnn-timescales list')")
     _common_run_args(p)
     if study_name is not None:
         _add_study_options(p, study_name)
 
-    p = sub.add_parser("reproduce", help="derive + every study; writes figures/ and figures/REPORT.md",
-                       description="Re-derive all equations into derivations/, run every study at the chosen "
-                       "profile, and collect figures/REPORT.md. Studies already complete in OUT for the same "
-                       "profile, seed and parameters are skipped with --resume.", formatter_class=fmt)
+    p = sub.add_parser(
+        "reproduce",
+        help="derive + every study; writes figures/ and figures/REPORT.md",
+        description="Re-derive all equations into derivations/, run every study at the chosen "
+        "profile, and collect figures/REPORT.md. Studies already complete in OUT for the same "
+        "profile, seed and parameters are skipped with --resume.",
+        formatter_class=fmt,
+    )
     _common_run_args(p)
-    p.add_argument("--only", action="append", default=[], metavar="STUDY", help="run only this study (repeat the flag for several)")
+    p.add_argument(
+        "--only", action="append", default=[], metavar="STUDY", help="run only this study (repeat the flag for several)"
+    )
     p.add_argument("--resume", action="store_true", help="skip studies already complete in OUT")
     p.add_argument("--derivations", default="derivations", help="derivations directory (default: %(default)s)")
 
-    p = sub.add_parser("bench", help="performance suite (ratios against baselines in the same run)",
-                       description="Benchmarks. Each figure is a ratio against a baseline measured in the same "
-                       "run; compile time is reported separately."
-                       + (f"\n\nbenchmarks: {', '.join(bench_names)}" if bench_names else "")
-                       + "\n\nexample: rnn-timescales bench --only gating-bptt --markdown", formatter_class=fmt)
+    p = sub.add_parser(
+        "bench",
+        help="performance suite (ratios against baselines in the same run)",
+        description="Benchmarks. Each figure is a ratio against a baseline measured in the same "
+        "run; compile time is reported separately."
+        + (f"\n\nbenchmarks: {', '.join(bench_names)}" if bench_names else "")
+        + "\n\nexample: rnn-timescales bench --only gating-bptt --markdown",
+        formatter_class=fmt,
+    )
     p.add_argument("--out", default=None, metavar="FILE", help="write the rows as JSON")
-    p.add_argument("--only", action="append", default=[], metavar="NAME", help="run only this benchmark (repeat the flag for several)")
+    p.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="run only this benchmark (repeat the flag for several)",
+    )
     p.add_argument("--size", choices=("quick", "full"), default="quick", help="problem sizes (default: quick)")
     p.add_argument("--markdown", action="store_true", help="print the Markdown table at the end")
 
-    sub.add_parser("list", help="studies, equations and profiles", description="List studies, equations "
-                   "and profiles.")
+    sub.add_parser("list", help="studies, equations and profiles", description="List studies, equations and profiles.")
     return parser
 
 
 def _common_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profile", default="quick", help="quick (default, minutes on CPU) or paper (full protocol)")
     p.add_argument("--out", default="figures", help="output directory (default: %(default)s)")
-    p.add_argument("--seed", type=_seed, default=0, metavar="N",
-                   help="root seed for every jax.random key, 0 <= N < 2**32 (default: 0)")
+    p.add_argument(
+        "--seed",
+        type=_seed,
+        default=0,
+        metavar="N",
+        help="root seed for every jax.random key, 0 <= N < 2**32 (default: 0)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
@@ -143,9 +175,14 @@ def _add_study_options(p: argparse.ArgumentParser, study_name: str) -> None:
     study = get_study(study_name)
     g = p.add_argument_group(f"{study.name} parameters", study.description or study.title)
     for opt in study.options:
-        g.add_argument(opt.flag, dest=f"opt_{opt.key}", action="append" if opt.multiple else _Once,
-                       metavar=opt.metavar, default=None,
-                       help=opt.help + (" (repeat for a grid)" if opt.multiple and "repeat" not in opt.help else ""))
+        g.add_argument(
+            opt.flag,
+            dest=f"opt_{opt.key}",
+            action="append" if opt.multiple else _Once,
+            metavar=opt.metavar,
+            default=None,
+            help=opt.help + (" (repeat for a grid)" if opt.multiple and "repeat" not in opt.help else ""),
+        )
     for flag, text in study.flags.items():
         g.add_argument(f"--{flag.replace('_', '-')}", dest=f"flag_{flag}", action="store_true", help=text)
 
@@ -178,8 +215,10 @@ def _cmd_latex(args: argparse.Namespace) -> int:
         if args.names:
             from numerics.core import UsageError
 
-            raise UsageError(f"--list takes no equation names (got {' '.join(args.names)}); "
-                             "use either 'latex --list' or 'latex NAME ...'")
+            raise UsageError(
+                f"--list takes no equation names (got {' '.join(args.names)}); "
+                "use either 'latex --list' or 'latex NAME ...'"
+            )
         for eq in all_equations():
             print(f"{eq.name:45s} {eq.description}")
         return 0
@@ -261,8 +300,11 @@ def _already_done(out: Path, config) -> bool | None:
     if not p.exists():
         return None
     m = json.loads(p.read_text())
-    same = (m.get("profile") == config.profile and m.get("seed") == config.seed
-            and m.get("config") == jsonable(_as_dict(config.params)))
+    same = (
+        m.get("profile") == config.profile
+        and m.get("seed") == config.seed
+        and m.get("config") == jsonable(_as_dict(config.params))
+    )
     return bool(m.get("passed")) if same else None
 
 
@@ -287,8 +329,10 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
             continue
         ok &= _run_one(study, config, out)
     report = write_report(out, order=[s.name for s in all_studies().values()])
-    print(f"[reproduce] {'all checks pass' if ok else 'SOME CHECKS FAILED'}; report: {report} "
-          f"({time.perf_counter() - t0:.0f} s)")
+    print(
+        f"[reproduce] {'all checks pass' if ok else 'SOME CHECKS FAILED'}; report: {report} "
+        f"({time.perf_counter() - t0:.0f} s)"
+    )
     return 0 if ok else 1
 
 

@@ -132,8 +132,15 @@ def violations(root: Path = ROOT, depends_on: dict[str, tuple[str, ...]] | None 
             out.append(f"layer: {src} (layer {layer(src)}) imports {dst} (layer {layer(dst)})")
         # rule 4: declared cross-paper dependencies
         ps, pd = src.split("."), dst.split(".")
-        if (len(ps) > 1 and len(pd) > 1 and ps[0] == pd[0] == "numerics" and ps[1] in deps and pd[1] in deps
-                and ps[1] != pd[1] and pd[1] not in deps[ps[1]]):
+        if (
+            len(ps) > 1
+            and len(pd) > 1
+            and ps[0] == pd[0] == "numerics"
+            and ps[1] in deps
+            and pd[1] in deps
+            and ps[1] != pd[1]
+            and pd[1] not in deps[ps[1]]
+        ):
             out.append(f"undeclared cross-paper import: {src} imports {dst} (declare it in theory.papers)")
     # rule 1: cycles (package __init__ re-exports of its own children are not cycles)
     for m in modules:
@@ -224,8 +231,14 @@ def test_float64_calls_refuse_to_run_without_x64():
             print("refused")
         """
     )
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT,
-                         env={k: v for k, v in __import__("os").environ.items() if k != "JAX_ENABLE_X64"})
+    res = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env={k: v for k, v in __import__("os").environ.items() if k != "JAX_ENABLE_X64"},
+    )
     assert res.stdout.strip() == "refused", res.stdout + res.stderr[-2000:]
 
 
@@ -247,33 +260,42 @@ def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
 
 
 def test_a_cycle_is_caught(tmp_path):
-    root = _tree(tmp_path, {
-        "numerics/core/__init__.py": "",
-        "numerics/core/_a.py": "from numerics.core._b import g\ndef f(): pass\n",
-        "numerics/core/_b.py": "from numerics.core._a import f\ndef g(): pass\n",
-    })
+    root = _tree(
+        tmp_path,
+        {
+            "numerics/core/__init__.py": "",
+            "numerics/core/_a.py": "from numerics.core._b import g\ndef f(): pass\n",
+            "numerics/core/_b.py": "from numerics.core._a import f\ndef g(): pass\n",
+        },
+    )
     assert any(v.startswith("import cycle") for v in violations(root))
 
 
 def test_a_private_import_is_caught(tmp_path):
-    root = _tree(tmp_path, {
-        "numerics/core/__init__.py": "",
-        "numerics/core/_a.py": "def _helper(): pass\n",
-        "numerics/core/_b.py": "from numerics.core._a import _helper\n",
-        "numerics/gating/__init__.py": "",
-        "numerics/gating/_c.py": "from numerics.core._a import f\n",
-    })
+    root = _tree(
+        tmp_path,
+        {
+            "numerics/core/__init__.py": "",
+            "numerics/core/_a.py": "def _helper(): pass\n",
+            "numerics/core/_b.py": "from numerics.core._a import _helper\n",
+            "numerics/gating/__init__.py": "",
+            "numerics/gating/_c.py": "from numerics.core._a import f\n",
+        },
+    )
     found = violations(root, depends_on={"gating": ()})
     assert any(v.startswith("private name") for v in found), found
     assert any(v.startswith("private module from another unit") for v in found), found
 
 
 def test_an_upward_import_and_an_undeclared_paper_dependency_are_caught(tmp_path):
-    root = _tree(tmp_path, {
-        "numerics/core/__init__.py": "from numerics.gating import x\n",
-        "numerics/gating/__init__.py": "x = 1\n",
-        "numerics/integrator/__init__.py": "from numerics.gating import x\n",
-    })
+    root = _tree(
+        tmp_path,
+        {
+            "numerics/core/__init__.py": "from numerics.gating import x\n",
+            "numerics/gating/__init__.py": "x = 1\n",
+            "numerics/integrator/__init__.py": "from numerics.gating import x\n",
+        },
+    )
     found = violations(root, depends_on={"gating": (), "integrator": ()})
     assert any(v.startswith("layer") for v in found), found
     assert any(v.startswith("undeclared cross-paper import") for v in found), found

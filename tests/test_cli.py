@@ -9,8 +9,7 @@ from numerics.cli import main
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "numerics", *args], capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run([sys.executable, "-m", "numerics", *args], capture_output=True, text=True, timeout=300)
 
 
 @pytest.mark.parametrize(
@@ -67,8 +66,7 @@ def test_resume_recognises_a_complete_study_by_its_config(tmp_path):
     from numerics.study import StudyConfig, StudyResult, check_le, write_study
 
     cfg = StudyConfig("demo", "quick", 3, {"N": [100, 200], "c_star": 0.2})
-    res = StudyResult("demo", "quick", [check_le("x", 0.0, 1.0, "")], {"derived": 1.0},
-                      seed=3, config=dict(cfg.params))
+    res = StudyResult("demo", "quick", [check_le("x", 0.0, 1.0, "")], {"derived": 1.0}, seed=3, config=dict(cfg.params))
     assert not _already_done(tmp_path, cfg)
     write_study(res, tmp_path)
     assert _already_done(tmp_path, cfg)
@@ -84,20 +82,52 @@ def test_resume_counts_a_skipped_failed_study(tmp_path):
     from numerics.study.runner import get_study
 
     study = get_study("gating-expansion")
-    assert main(["reproduce", "--profile", "smoke", "--only", study.name, "--out", str(tmp_path),
-                 "--derivations", str(tmp_path / "d"), "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "reproduce",
+                "--profile",
+                "smoke",
+                "--only",
+                study.name,
+                "--out",
+                str(tmp_path),
+                "--derivations",
+                str(tmp_path / "d"),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     p = tmp_path / study.name / "metrics.json"
     m = json.loads(p.read_text())
     m["passed"] = False
     p.write_text(json.dumps(m))
-    assert main(["reproduce", "--profile", "smoke", "--only", study.name, "--out", str(tmp_path),
-                 "--derivations", str(tmp_path / "d"), "--no-progress", "--resume"]) == 1
+    assert (
+        main(
+            [
+                "reproduce",
+                "--profile",
+                "smoke",
+                "--only",
+                study.name,
+                "--out",
+                str(tmp_path),
+                "--derivations",
+                str(tmp_path / "d"),
+                "--no-progress",
+                "--resume",
+            ]
+        )
+        == 1
+    )
 
 
 def test_closed_pipe_is_not_an_error():
     """``rnn-timescales list | head -1``: the reader closes the pipe early; no traceback, exit 0."""
-    proc = subprocess.Popen([sys.executable, "-m", "numerics", "list"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, bufsize=0)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "numerics", "list"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0
+    )
     proc.stdout.close()  # before the first write: every write of the listing hits a closed pipe
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=300) == 0 and "Traceback" not in err, err

@@ -35,8 +35,16 @@ import sympy as sp
 
 from theory.equations import PAPERS, Equation
 
-__all__ = ["SYM", "Family", "families", "envelope_capped", "envelope_ranges", "closed_form_betas",
-           "window_edges", "equations"]
+__all__ = [
+    "SYM",
+    "Family",
+    "families",
+    "envelope_capped",
+    "envelope_ranges",
+    "closed_form_betas",
+    "window_edges",
+    "equations",
+]
 
 _P = dict(positive=True)
 SYM = SimpleNamespace(
@@ -113,21 +121,25 @@ def families() -> dict[str, Family]:
     """The six forcing families of spec §5 (plus the discrete Bernoulli–Exp analogue)."""
     th = S.theta
     gauss = -S.kappa * th + S.sigma**2 * th**2 / 2
-    pp_jump = sp.integrate((sp.exp(th * S.y) - 1) * S.lam_J * S.gamma * sp.exp(-S.gamma * S.y),
-                           (S.y, 0, sp.oo), conds="none")
+    pp_jump = sp.integrate(
+        (sp.exp(th * S.y) - 1) * S.lam_J * S.gamma * sp.exp(-S.gamma * S.y), (S.y, 0, sp.oo), conds="none"
+    )
     pp = -S.kappa * th + sp.simplify(pp_jump)
     bern_exp = -S.kappa * th + sp.log(1 + S.p * th / (S.gamma - th))
     ts_lo = -S.kappa * th + S.c * sp.gamma(-S.a) * ((S.lam - th) ** S.a - S.lam**S.a)
     ts_hi = -S.kappa_eff * th + S.c * sp.gamma(-S.a) * (
-        (S.lam - th) ** S.a - S.lam**S.a + S.a * th * S.lam ** (S.a - 1))
+        (S.lam - th) ** S.a - S.lam**S.a + S.a * th * S.lam ** (S.a - 1)
+    )
     y = S.y
     trunc_int = sp.Integral((sp.exp(th * y) - 1 - th * y) * y ** (-1 - S.alpha), (y, 0, S.y_c))
     trunc = -S.kappa_eff * th + S.c * trunc_int
     # y = y_c t^{1/(2-α)} maps y^{1-α} dy to y_c^{2-α}/(2-α) dt; g(z)=(e^z-1-z)/z^2 is smooth
     z = th * S.y_c * _t ** (1 / (2 - S.alpha))
     # g(z) by its Taylor series below z = 1e-2 (no cancellation; truncation error < 1e-11 relative)
-    g = sp.Piecewise((sp.Rational(1, 2) + z / 6 + z**2 / 24 + z**3 / 120, z < sp.Rational(1, 100)),
-                     ((sp.exp(z) - 1 - z) / z**2, True))
+    g = sp.Piecewise(
+        (sp.Rational(1, 2) + z / 6 + z**2 / 24 + z**3 / 120, z < sp.Rational(1, 100)),
+        ((sp.exp(z) - 1 - z) / z**2, True),
+    )
     trunc_integrand = S.c * S.y_c ** (2 - S.alpha) / (2 - S.alpha) * th**2 * g
     bounded = -S.kappa * th + sp.log(1 - S.p + S.p * (sp.exp(th * S.J_max) - 1) / (th * S.J_max))
     # the same function with e^{θJ} factored out of the logarithm, x = θJ_max > 0:
@@ -137,27 +149,71 @@ def families() -> dict[str, Family]:
     xb = th * S.J_max
     bounded_numeric = -S.kappa * th + xb + sp.log((1 - S.p) * sp.exp(-xb) + S.p * (1 - sp.exp(-xb)) / xb)
     fams = {
-        "gaussian": Family("gaussian", gauss, (S.kappa, S.sigma), sp.oo, False,
-                           "Gaussian forcing (3.3) with Pi=0; discrete Phi_d = Phi"),
-        "poisson_pareto": Family("poisson_pareto", pp, (S.kappa, S.lam_J, S.gamma), S.gamma, False,
-                                 "Poisson pushes, Exp(gamma) log-size (Pareto factor on tau)"),
-        "bernoulli_exp": Family("bernoulli_exp", bern_exp, (S.kappa, S.p, S.gamma), S.gamma, True,
-                                "discrete analogue: Bernoulli(p) x Exp(gamma) push per step"),
-        "tempered_lo": Family("tempered_lo", ts_lo, (S.kappa, S.c, S.a, S.lam), S.lam, False,
-                              "one-sided tempered stable, 0<a<1, no compensation (5.2)"),
-        "tempered_hi": Family("tempered_hi", ts_hi, (S.kappa_eff, S.c, S.a, S.lam), S.lam, False,
-                              "one-sided tempered stable, 1<a<2, compensated (5.3)"),
-        "truncated_stable": Family("truncated_stable", trunc, (S.kappa_eff, S.c, S.alpha, S.y_c), sp.oo,
-                                   False, "truncated alpha-stable pushes, compensated (5.4)",
-                                   trunc_integrand),
-        "bounded": Family("bounded", bounded, (S.kappa, S.p, S.J_max), sp.oo, True,
-                          "bounded discrete pushes J = B U[0, J_max] (5.6)", numeric=bounded_numeric),
+        "gaussian": Family(
+            "gaussian",
+            gauss,
+            (S.kappa, S.sigma),
+            sp.oo,
+            False,
+            "Gaussian forcing (3.3) with Pi=0; discrete Phi_d = Phi",
+        ),
+        "poisson_pareto": Family(
+            "poisson_pareto",
+            pp,
+            (S.kappa, S.lam_J, S.gamma),
+            S.gamma,
+            False,
+            "Poisson pushes, Exp(gamma) log-size (Pareto factor on tau)",
+        ),
+        "bernoulli_exp": Family(
+            "bernoulli_exp",
+            bern_exp,
+            (S.kappa, S.p, S.gamma),
+            S.gamma,
+            True,
+            "discrete analogue: Bernoulli(p) x Exp(gamma) push per step",
+        ),
+        "tempered_lo": Family(
+            "tempered_lo",
+            ts_lo,
+            (S.kappa, S.c, S.a, S.lam),
+            S.lam,
+            False,
+            "one-sided tempered stable, 0<a<1, no compensation (5.2)",
+        ),
+        "tempered_hi": Family(
+            "tempered_hi",
+            ts_hi,
+            (S.kappa_eff, S.c, S.a, S.lam),
+            S.lam,
+            False,
+            "one-sided tempered stable, 1<a<2, compensated (5.3)",
+        ),
+        "truncated_stable": Family(
+            "truncated_stable",
+            trunc,
+            (S.kappa_eff, S.c, S.alpha, S.y_c),
+            sp.oo,
+            False,
+            "truncated alpha-stable pushes, compensated (5.4)",
+            trunc_integrand,
+        ),
+        "bounded": Family(
+            "bounded",
+            bounded,
+            (S.kappa, S.p, S.J_max),
+            sp.oo,
+            True,
+            "bounded discrete pushes J = B U[0, J_max] (5.6)",
+            numeric=bounded_numeric,
+        ),
     }
     # Φ'(0) by limit (the closed forms are 0/0 at θ = 0 for the bounded family);
     # the compensated truncated-stable integral has zero slope at 0.
     return {
-        k: f._replace(dphi0=-S.kappa_eff if f.integrand is not None
-                      else sp.simplify(sp.limit(sp.diff(f.phi, th), th, 0)))
+        k: f._replace(
+            dphi0=-S.kappa_eff if f.integrand is not None else sp.simplify(sp.limit(sp.diff(f.phi, th), th, 0))
+        )
         for k, f in fams.items()
     }
 
@@ -256,90 +312,275 @@ def equations() -> tuple[Equation, ...]:
     X = sp.Symbol("X")
     Y = sp.Symbol("Y_k")
     out = [
-        _eq("envelope_laplace", f_(l), E_(sp.exp(-l / S.tau)),
+        _eq(
+            "envelope_laplace",
+            f_(l),
+            E_(sp.exp(-l / S.tau)),
             "envelope is the Laplace transform of the time-scale law (mixture of exponentials)",
-            "spec §2 (2.1)", provenance="definition"),
-        _eq("tauberian", tau_gt(S.x) * S.x**b, f_(l) * l**b / sp.gamma(1 + b), r"\iff",
+            "spec §2 (2.1)",
+            provenance="definition",
+        ),
+        _eq(
+            "tauberian",
+            tau_gt(S.x) * S.x**b,
+            f_(l) * l**b / sp.gamma(1 + b),
+            r"\iff",
             "Lemma T: P(tau>x) ~ x^-beta L(x) iff f(l) ~ Gamma(1+beta) l^-beta L(l) (both sides -> same L)",
-            "spec §2 (2.2)", provenance="verified",
-            notes="Checked on (2.3): l^beta f -> rho Gamma(1+beta) tau_0^beta as l -> oo (tests, S6)."),
-        _eq("envelope_capped", f_(l), envelope_capped(True),
+            "spec §2 (2.2)",
+            provenance="verified",
+            notes="Checked on (2.3): l^beta f -> rho Gamma(1+beta) tau_0^beta as l -> oo (tests, S6).",
+        ),
+        _eq(
+            "envelope_capped",
+            f_(l),
+            envelope_capped(True),
             "exact envelope of an atom at tau_0 plus a Pareto(beta) tail capped at tau_c",
-            "spec §2 (2.3)", provenance="verified",
-            notes="Equals quadrature of its defining integral (tests, S5)."),
-        _eq("envelope_short", f_(l), rng["short"], "range 1, l << tau_0: no mode has decayed",
-            "spec §2 (2.3) range 1", relation=r"\simeq"),
-        _eq("envelope_power", f_(l), rng["power"], "range 2, tau_0 << l << tau_c: Tauberian power law",
-            "spec §2 (2.3) range 2", relation=r"\simeq"),
-        _eq("envelope_cutoff", f_(l), rng["cutoff"], "range 3, l >> tau_c: exponential cutoff at rate 1/tau_c",
-            "spec §2 (2.3) range 3", relation=r"\simeq"),
-        _eq("local_slope", -l * sp.Derivative(sp.log(f_(l)), l), local_slope,
-            "local log-log slope of the tempered form A l^-beta exp(-l/tau_max)", "spec §2"),
+            "spec §2 (2.3)",
+            provenance="verified",
+            notes="Equals quadrature of its defining integral (tests, S5).",
+        ),
+        _eq(
+            "envelope_short",
+            f_(l),
+            rng["short"],
+            "range 1, l << tau_0: no mode has decayed",
+            "spec §2 (2.3) range 1",
+            relation=r"\simeq",
+        ),
+        _eq(
+            "envelope_power",
+            f_(l),
+            rng["power"],
+            "range 2, tau_0 << l << tau_c: Tauberian power law",
+            "spec §2 (2.3) range 2",
+            relation=r"\simeq",
+        ),
+        _eq(
+            "envelope_cutoff",
+            f_(l),
+            rng["cutoff"],
+            "range 3, l >> tau_c: exponential cutoff at rate 1/tau_c",
+            "spec §2 (2.3) range 3",
+            relation=r"\simeq",
+        ),
+        _eq(
+            "local_slope",
+            -l * sp.Derivative(sp.log(f_(l)), l),
+            local_slope,
+            "local log-log slope of the tempered form A l^-beta exp(-l/tau_max)",
+            "spec §2",
+        ),
         _eq("crossover", S.lstar, lstar, "cutoff share equals power-law share", "spec §2 (2.4)"),
-        _eq("learnability", sp.Function("N")(l), f_(l) ** (-S.kappa_alpha),
-            "data needed to learn a lag-l dependence (arXiv:2512.05790)", "spec §2", relation=r"\propto",
-            provenance="definition"),
-        _eq("horizon_collapsed", sp.Symbol(r"\mathcal{H}_N"), S.tau_max / S.kappa_alpha * sp.log(S.N),
-            "learnable horizon, exponential envelope", "spec §2", provenance="definition"),
-        _eq("horizon_extended", sp.Symbol(r"\mathcal{H}_N"), S.N ** (1 / (S.kappa_alpha * b)),
-            "learnable horizon, power-law envelope", "spec §2", relation=r"\propto", provenance="definition"),
-        _eq("lindley", sp.Symbol("X_{k+1}"), sp.Max(0, sp.Symbol("X_k") + Y),
-            "discrete coarse-grained process (Lindley/Kesten), X = log(tau/tau_b)", "spec §3 (3.2)",
-            provenance="definition"),
-        _eq("lundberg", Phi(th), -S.kappa * th + S.sigma**2 * th**2 / 2
+        _eq(
+            "learnability",
+            sp.Function("N")(l),
+            f_(l) ** (-S.kappa_alpha),
+            "data needed to learn a lag-l dependence (arXiv:2512.05790)",
+            "spec §2",
+            relation=r"\propto",
+            provenance="definition",
+        ),
+        _eq(
+            "horizon_collapsed",
+            sp.Symbol(r"\mathcal{H}_N"),
+            S.tau_max / S.kappa_alpha * sp.log(S.N),
+            "learnable horizon, exponential envelope",
+            "spec §2",
+            provenance="definition",
+        ),
+        _eq(
+            "horizon_extended",
+            sp.Symbol(r"\mathcal{H}_N"),
+            S.N ** (1 / (S.kappa_alpha * b)),
+            "learnable horizon, power-law envelope",
+            "spec §2",
+            relation=r"\propto",
+            provenance="definition",
+        ),
+        _eq(
+            "lindley",
+            sp.Symbol("X_{k+1}"),
+            sp.Max(0, sp.Symbol("X_k") + Y),
+            "discrete coarse-grained process (Lindley/Kesten), X = log(tau/tau_b)",
+            "spec §3 (3.2)",
+            provenance="definition",
+        ),
+        _eq(
+            "lundberg",
+            Phi(th),
+            -S.kappa * th
+            + S.sigma**2 * th**2 / 2
             + sp.Integral((sp.exp(th * S.y) - 1) * sp.Function(r"\Pi_+")(S.y), (S.y, 0, sp.oo))
             + sp.Integral((sp.exp(-th * S.y) - 1) * sp.Function(r"\Pi_-")(S.y), (S.y, 0, sp.oo)),
             "Lundberg (cumulant) function of the free far-left motion, finite-variation jumps",
-            "spec §3 (3.3)", provenance="definition"),
-        _eq("lundberg_discrete", Phi_d(th), sp.log(E_(sp.exp(th * Y))),
-            "discrete-time Lundberg function of the step Y_k", "spec §3 (3.4)", provenance="definition"),
-        _eq("stationarity", sp.Subs(sp.Derivative(Phi(th), th), th, 0), sp.Integer(0), "<",
-            "a stationary spectrum exists iff the net mean drift of X is negative", "spec §4 (a)",
-            provenance="definition"),
-        _eq("extended", Phi(b), sp.Integer(0),
+            "spec §3 (3.3)",
+            provenance="definition",
+        ),
+        _eq(
+            "lundberg_discrete",
+            Phi_d(th),
+            sp.log(E_(sp.exp(th * Y))),
+            "discrete-time Lundberg function of the step Y_k",
+            "spec §3 (3.4)",
+            provenance="definition",
+        ),
+        _eq(
+            "stationarity",
+            sp.Subs(sp.Derivative(Phi(th), th), th, 0),
+            sp.Integer(0),
+            "<",
+            "a stationary spectrum exists iff the net mean drift of X is negative",
+            "spec §4 (a)",
+            provenance="definition",
+        ),
+        _eq(
+            "extended",
+            Phi(b),
+            sp.Integer(0),
             "extended regime: positive root beta in (0, theta_inf] (discrete: E A^beta = 1)",
-            "spec §4 (4.1)", provenance="definition"),
-        _eq("tail_law", tau_gt(S.x), S.C * (S.x / S.tau_b) ** (-b), r"\sim",
-            "Cramer-Lundberg / Kesten-Goldie tail of the spectrum", "spec §4 (4.2)", provenance="definition"),
+            "spec §4 (4.1)",
+            provenance="definition",
+        ),
+        _eq(
+            "tail_law",
+            tau_gt(S.x),
+            S.C * (S.x / S.tau_b) ** (-b),
+            r"\sim",
+            "Cramer-Lundberg / Kesten-Goldie tail of the spectrum",
+            "spec §4 (4.2)",
+            provenance="definition",
+        ),
     ]
-    for key, sec in (("gaussian", "5.1"), ("poisson_pareto", "5.2"), ("bernoulli_exp", "5.2"),
-                     ("tempered_lo", "5.3 (5.2)"), ("tempered_hi", "5.4 (5.3)"),
-                     ("truncated_stable", "5.5 (5.4)"), ("bounded", "5.6")):
+    for key, sec in (
+        ("gaussian", "5.1"),
+        ("poisson_pareto", "5.2"),
+        ("bernoulli_exp", "5.2"),
+        ("tempered_lo", "5.3 (5.2)"),
+        ("tempered_hi", "5.4 (5.3)"),
+        ("truncated_stable", "5.5 (5.4)"),
+        ("bounded", "5.6"),
+    ):
         fm = fam[key]
-        out.append(_eq(f"phi_{key}", (Phi_d if fm.discrete else Phi)(th), fm.phi,
-                       f"Lundberg function: {fm.description}", f"spec §{sec}",
-                       provenance="derived" if key == "poisson_pareto" else "definition"))
+        out.append(
+            _eq(
+                f"phi_{key}",
+                (Phi_d if fm.discrete else Phi)(th),
+                fm.phi,
+                f"Lundberg function: {fm.description}",
+                f"spec §{sec}",
+                provenance="derived" if key == "poisson_pareto" else "definition",
+            )
+        )
     m = S.c * sp.gamma(1 - S.a) * S.lam ** (S.a - 1)
     out += [
         _eq("beta_gaussian", b, betas["gaussian"], "solve Phi(beta)=0, Gaussian forcing", "spec §5.1"),
-        _eq("density_gaussian", sp.Function("p_X")(S.x), b * sp.exp(-b * S.x),
-            "stationary density, Gaussian forcing (Fokker-Planck, zero flux)", "spec §5.1",
-            provenance="verified"),
-        _eq("beta_poisson_pareto", b, betas["poisson_pareto"], "solve Phi(beta)=0, Poisson-Pareto kicks",
-            "spec §5.2 (5.1)"),
-        _eq("rho_poisson_pareto", S.rho, S.lam_J / (S.kappa * S.gamma), "tail mass (atom 1-rho at tau_b)",
-            "spec §5.2 (5.1)", provenance="verified"),
-        _eq("law_poisson_pareto", tau_gt(S.x), S.rho * (S.x / S.tau_b) ** (-b),
-            "exact law; satisfies the level-crossing equation", "spec §5.2 (5.1)", provenance="verified"),
-        _eq("atom_bernoulli_exp", P_(sp.Eq(X, 0)), sp.Symbol(r"\beta_d") / S.gamma,
-            "discrete analogue: atom mass from Exp(gamma) ladder heights", "spec §5.2", provenance="verified"),
-        _eq("mean_tempered_lo", sp.Symbol("m"), m, "mean push of tempered stable, 0<a<1", "spec §5.3",
-            provenance="definition"),
-        _eq("window_tempered_lo_lower", S.kappa, edges["tempered_lo"][0], ">",
-            "stationarity edge: solve Phi'(0)=0 for kappa (kappa > m)", "spec §5.3"),
-        _eq("window_tempered_lo_upper", S.kappa, edges["tempered_lo"][1], r"\le",
-            "root edge: solve Phi(lambda)=0 for kappa (kappa <= m/a)", "spec §5.3"),
+        _eq(
+            "density_gaussian",
+            sp.Function("p_X")(S.x),
+            b * sp.exp(-b * S.x),
+            "stationary density, Gaussian forcing (Fokker-Planck, zero flux)",
+            "spec §5.1",
+            provenance="verified",
+        ),
+        _eq(
+            "beta_poisson_pareto",
+            b,
+            betas["poisson_pareto"],
+            "solve Phi(beta)=0, Poisson-Pareto kicks",
+            "spec §5.2 (5.1)",
+        ),
+        _eq(
+            "rho_poisson_pareto",
+            S.rho,
+            S.lam_J / (S.kappa * S.gamma),
+            "tail mass (atom 1-rho at tau_b)",
+            "spec §5.2 (5.1)",
+            provenance="verified",
+        ),
+        _eq(
+            "law_poisson_pareto",
+            tau_gt(S.x),
+            S.rho * (S.x / S.tau_b) ** (-b),
+            "exact law; satisfies the level-crossing equation",
+            "spec §5.2 (5.1)",
+            provenance="verified",
+        ),
+        _eq(
+            "atom_bernoulli_exp",
+            P_(sp.Eq(X, 0)),
+            sp.Symbol(r"\beta_d") / S.gamma,
+            "discrete analogue: atom mass from Exp(gamma) ladder heights",
+            "spec §5.2",
+            provenance="verified",
+        ),
+        _eq(
+            "mean_tempered_lo",
+            sp.Symbol("m"),
+            m,
+            "mean push of tempered stable, 0<a<1",
+            "spec §5.3",
+            provenance="definition",
+        ),
+        _eq(
+            "window_tempered_lo_lower",
+            S.kappa,
+            edges["tempered_lo"][0],
+            ">",
+            "stationarity edge: solve Phi'(0)=0 for kappa (kappa > m)",
+            "spec §5.3",
+        ),
+        _eq(
+            "window_tempered_lo_upper",
+            S.kappa,
+            edges["tempered_lo"][1],
+            r"\le",
+            "root edge: solve Phi(lambda)=0 for kappa (kappa <= m/a)",
+            "spec §5.3",
+        ),
         _eq("beta_tempered_half", b, betas["tempered_half"], "solve Phi(beta)=0 at a=1/2", "spec §5.3"),
-        _eq("window_tempered_hi", S.kappa_eff, edges["tempered_hi"][1], r"\le",
-            "root edge for 1<a<2: solve Phi(lambda)=0 for kappa_eff", "spec §5.4"),
-        _eq("beta_truncated_asymptotic", b, (1 + S.alpha) * sp.log(S.y_c) / S.y_c, r"\approx",
-            "leading order for beta y_c >> 1 (overestimates the root by 10-25%)", "spec §5.5",
-            provenance="definition"),
-        _eq("bounded_threshold", S.J_max, S.kappa, r"\le",
-            "sharp threshold: collapse (X = 0 exactly) iff J_max <= kappa", "spec §5.6", provenance="verified"),
-        _eq("bounded_stationarity", S.p * S.J_max / 2, S.kappa, "<",
-            "bounded pushes: stationarity (extended | runaway boundary)", "spec §5.6", provenance="derived"),
-        _eq("max_unit", sp.Symbol(r"\tau_{(H)}"), S.tau_b * (S.rho * S.H) ** (1 / b), r"\approx",
-            "largest of H draws: end of the empirical power-law window", "spec §6", provenance="definition"),
+        _eq(
+            "window_tempered_hi",
+            S.kappa_eff,
+            edges["tempered_hi"][1],
+            r"\le",
+            "root edge for 1<a<2: solve Phi(lambda)=0 for kappa_eff",
+            "spec §5.4",
+        ),
+        _eq(
+            "beta_truncated_asymptotic",
+            b,
+            (1 + S.alpha) * sp.log(S.y_c) / S.y_c,
+            r"\approx",
+            "leading order for beta y_c >> 1 (overestimates the root by 10-25%)",
+            "spec §5.5",
+            provenance="definition",
+        ),
+        _eq(
+            "bounded_threshold",
+            S.J_max,
+            S.kappa,
+            r"\le",
+            "sharp threshold: collapse (X = 0 exactly) iff J_max <= kappa",
+            "spec §5.6",
+            provenance="verified",
+        ),
+        _eq(
+            "bounded_stationarity",
+            S.p * S.J_max / 2,
+            S.kappa,
+            "<",
+            "bounded pushes: stationarity (extended | runaway boundary)",
+            "spec §5.6",
+            provenance="derived",
+        ),
+        _eq(
+            "max_unit",
+            sp.Symbol(r"\tau_{(H)}"),
+            S.tau_b * (S.rho * S.H) ** (1 / b),
+            r"\approx",
+            "largest of H draws: end of the empirical power-law window",
+            "spec §6",
+            provenance="definition",
+        ),
     ]
     return tuple(out)

@@ -85,17 +85,13 @@ class Equation:
 
 def to_latex(expr: Expr) -> str:
     """LaTeX of an expression or matrix, with column vectors printed as ``bmatrix``."""
-    return sp.latex(expr, mat_delim="", mat_str="bmatrix") if isinstance(
-        expr, sp.MatrixBase
-    ) else sp.latex(expr)
+    return sp.latex(expr, mat_delim="", mat_str="bmatrix") if isinstance(expr, sp.MatrixBase) else sp.latex(expr)
 
 
 def equations_of(module: str) -> tuple[Equation, ...]:
     """Equations of one theory module (``"integrator"``, ``"gating"``, ...)."""
     if module not in THEORY_MODULES:
-        raise UnknownEquationError(
-            f"unknown theory module {module!r}; allowed: {', '.join(THEORY_MODULES)}"
-        )
+        raise UnknownEquationError(f"unknown theory module {module!r}; allowed: {', '.join(THEORY_MODULES)}")
     try:
         mod = importlib.import_module(f"theory.{module}")
     except ModuleNotFoundError as exc:  # a module not written yet
@@ -121,6 +117,4 @@ def get_equation(name: str) -> Equation:
     for eq in equations_of(module) if module in THEORY_MODULES else ():
         if eq.name == name:
             return eq
-    raise UnknownEquationError(
-        f"unknown equation {name!r}; run 'rnn-timescales latex --list' for the names"
-    )
+    raise UnknownEquationError(f"unknown equation {name!r}; run 'rnn-timescales latex --list' for the names")

@@ -136,8 +136,7 @@ g_scalar = sp.Symbol("g_{t}", positive=True)
 JACOBIAN_FORMS: dict[str, tuple[sp.Basic, sp.Basic]] = {
     "plain": (D_t * W_r, sp.ZeroMatrix(N_sym, N_sym)),
     "leaky": ((1 - alpha) * I_N + alpha * D_t * W_r, sp.ZeroMatrix(N_sym, N_sym)),
-    "scalar": ((1 - g_scalar) * I_N + g_scalar * D_t * W_r,
-               g_scalar * (1 - g_scalar) * d_vec * w_rg.T),
+    "scalar": ((1 - g_scalar) * I_N + g_scalar * D_t * W_r, g_scalar * (1 - g_scalar) * d_vec * w_rg.T),
     "vector": (diag_1mg + diag_g * D_t * W_r, diag_d * diag_gg * W_rg),
 }
 
@@ -212,7 +211,7 @@ def verify_expansion(n: int = 3) -> bool:
     for j in range(n):
         F = (A[j] + eps * B[j]) * F
     F = sp.expand(F)
-    LF = sum((sp.Mul(*A[i + 1:][::-1]) * B[i] * sp.Mul(*A[:i][::-1]) for i in range(n)), sp.Integer(0))
+    LF = sum((sp.Mul(*A[i + 1 :][::-1]) * B[i] * sp.Mul(*A[:i][::-1]) for i in range(n)), sp.Integer(0))
     first = F.coeff(eps, 1)
     zeroth = F.subs(eps, 0)
     return sp.expand(first - LF) == 0 and sp.expand(zeroth - sp.Mul(*A[::-1])) == 0
@@ -249,79 +248,190 @@ def equations() -> tuple[Equation, ...]:
     aq, zq, gq = sp.Symbol(r"a^{(q)}_{t}"), sp.Symbol(r"\tilde{a}^{(q)}_{t}"), sp.Symbol(r"g^{(q)}_{t}")
     sub_q = {a_sym: aq, x_sym: xprev, g_sym: gq}
     eqs = [
-        _eq("cell_update", xq, scalar_update(aq, xprev, zq),
-            "one neuron of every cell: gate times candidate plus retention of the previous state", "spec §2",
+        _eq(
+            "cell_update",
+            xq,
+            scalar_update(aq, xprev, zq),
+            "one neuron of every cell: gate times candidate plus retention of the previous state",
+            "spec §2",
             provenance="definition",
-            notes="Plain: g = 1; leaky: g = alpha; scalar gate: one shared gate; vector gate: one gate per neuron."),
-        _eq("factor_leak", sp.Derivative(xq, xprev), fac["leak"].subs(sub_q),
-            "explicit retention factor (diagonal of A_t)", "spec §3"),
-        _eq("factor_write", sp.Derivative(xq, aq), fac["write"].subs(sub_q),
-            "row scale of W_r in A_t and of the immediate parameter Jacobians", "spec §3"),
-        _eq("factor_gate", sp.Derivative(xq, zq), fac["gate"].subs(sub_q),
-            "row scale of the gate-input Jacobian in B_t: d_t g(1-g), d_t = phi(a_t) - x_{t-1}", "spec §3"),
+            notes="Plain: g = 1; leaky: g = alpha; scalar gate: one shared gate; vector gate: one gate per neuron.",
+        ),
+        _eq(
+            "factor_leak",
+            sp.Derivative(xq, xprev),
+            fac["leak"].subs(sub_q),
+            "explicit retention factor (diagonal of A_t)",
+            "spec §3",
+        ),
+        _eq(
+            "factor_write",
+            sp.Derivative(xq, aq),
+            fac["write"].subs(sub_q),
+            "row scale of W_r in A_t and of the immediate parameter Jacobians",
+            "spec §3",
+        ),
+        _eq(
+            "factor_gate",
+            sp.Derivative(xq, zq),
+            fac["gate"].subs(sub_q),
+            "row scale of the gate-input Jacobian in B_t: d_t g(1-g), d_t = phi(a_t) - x_{t-1}",
+            "spec §3",
+        ),
     ]
-    titles = {"plain": "plain tanh", "leaky": "leaky (constant gate alpha)", "scalar": "scalar gate",
-              "vector": "vector gate"}
+    titles = {
+        "plain": "plain tanh",
+        "leaky": "leaky (constant gate alpha)",
+        "scalar": "scalar gate",
+        "vector": "vector gate",
+    }
     for kind, (A, B) in JACOBIAN_FORMS.items():
         rhs = A if kind in ("plain", "leaky") else sp.MatAdd(A, B)
-        eqs.append(_eq(f"jacobian_{kind}", J_t, rhs, f"exact state Jacobian, {titles[kind]} cell",
-                       "spec §3", provenance="verified",
-                       notes="Checked entry by entry against SymPy's Jacobian of the explicit cell at N = 2 and 3."))
+        eqs.append(
+            _eq(
+                f"jacobian_{kind}",
+                J_t,
+                rhs,
+                f"exact state Jacobian, {titles[kind]} cell",
+                "spec §3",
+                provenance="verified",
+                notes="Checked entry by entry against SymPy's Jacobian of the explicit cell at N = 2 and 3.",
+            )
+        )
     eqs += [
-        _eq("split_A", A_t, JACOBIAN_FORMS["vector"][0], "frozen-gate part of J_t (vector gate; scalar: diag g -> g)",
-            "spec §3", provenance="verified"),
-        _eq("split_B", B_t, JACOBIAN_FORMS["vector"][1],
+        _eq(
+            "split_A",
+            A_t,
+            JACOBIAN_FORMS["vector"][0],
+            "frozen-gate part of J_t (vector gate; scalar: diag g -> g)",
+            "spec §3",
+            provenance="verified",
+        ),
+        _eq(
+            "split_B",
+            B_t,
+            JACOBIAN_FORMS["vector"][1],
             "gate-derivative correction of J_t (vector gate; scalar: g(1-g) d_t w_rg^T; leaky/plain: 0)",
-            "spec §3", provenance="verified"),
+            "spec §3",
+            provenance="verified",
+        ),
     ]
     f2, xs, _, _, _ = symbolic_cell("vector", 2)
-    eqs.append(_eq("jacobian_vector_N2", sp.Symbol(r"\partial x_t/\partial x_{t-1}\big|_{N=2}"),
-                   f2.jacobian(xs), "vector-gate Jacobian written out for N = 2 (symbolic weights "
-                   "w = W_r, p = W_rg, v = W_i, s = W_ig, one input)", "spec §3"))
+    eqs.append(
+        _eq(
+            "jacobian_vector_N2",
+            sp.Symbol(r"\partial x_t/\partial x_{t-1}\big|_{N=2}"),
+            f2.jacobian(xs),
+            "vector-gate Jacobian written out for N = 2 (symbolic weights "
+            "w = W_r, p = W_rg, v = W_i, s = W_ig, one input)",
+            "spec §3",
+        )
+    )
     Wq = sp.Symbol(r"(W_r)_{qj}")
     Wgq = sp.Symbol(r"(W_{r,g})_{qj}")
     xj = sp.Symbol(r"x^{(j)}_{t-1}")
     eqs += [
-        _eq("immediate_W_r", sp.Derivative(xq, Wq), sp.diff(scalar_update(aq + Wq * xj, xprev, zq), Wq).subs(
-            Wq, 0).subs(sigma(zq), gq).factor(), "immediate state-to-parameter Jacobian, recurrent weights (row q)", "spec §3"),
-        _eq("immediate_W_rg", sp.Derivative(xq, Wgq), sp.diff(scalar_update(aq, xprev, zq + Wgq * xj), Wgq).subs(
-            Wgq, 0).subs(sigma(zq), gq).factor(), "immediate state-to-parameter Jacobian, gate weights (row q)",
-            "spec §3"),
-        _eq("immediate_matrix", sp.Symbol(r"\partial^{+} x_{t}/\partial \operatorname{vec} W_{r}"),
+        _eq(
+            "immediate_W_r",
+            sp.Derivative(xq, Wq),
+            sp.diff(scalar_update(aq + Wq * xj, xprev, zq), Wq).subs(Wq, 0).subs(sigma(zq), gq).factor(),
+            "immediate state-to-parameter Jacobian, recurrent weights (row q)",
+            "spec §3",
+        ),
+        _eq(
+            "immediate_W_rg",
+            sp.Derivative(xq, Wgq),
+            sp.diff(scalar_update(aq, xprev, zq + Wgq * xj), Wgq).subs(Wgq, 0).subs(sigma(zq), gq).factor(),
+            "immediate state-to-parameter Jacobian, gate weights (row q)",
+            "spec §3",
+        ),
+        _eq(
+            "immediate_matrix",
+            sp.Symbol(r"\partial^{+} x_{t}/\partial \operatorname{vec} W_{r}"),
             diag_g * D_t * sp.kronecker_product(x_prev_vec.T, I_N),
             "matrix form: the gate multiplies each row's immediate Jacobian (a per-neuron step size)",
-            "spec §3", provenance="definition"),
+            "spec §3",
+            provenance="definition",
+        ),
     ]
     # ---------------------------------------------------------------- BPTT and expansion
     Mtk = sp.MatrixSymbol("M_{t,k}", N_sym, N_sym)
     grad = sp.Symbol(r"\nabla_{\theta}\mathcal{L}")
-    eqs.append(_eq("bptt_lags", grad, sp.Sum(sp.Sum(sp.Symbol(
-        r"\Big(\frac{\partial^{+}x_{k}}{\partial\theta}\Big)^{\top}M_{t,k}^{\top}\delta_{t}"), (k_sym, 1, t_sym)),
-        (t_sym, 1, sp.Symbol("T"))), "BPTT as a sum over lags l = t - k of transported immediate Jacobians",
-        "spec §4", provenance="definition", notes=r"$M_{t,k}=J_tJ_{t-1}\cdots J_{k+1}$, $M_{t,t}=I$."))
-    eqs.append(_eq("transport", Mtk, sp.Symbol(r"J_{t} J_{t-1} \cdots J_{k+1}"),
-                   "transport matrix over lag l = t - k, products in time order", "spec §1", provenance="definition"))
+    eqs.append(
+        _eq(
+            "bptt_lags",
+            grad,
+            sp.Sum(
+                sp.Sum(
+                    sp.Symbol(r"\Big(\frac{\partial^{+}x_{k}}{\partial\theta}\Big)^{\top}M_{t,k}^{\top}\delta_{t}"),
+                    (k_sym, 1, t_sym),
+                ),
+                (t_sym, 1, sp.Symbol("T")),
+            ),
+            "BPTT as a sum over lags l = t - k of transported immediate Jacobians",
+            "spec §4",
+            provenance="definition",
+            notes=r"$M_{t,k}=J_tJ_{t-1}\cdots J_{k+1}$, $M_{t,t}=I$.",
+        )
+    )
+    eqs.append(
+        _eq(
+            "transport",
+            Mtk,
+            sp.Symbol(r"J_{t} J_{t-1} \cdots J_{k+1}"),
+            "transport matrix over lag l = t - k, products in time order",
+            "spec §1",
+            provenance="definition",
+        )
+    )
     F = sp.Function("F")(eps)
     LF = sp.Symbol("L_F")
     eqs += [
-        _eq("product_expansion", F, sp.Function("F")(0) + eps * LF + sp.Function("R_2")(eps),
-            "first-order expansion of the ordered product prod_j (A_j + eps B_j)", "spec §5", provenance="verified",
-            notes="Coefficients checked on non-commuting symbols (n = 3)."),
-        _eq("first_order_term", LF, sp.Sum(sp.Symbol(r"\Big(\prod_{j>i}A_j\Big)B_i\Big(\prod_{j<i}A_j\Big)"),
-                                           (i_sym, 1, n_sym)),
-            "first-order term, O(n) matrix products by prefix and suffix products", "spec §5", provenance="verified"),
+        _eq(
+            "product_expansion",
+            F,
+            sp.Function("F")(0) + eps * LF + sp.Function("R_2")(eps),
+            "first-order expansion of the ordered product prod_j (A_j + eps B_j)",
+            "spec §5",
+            provenance="verified",
+            notes="Coefficients checked on non-commuting symbols (n = 3).",
+        ),
+        _eq(
+            "first_order_term",
+            LF,
+            sp.Sum(sp.Symbol(r"\Big(\prod_{j>i}A_j\Big)B_i\Big(\prod_{j<i}A_j\Big)"), (i_sym, 1, n_sym)),
+            "first-order term, O(n) matrix products by prefix and suffix products",
+            "spec §5",
+            provenance="verified",
+        ),
     ]
     a_, b_ = sp.symbols("a b", positive=True)
     bound = (a_ + eps * b_) ** n_sym - a_**n_sym - n_sym * eps * b_ * a_ ** (n_sym - 1)
     lead = sp.simplify(sp.series((a_ + eps * b_) ** n_sym, eps, 0, 3).removeO().coeff(eps, 2))
     eqs += [
-        _eq("remainder_bound", sp.Symbol(r"\|R_{2}\|"), bound,
-            "remainder bound with a = max ||A_j||, b = max ||B_j||", "spec §5", relation=r"\le"),
-        _eq("remainder_leading", bound, sp.factor(lead) * eps**2 * b_**0 + sp.O(eps**3),
-            "leading order of the bound: binom(n,2) eps^2 b^2 a^(n-2)", "spec §5"),
-        _eq("gate_ratio", sp.Symbol("r_j"), sp.Symbol(r"\lVert B_{j}\rVert") / sp.Symbol(r"\lVert A_{j}\rVert"),
-            "size of the gate correction (spectral norms); the expansion is accurate when r_j << 1", "spec §5",
-            provenance="definition"),
+        _eq(
+            "remainder_bound",
+            sp.Symbol(r"\|R_{2}\|"),
+            bound,
+            "remainder bound with a = max ||A_j||, b = max ||B_j||",
+            "spec §5",
+            relation=r"\le",
+        ),
+        _eq(
+            "remainder_leading",
+            bound,
+            sp.factor(lead) * eps**2 * b_**0 + sp.O(eps**3),
+            "leading order of the bound: binom(n,2) eps^2 b^2 a^(n-2)",
+            "spec §5",
+        ),
+        _eq(
+            "gate_ratio",
+            sp.Symbol("r_j"),
+            sp.Symbol(r"\lVert B_{j}\rVert") / sp.Symbol(r"\lVert A_{j}\rVert"),
+            "size of the gate correction (spectral norms); the expansion is accurate when r_j << 1",
+            "spec §5",
+            provenance="definition",
+        ),
     ]
     # ---------------------------------------------------------------- diagonal transport
     g_j = sp.Indexed(sp.IndexedBase("g^{(q)}"), j_sym)
@@ -330,66 +440,137 @@ def equations() -> tuple[Equation, ...]:
     mu0 = sp.Product(1 - g_j, (j_sym, k_sym + 1, t_sym))
     Wqq, Wgqq = sp.Symbol(r"(W_r)_{qq}"), sp.Symbol(r"(W_{r,g})_{qq}")
     eqs += [
-        _eq("mu0", sp.Symbol(r"\mu^{(0)}_{q}"), mu0, "zeroth-order diagonal transport (retention product)",
-            "spec §5", provenance="definition"),
-        _eq("mu1", sp.Symbol(r"\mu^{(1)}_{q}"), mu0 * sp.Sum(R_i / (1 - g_i), (i_sym, k_sym + 1, t_sym)),
-            "first-order diagonal correction, O(T) for all lags by prefix sums", "spec §5", provenance="verified",
-            notes="Checked: the O(eps) coefficient of prod(lambda_j + eps r_j) is prod(lambda) sum(r_i/lambda_i)."),
-        _eq("R_diag", sp.Symbol(r"[R_{i}]_{qq}"),
+        _eq(
+            "mu0",
+            sp.Symbol(r"\mu^{(0)}_{q}"),
+            mu0,
+            "zeroth-order diagonal transport (retention product)",
+            "spec §5",
+            provenance="definition",
+        ),
+        _eq(
+            "mu1",
+            sp.Symbol(r"\mu^{(1)}_{q}"),
+            mu0 * sp.Sum(R_i / (1 - g_i), (i_sym, k_sym + 1, t_sym)),
+            "first-order diagonal correction, O(T) for all lags by prefix sums",
+            "spec §5",
+            provenance="verified",
+            notes="Checked: the O(eps) coefficient of prod(lambda_j + eps r_j) is prod(lambda) sum(r_i/lambda_i).",
+        ),
+        _eq(
+            "R_diag",
+            sp.Symbol(r"[R_{i}]_{qq}"),
             fac["write"].subs(sub_q) * Wqq + fac["gate"].subs(sub_q) * Wgqq,
-            "diagonal of J minus the leak: write factor x (W_r)_qq + gate factor x (W_rg)_qq", "spec §5"),
-        _eq("diag_transport", sp.Symbol(r"[M_{t,k}]_{qq}"), sp.Symbol(r"\mu^{(0)}_{q}") + sp.Symbol(r"\mu^{(1)}_{q}")
-            + sp.O(sp.Symbol("R") ** 2), "per-neuron effective transport to first order in R", "spec §5",
-            relation=r"\approx"),
+            "diagonal of J minus the leak: write factor x (W_r)_qq + gate factor x (W_rg)_qq",
+            "spec §5",
+        ),
+        _eq(
+            "diag_transport",
+            sp.Symbol(r"[M_{t,k}]_{qq}"),
+            sp.Symbol(r"\mu^{(0)}_{q}") + sp.Symbol(r"\mu^{(1)}_{q}") + sp.O(sp.Symbol("R") ** 2),
+            "per-neuron effective transport to first order in R",
+            "spec §5",
+            relation=r"\approx",
+        ),
     ]
     # ---------------------------------------------------------------- effective learning rates
     gq_l = sp.Indexed(sp.IndexedBase("g^{(q)}"), t_sym - ell)
     mu_gate = eta * gq_l * sp.Product(1 - g_j, (j_sym, t_sym - ell + 1, t_sym))
     gbase = g_j.base
-    mu_const = sp.simplify(mu_gate.replace(
-        lambda e: isinstance(e, sp.Indexed) and e.base == gbase, lambda e: alpha).doit())
+    mu_const = sp.simplify(
+        mu_gate.replace(lambda e: isinstance(e, sp.Indexed) and e.base == gbase, lambda e: alpha).doit()
+    )
     eqs += [
-        _eq("mu_effective", sp.Symbol(r"\mu^{(q)}_{t,\ell}"), mu_gate,
-            "per-neuron, lag-dependent effective learning rate (zeroth-order diagonal transport)", "spec §6",
-            provenance="derived"),
-        _eq("mu_constant_gate", sp.Symbol(r"\mu_{\ell}"), mu_const,
-            "constant gate: isotropic geometric decay with lag", "spec §6"),
-        _eq("retention_time", sp.Symbol(r"\tau_{\alpha}"), -1 / sp.log(1 - alpha),
-            "time constant of the constant-gate decay (about 1/alpha for small alpha)", "spec §6",
-            provenance="definition"),
-        _eq("weight_update_lag", sp.Symbol(r"\Delta W_{q,:}"), -sp.Sum(sp.Sum(
-            sp.Symbol(r"\mu^{(q)}_{t,\ell}") * sp.Symbol(r"\delta^{(q)}_{t}\,\phi'(a^{(q)}_{t-\ell})\,z_{t-\ell}^{\top}"),
-            (ell, 0, t_sym - 1)), (t_sym, 1, sp.Symbol("T"))), "row q of the input-side weights receives mu-weighted "
-            "lag contributions (lags l = t - k, k = 1..t, as in bptt_lags: x_0 is fixed)", "spec §6",
-            relation=r"\approx", provenance="definition"),
-        _eq("preconditioner_vector_gate", sp.Symbol(r"\Delta\operatorname{vec}W"),
-            -sp.kronecker_product(sp.Identity(sp.Symbol("m")), _M(r"P_{t,\ell}")) * sp.MatrixSymbol(
-                r"\operatorname{vec}\nabla_{W}\ell_{t,\ell}", N_sym * sp.Symbol("m"), 1),
-            "vector gate: diagonal preconditioner P = diag(mu^{(q)}_{t,l}) in neuron coordinates", "spec §6",
-            relation=r"\approx", provenance="definition"),
+        _eq(
+            "mu_effective",
+            sp.Symbol(r"\mu^{(q)}_{t,\ell}"),
+            mu_gate,
+            "per-neuron, lag-dependent effective learning rate (zeroth-order diagonal transport)",
+            "spec §6",
+            provenance="derived",
+        ),
+        _eq(
+            "mu_constant_gate",
+            sp.Symbol(r"\mu_{\ell}"),
+            mu_const,
+            "constant gate: isotropic geometric decay with lag",
+            "spec §6",
+        ),
+        _eq(
+            "retention_time",
+            sp.Symbol(r"\tau_{\alpha}"),
+            -1 / sp.log(1 - alpha),
+            "time constant of the constant-gate decay (about 1/alpha for small alpha)",
+            "spec §6",
+            provenance="definition",
+        ),
+        _eq(
+            "weight_update_lag",
+            sp.Symbol(r"\Delta W_{q,:}"),
+            -sp.Sum(
+                sp.Sum(
+                    sp.Symbol(r"\mu^{(q)}_{t,\ell}")
+                    * sp.Symbol(r"\delta^{(q)}_{t}\,\phi'(a^{(q)}_{t-\ell})\,z_{t-\ell}^{\top}"),
+                    (ell, 0, t_sym - 1),
+                ),
+                (t_sym, 1, sp.Symbol("T")),
+            ),
+            "row q of the input-side weights receives mu-weighted "
+            "lag contributions (lags l = t - k, k = 1..t, as in bptt_lags: x_0 is fixed)",
+            "spec §6",
+            relation=r"\approx",
+            provenance="definition",
+        ),
+        _eq(
+            "preconditioner_vector_gate",
+            sp.Symbol(r"\Delta\operatorname{vec}W"),
+            -sp.kronecker_product(sp.Identity(sp.Symbol("m")), _M(r"P_{t,\ell}"))
+            * sp.MatrixSymbol(r"\operatorname{vec}\nabla_{W}\ell_{t,\ell}", N_sym * sp.Symbol("m"), 1),
+            "vector gate: diagonal preconditioner P = diag(mu^{(q)}_{t,l}) in neuron coordinates",
+            "spec §6",
+            relation=r"\approx",
+            provenance="definition",
+        ),
     ]
     # ---------------------------------------------------------------- analogies
     grad_n = sp.IndexedBase(r"\nabla\mathcal{L}")
     phi_a = sp.IndexedBase(r"\phi(a)")
     ema_unrolled = _unroll_ema(beta, grad_n, sp.Symbol("n", integer=True), 4)
     eqs += [
-        _eq("schedule", sp.Symbol(r"\eta_{\mathrm{eff}}(\ell)"), sp.Symbol(r"\mu_{\ell}"),
-            "a gate is a lag-indexed step-size schedule, data-driven and drifting with theta", "spec §6",
-            provenance="definition"),
-        _eq("momentum_ema", sp.Symbol(r"\Delta\theta_{n}"),
+        _eq(
+            "schedule",
+            sp.Symbol(r"\eta_{\mathrm{eff}}(\ell)"),
+            sp.Symbol(r"\mu_{\ell}"),
+            "a gate is a lag-indexed step-size schedule, data-driven and drifting with theta",
+            "spec §6",
+            provenance="definition",
+        ),
+        _eq(
+            "momentum_ema",
+            sp.Symbol(r"\Delta\theta_{n}"),
             -eta * sp.Sum((1 - beta) * beta**m_sym * grad_n[sp.Symbol("n") - m_sym], (m_sym, 0, sp.oo)),
-            "EMA momentum v_n = beta v_(n-1) + (1-beta) grad_n unrolled (over iterations)", "spec §6",
-            notes=f"Unrolled 4 steps by SymPy: v_n = {sp.sstr(ema_unrolled)} + O(beta^4)."),
-        _eq("leaky_ema", sp.Symbol(r"x_{t}"), sp.Sum(alpha * (1 - alpha) ** m_sym * phi_a[t_sym - m_sym],
-                                                     (m_sym, 0, sp.oo)),
+            "EMA momentum v_n = beta v_(n-1) + (1-beta) grad_n unrolled (over iterations)",
+            "spec §6",
+            notes=f"Unrolled 4 steps by SymPy: v_n = {sp.sstr(ema_unrolled)} + O(beta^4).",
+        ),
+        _eq(
+            "leaky_ema",
+            sp.Symbol(r"x_{t}"),
+            sp.Sum(alpha * (1 - alpha) ** m_sym * phi_a[t_sym - m_sym], (m_sym, 0, sp.oo)),
             "the leaky state is the same EMA over lags with beta <-> 1 - alpha (W_r x folded into a_t)",
-            "spec §6", notes="Derived by substituting beta = 1 - alpha in the EMA unrolling; a gate makes beta "
-            "time-varying and per-neuron. Momentum accumulates over iterations, gates over lag."),
-        _eq("adam", sp.Symbol(r"\Delta\theta"), -eta * sp.Symbol(r"\hat m") / (sp.sqrt(sp.Symbol(r"\hat v"))
-                                                                               + sp.Symbol(r"\epsilon")),
+            "spec §6",
+            notes="Derived by substituting beta = 1 - alpha in the EMA unrolling; a gate makes beta "
+            "time-varying and per-neuron. Momentum accumulates over iterations, gates over lag.",
+        ),
+        _eq(
+            "adam",
+            sp.Symbol(r"\Delta\theta"),
+            -eta * sp.Symbol(r"\hat m") / (sp.sqrt(sp.Symbol(r"\hat v")) + sp.Symbol(r"\epsilon")),
             "Adam: diagonal preconditioner in parameter coordinates from gradient statistics over iterations; "
             "a vector gate preconditions in neuron coordinates from state dynamics, per lag (complementary)",
-            "spec §6", provenance="definition"),
+            "spec §6",
+            provenance="definition",
+        ),
     ]
     return tuple(eqs)
 

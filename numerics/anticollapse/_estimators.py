@@ -79,9 +79,7 @@ __all__ = [
 DEFAULT_LAGS: np.ndarray = np.round(np.linspace(4.0, 384.0, 128))
 
 #: Network phase labels of §7.7, in the order the rule tests them.
-PHASE_LABELS: tuple[str, ...] = (
-    "collapsed", "anticollapsed_unresolved", "concentrated", "broad", "boundary"
-)
+PHASE_LABELS: tuple[str, ...] = ("collapsed", "anticollapsed_unresolved", "concentrated", "broad", "boundary")
 #: Label of a checkpoint where an estimator failed (not a phase: never read as collapsed).
 ESTIMATOR_ERROR: str = "error"
 #: Integer codes of stored label series: the §7.7 labels, then :data:`ESTIMATOR_ERROR`.
@@ -247,7 +245,7 @@ def hill_tail(x: Float[Array, " n"], k: int) -> float:
     a = _finite_1d(x, "x")
     if not 1 <= k < a.size:
         raise ValueError(f"k={k} is out of range; allowed: 1 <= k < n={a.size}")
-    top = np.log(np.partition(a, a.size - k - 1)[a.size - k - 1:])  # k+1 largest
+    top = np.log(np.partition(a, a.size - k - 1)[a.size - k - 1 :])  # k+1 largest
     ref = top.min()
     return float(1.0 / np.mean(np.sort(top)[1:] - ref))
 
@@ -402,10 +400,7 @@ def power_law_window(
             n, k = int(above.sum()), int((r < 0).sum())
             sign_p = float(sum(math.comb(n, j) for j in range(k, n + 1)) / 2.0**n)
     shape_ok = bool(
-        fit.winner in ("power", "tempered")
-        and exponent > min_exponent
-        and n_below >= min_points
-        and frac >= min_frac
+        fit.winner in ("power", "tempered") and exponent > min_exponent and n_below >= min_points and frac >= min_frac
     )
     return WindowTest(shape_ok and runs_p > alpha, exponent, n_below, float(frac), runs_p, sign_p, shape_ok)
 
@@ -469,7 +464,7 @@ def _trimmed_mean(x: np.ndarray, trim: float) -> float:
         return float("nan")
     s = np.sort(x)
     g = int(math.floor(trim * s.size))
-    s = s[g: s.size - g] if s.size - 2 * g > 0 else s
+    s = s[g : s.size - g] if s.size - 2 * g > 0 else s
     return float(s.mean())
 
 
@@ -516,8 +511,7 @@ def kappa_tail(
     rng = _seed_of(key)
     blk = block or int(math.ceil(n_tr ** (1.0 / 3.0)))
     boots = np.array(
-        [_kappa_slice(z0[ix].ravel(), dz[ix].ravel(), q_low, trim)[0]
-         for ix in _block_indices(rng, n_tr, n_boot, blk)]
+        [_kappa_slice(z0[ix].ravel(), dz[ix].ravel(), q_low, trim)[0] for ix in _block_indices(rng, n_tr, n_boot, blk)]
     )
     lo, hi = _percentile_ci(boots)
     n = ds.size
@@ -545,7 +539,7 @@ def stable_symmetric(key: PRNGKeyArray, alpha: float | Float[Array, ""], shape: 
 def _xi_moment(absz_sorted_desc_top: Array, k: int) -> Array:
     """DEdH moment estimator ξ̂ from the ``k+1`` largest |z| (descending), JAX."""
     lg = jnp.log(absz_sorted_desc_top)
-    d = lg[..., :k] - lg[..., k:k + 1]
+    d = lg[..., :k] - lg[..., k : k + 1]
     m1 = d.mean(axis=-1)
     m2 = (d * d).mean(axis=-1)
     return m1 + 1.0 - 0.5 / (1.0 - m1 * m1 / m2)
@@ -668,7 +662,7 @@ def alpha_hat(
     a = np.abs(a[a != 0])
     n = a.size
     k = _k_top(n)
-    top = -np.sort(-np.partition(a, n - k - 1)[n - k - 1:])
+    top = -np.sort(-np.partition(a, n - k - 1)[n - k - 1 :])
     xi = float(_xi_moment(jnp.asarray(top), k))
     if calibration is None:
         calibration = _cached_calibration(n, tuple(int(b) for b in np.asarray(jax.random.key_data(key)).ravel()), reps)
@@ -863,7 +857,7 @@ def threshold_crossing(labels, *, persist: int = 2) -> tuple[int | None, str | N
     earlier (or have happened at all)."""
     lab = [str(x) for x in labels]
     nc = [x not in ("collapsed", ESTIMATOR_ERROR) for x in lab]
-    idx = next((i for i in range(len(nc) - persist + 1) if all(nc[i:i + persist])), None)
+    idx = next((i for i in range(len(nc) - persist + 1) if all(nc[i : i + persist])), None)
     flags = []
     if nc and nc[0]:
         flags.append("left")

@@ -29,8 +29,16 @@ import sympy as sp
 from numerics.core import jax_function
 from theory import anticollapse as th
 
-__all__ = ["FAMILIES", "phi_function", "theta_inf", "RootResult", "lundberg_root", "PHASES", "BETA_RES",
-           "OPERATIONAL_PHASES"]
+__all__ = [
+    "FAMILIES",
+    "phi_function",
+    "theta_inf",
+    "RootResult",
+    "lundberg_root",
+    "PHASES",
+    "BETA_RES",
+    "OPERATIONAL_PHASES",
+]
 
 FAMILIES: tuple[str, ...] = tuple(th.families())
 PHASES: tuple[str, ...] = ("runaway", "collapsed", "extended", "forcing_limited")
@@ -200,8 +208,15 @@ def _bisect(family: str, rtol: float):
 
     @jax.jit
     def run(lo, hi, p):
-        sol = optx.root_find(lambda x, args: phi(x, *args), solver, 0.5 * (lo + hi), p,
-                             options=dict(lower=lo, upper=hi), max_steps=400, throw=False)
+        sol = optx.root_find(
+            lambda x, args: phi(x, *args),
+            solver,
+            0.5 * (lo + hi),
+            p,
+            options=dict(lower=lo, upper=hi),
+            max_steps=400,
+            throw=False,
+        )
         return sol.value
 
     return run

@@ -71,8 +71,13 @@ Sampler = Callable[[PRNGKeyArray, int], Float[Array, " n"]]
 
 #: Families with a per-step sampler (names as in :func:`theory.anticollapse.families`).
 SAMPLED_FAMILIES: tuple[str, ...] = (
-    "gaussian", "poisson_pareto", "bernoulli_exp", "tempered_lo", "tempered_hi",
-    "truncated_stable", "bounded",
+    "gaussian",
+    "poisson_pareto",
+    "bernoulli_exp",
+    "tempered_lo",
+    "tempered_hi",
+    "truncated_stable",
+    "bounded",
 )
 #: Families sampled as compound Poisson + small-jump Gaussian (:func:`levy_law`).
 LEVY_FAMILIES: tuple[str, ...] = ("tempered_lo", "tempered_hi", "truncated_stable")
@@ -212,6 +217,7 @@ def step_sampler(family: str, params: Sequence[float], *, eps: float | None = No
         def s(key, n):
             kb, ke = jax.random.split(key)
             return -kappa + jax.random.bernoulli(kb, p, (n,)) * jax.random.exponential(ke, (n,)) / gam
+
         return s
     if family == "bounded":
         kappa, p, jmax = prm
@@ -219,6 +225,7 @@ def step_sampler(family: str, params: Sequence[float], *, eps: float | None = No
         def s(key, n):
             kb, ku = jax.random.split(key)
             return -kappa + jax.random.bernoulli(kb, p, (n,)) * jax.random.uniform(ku, (n,)) * jmax
+
         return s
     if family == "poisson_pareto":
         kappa, lam_j, gam = prm
@@ -228,6 +235,7 @@ def step_sampler(family: str, params: Sequence[float], *, eps: float | None = No
             cnt = jax.random.poisson(kn, lam_j, (n,))
             g = jax.random.gamma(kg, jnp.maximum(cnt, 1).astype(jnp.float64), (n,)) / gam
             return -kappa + jnp.where(cnt > 0, g, 0.0)
+
         return s
     if family in LEVY_FAMILIES:
         law = levy_law(family, prm, eps=eps)
@@ -235,6 +243,7 @@ def step_sampler(family: str, params: Sequence[float], *, eps: float | None = No
         def s(key, n):
             cdf, slots = _count_table([float(law.rate)], n)
             return _levy_increments(key, law, cdf[0], n, slots)
+
         return s
     raise ValueError(f"family={family!r}; allowed: {', '.join(SAMPLED_FAMILIES)}")
 
@@ -408,8 +417,16 @@ def sde_gaussian(
     def one(k):
         bm = diffrax.VirtualBrownianTree(0.0, t1, tol=dt, shape=(), key=k)
         terms = diffrax.MultiTerm(diffrax.ODETerm(drift), diffrax.ControlTerm(diffusion, bm))
-        sol = diffrax.diffeqsolve(terms, diffrax.Euler(), 0.0, t1, dt, jnp.asarray(0.0),
-                                  saveat=diffrax.SaveAt(ts=ts), max_steps=int(t1 / dt) + 10)
+        sol = diffrax.diffeqsolve(
+            terms,
+            diffrax.Euler(),
+            0.0,
+            t1,
+            dt,
+            jnp.asarray(0.0),
+            saveat=diffrax.SaveAt(ts=ts),
+            max_steps=int(t1 / dt) + 10,
+        )
         return sol.ys
 
     return jax.jit(jax.vmap(one))(jax.random.split(key, n_paths)).reshape(-1)

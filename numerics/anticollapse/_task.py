@@ -67,7 +67,7 @@ def sample_lags(key: Array, K: int, lo: float, hi: float, index: float, *, max_r
     for _ in range(max_rounds):
         key, sub = jax.random.split(key)
         u = np.asarray(jax.random.uniform(sub, (2 * K,), dtype=jnp.float64))
-        draws = (lo ** -a - u * (lo ** -a - hi ** -a)) ** (-1.0 / a)
+        draws = (lo**-a - u * (lo**-a - hi**-a)) ** (-1.0 / a)
         for lag in np.clip(np.rint(draws), np.ceil(lo), np.floor(hi)).astype(int).tolist():
             if lag not in found and len(found) < K:
                 found.append(lag)
@@ -126,7 +126,7 @@ def lagged_sum(z: Float[Array, "n T"], lags: tuple[int, ...], coeffs: Float[Arra
     T = z.shape[1]
     m = max(lags)
     zp = jnp.pad(z, ((0, 0), (m, 0)))
-    return sum(coeffs[k] * zp[:, m - lag: m - lag + T] for k, lag in enumerate(lags))
+    return sum(coeffs[k] * zp[:, m - lag : m - lag + T] for k, lag in enumerate(lags))
 
 
 def make_task(

@@ -236,8 +236,9 @@ def init_gated(key: Array, kind: str, H: int, D: int, *, s0: float = 0.005) -> G
     if kind not in GATED_KINDS:
         raise ValueError(f"kind={kind!r} is not allowed; allowed: {', '.join(GATED_KINDS)}")
     kc, ko = jax.random.split(key)
-    cell = init_cell(kc, GATED_KINDS[kind], H, D, alpha=s0, scheme="orthogonal", gate_bias=logit(s0),
-                     zero_gate=True, use_bias=True)
+    cell = init_cell(
+        kc, GATED_KINDS[kind], H, D, alpha=s0, scheme="orthogonal", gate_bias=logit(s0), zero_gate=True, use_bias=True
+    )
     return GatedRegressor(cell, jax.random.normal(ko, (H,)) / math.sqrt(H), jnp.zeros(()))
 
 
@@ -295,8 +296,12 @@ def gated_transport(
 
 
 def gated_diagnose(
-    x: Float[Array, "n T D"], lags: Sequence[float], starts: Int[Array, " S"], window: tuple[float, float],
-    *, n_fit_lags: int | None = 32,
+    x: Float[Array, "n T D"],
+    lags: Sequence[float],
+    starts: Int[Array, " S"],
+    window: tuple[float, float],
+    *,
+    n_fit_lags: int | None = 32,
 ) -> Callable[[Any, Arm], dict[str, np.ndarray]]:
     """A ``diagnose`` for :func:`train`: per-run τ (§7.2, order 1; OLS over ``n_fit_lags``
     = 32 lags of the grid in ``window``, :func:`numerics.anticollapse.unit_timescales`) and
@@ -307,8 +312,12 @@ def gated_diagnose(
 
     def diagnose(params: Any, arms: Arm) -> dict[str, np.ndarray]:
         out = jax.tree.map(np.asarray, run(params))
-        taus, rej = zip(*(unit_timescales(lm, np.asarray(lags, float), window=window, n_fit_lags=n_fit_lags)
-                          for lm in out["log_mu"]))
+        taus, rej = zip(
+            *(
+                unit_timescales(lm, np.asarray(lags, float), window=window, n_fit_lags=n_fit_lags)
+                for lm in out["log_mu"]
+            )
+        )
         tau = np.stack(taus)
         zeta = np.where(np.isfinite(tau), -np.log(np.where(np.isfinite(tau), tau, 1.0)), -np.inf)
         return {"zeta": zeta, "tau": tau, "f0": out["f0"], "f_audit": out["f_audit"], "n_rejected": np.asarray(rej)}

@@ -116,8 +116,9 @@ def golub_kahan(M: Float[Array, "... n n"]) -> tuple[Float[Array, ...], Float[Ar
     c = jnp.max(jnp.abs(M), axis=(-2, -1))
     d, e = bidiagonalize(M / jnp.where(c > 0, c, 1.0)[..., None, None])
     n = d.shape[-1]
-    off = jnp.concatenate([jnp.stack([d[..., :-1], e], axis=-1).reshape(d.shape[:-1] + (2 * n - 2,)),
-                           d[..., -1:]], axis=-1)
+    off = jnp.concatenate(
+        [jnp.stack([d[..., :-1], e], axis=-1).reshape(d.shape[:-1] + (2 * n - 2,)), d[..., -1:]], axis=-1
+    )
     return c, off
 
 
@@ -125,8 +126,11 @@ def _gk_eigenvalues(off: Float[Array, "... m"], select: str, select_range=None) 
     """Eigenvalues of the zero-diagonal tridiagonal matrices with off-diagonals ``off``."""
     m = off.shape[-1] + 1
     flat = off.reshape(-1, m - 1)
-    eig = jax.vmap(lambda o: eigh_tridiagonal(jnp.zeros(m, o.dtype), o, eigvals_only=True, select=select,
-                                              select_range=select_range))(flat)
+    eig = jax.vmap(
+        lambda o: eigh_tridiagonal(
+            jnp.zeros(m, o.dtype), o, eigvals_only=True, select=select, select_range=select_range
+        )
+    )(flat)
     return eig.reshape(off.shape[:-1] + eig.shape[-1:])
 
 

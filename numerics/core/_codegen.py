@@ -48,11 +48,40 @@ __all__ = [
 #: rationals are not functions and are always allowed.
 ALLOWED_FUNCTIONS: frozenset[str] = frozenset(
     {
-        "exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sinh", "cosh", "asin",
-        "acos", "atan", "atan2", "Abs", "sign", "re", "im", "conjugate", "erf",
-        "erfc", "gamma", "loggamma", "polygamma", "digamma", "lowergamma",
-        "uppergamma", "besseli", "Max", "Min", "Piecewise", "Heaviside",
-        "ExprCondPair", "floor", "ceiling",
+        "exp",
+        "log",
+        "sqrt",
+        "sin",
+        "cos",
+        "tan",
+        "tanh",
+        "sinh",
+        "cosh",
+        "asin",
+        "acos",
+        "atan",
+        "atan2",
+        "Abs",
+        "sign",
+        "re",
+        "im",
+        "conjugate",
+        "erf",
+        "erfc",
+        "gamma",
+        "loggamma",
+        "polygamma",
+        "digamma",
+        "lowergamma",
+        "uppergamma",
+        "besseli",
+        "Max",
+        "Min",
+        "Piecewise",
+        "Heaviside",
+        "ExprCondPair",
+        "floor",
+        "ceiling",
     }
 )
 
@@ -133,9 +162,7 @@ def check_whitelist(expr: sp.Basic | sp.MatrixBase, args: Sequence[Any] = ()) ->
             raise CodegenError(f"unevaluated derivative/integral in {sp.sstr(e)[:80]!r}")
         free = e.free_symbols - allowed_syms
         if args and free:
-            raise CodegenError(
-                f"free symbols {sorted(map(str, free))} are not arguments of the generated function"
-            )
+            raise CodegenError(f"free symbols {sorted(map(str, free))} are not arguments of the generated function")
 
 
 def _placeholders(args: Sequence[Any]) -> list[Any]:
@@ -177,9 +204,7 @@ def jax_function(
     else:
         flatten = False
     check_whitelist(expr, args)
-    raw = sp.lambdify(
-        list(args), expr, modules=[_EXTRA_NAMESPACE, "jax"], printer=_Printer, cse=True
-    )
+    raw = sp.lambdify(list(args), expr, modules=[_EXTRA_NAMESPACE, "jax"], printer=_Printer, cse=True)
 
     def fn(*values):
         out = jnp.asarray(raw(*values), dtype=jnp.float64)

@@ -26,8 +26,14 @@ class UnstableNetworkError(ValueError):
     can save it.
     """
 
-    def __init__(self, t: float, max_re_lambda: float, margin: float | None = None,
-                 partial: dict[str, Any] | None = None, where: str = "") -> None:
+    def __init__(
+        self,
+        t: float,
+        max_re_lambda: float,
+        margin: float | None = None,
+        partial: dict[str, Any] | None = None,
+        where: str = "",
+    ) -> None:
         self.t = float(t)
         self.max_re_lambda = float(max_re_lambda)
         self.margin = float(1.0 - max_re_lambda if margin is None else margin)

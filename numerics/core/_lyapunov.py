@@ -162,9 +162,7 @@ def lyapunov_pair(
     lu, Ad = cayley(A, mu)
     pu = jsl.lu_solve(lu, u)
     qv = jsl.lu_solve(lu, v, trans=1)
-    (P, Q), ok = doubling(
-        Ad, Ad.T, (2 * mu * jnp.outer(pu, pu), 2 * mu * jnp.outer(qv, qv)), transpose_pair=True, **kw
-    )
+    (P, Q), ok = doubling(Ad, Ad.T, (2 * mu * jnp.outer(pu, pu), 2 * mu * jnp.outer(qv, qv)), transpose_pair=True, **kw)
     return P, Q, ok
 
 
@@ -190,9 +188,7 @@ def gramians_scalar_target(
     lu, Ad = cayley(A, mu)
     pu = jsl.lu_solve(lu, u)
     qv = jsl.lu_solve(lu, v, trans=1)
-    (P, Q), ok = doubling(
-        Ad, Ad.T, (2 * mu * jnp.outer(pu, pu), 2 * mu * jnp.outer(qv, qv)), transpose_pair=True, **kw
-    )
+    (P, Q), ok = doubling(Ad, Ad.T, (2 * mu * jnp.outer(pu, pu), 2 * mu * jnp.outer(qv, qv)), transpose_pair=True, **kw)
     return P, Q, -(pu * b)[:, None], -(qv * c)[:, None], ok & (mu > 0)
 
 
@@ -208,9 +204,7 @@ def sylvester(
     return X, ok
 
 
-def stein(
-    W: Float[Array, "n n"], G: Float[Array, "n n"], **kw
-) -> tuple[Float[Array, "n n"], Bool[Array, ""]]:
+def stein(W: Float[Array, "n n"], G: Float[Array, "n n"], **kw) -> tuple[Float[Array, "n n"], Bool[Array, ""]]:
     r"""Solve the discrete Lyapunov (Stein) equation :math:`P=WPW^\top+G` by doubling
     (converges iff the spectral radius of ``W`` is below 1). Returns ``(P, ok)``."""
     (P,), ok = doubling(W, W.T, (G,), **kw)

@@ -107,9 +107,7 @@ def solve(
     y_stop = jax.tree.map(lambda y: y[i_stop], sol.ys)
     valid = sol.ts[:-1] == ts
     sol_ts = jnp.where(valid, sol.ts[:-1], jnp.inf)
-    ys = jax.tree.map(
-        lambda y: jnp.where(valid.reshape((-1,) + (1,) * (y.ndim - 1)), y[:-1], jnp.inf), sol.ys
-    )
+    ys = jax.tree.map(lambda y: jnp.where(valid.reshape((-1,) + (1,) * (y.ndim - 1)), y[:-1], jnp.inf), sol.ys)
     finite = jnp.isfinite(sol_ts)
     t_last = jnp.max(jnp.where(finite, sol_ts, -jnp.inf))  # last saved time before a stop
     return OdeSolution(sol_ts, ys, ok, is_event, t_last, sol.stats["num_steps"], t_stop, y_stop)
@@ -152,6 +150,4 @@ def raise_on_failure(
     point = points[i] if points is not None and i < len(points) else {"index": i}
     desc = ", ".join(f"{k}={v}" for k, v in point.items())
     hint = " try solver='kvaerno5' (stiff)" if solver != "kvaerno5" else " tighten tolerances or shorten t"
-    raise SolveError(
-        f"{study}: diffrax solve failed for {int((~ok).sum())}/{ok.size} points, first at {desc};{hint}"
-    )
+    raise SolveError(f"{study}: diffrax solve failed for {int((~ok).sum())}/{ok.size} points, first at {desc};{hint}")

@@ -75,7 +75,7 @@ def split_runs(tree: Any, n: int, workers: int) -> list[Any]:
     w = min(cpu_workers(workers), n) if jax.default_backend() == "cpu" else 1
     if w == 1:
         return [tree]
-    return [jax.tree.map(lambda x: np.asarray(x)[c[0]:c[-1] + 1], tree) for c in np.array_split(np.arange(n), w)]
+    return [jax.tree.map(lambda x: np.asarray(x)[c[0] : c[-1] + 1], tree) for c in np.array_split(np.arange(n), w)]
 
 
 def _walk(fn: Callable[..., Any], axes: tuple[int | None, ...]) -> Callable[..., Any]:
@@ -108,8 +108,16 @@ def in_processes(fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]]) -> li
     # the worker inherits this process's precision (and, through os.environ, its BLAS threads)
     env = dict(os.environ, JAX_PLATFORMS="cpu", JAX_ENABLE_X64="1" if x64_enabled() else "0")
     errs = [tempfile.TemporaryFile() for _ in calls]  # a file, not a pipe: a chatty worker cannot block
-    procs = [subprocess.Popen([sys.executable, "-m", "numerics.core._runmap_worker"], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, stderr=e, env=env) for e in errs]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "numerics.core._runmap_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=e,
+            env=env,
+        )
+        for e in errs
+    ]
     outs = []
     try:
         for proc, payload in zip(procs, payloads):  # all processes start before the first is read
@@ -166,4 +174,3 @@ def run_map(
         return jax.tree.unflatten(jax.tree.structure(shape), leaves)
 
     return call
-

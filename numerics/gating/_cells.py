@@ -194,9 +194,7 @@ def init_cell(
     return Cell(W_r, W_i, b, W_rg, W_ig, b_g, kind, float(alpha), bool(use_bias))
 
 
-def rollout(
-    cell: Cell, us: Float[Array, "T Ni"], x0: Float[Array, " N"] | None = None
-) -> Float[Array, "T N"]:
+def rollout(cell: Cell, us: Float[Array, "T Ni"], x0: Float[Array, " N"] | None = None) -> Float[Array, "T N"]:
     r"""States :math:`x_1,\dots,x_T` driven by ``us`` from ``x0`` (default 0), by ``lax.scan``."""
     x0 = jnp.zeros(cell.N, dtype=us.dtype) if x0 is None else x0
 
@@ -266,9 +264,7 @@ def param_jacobian(cell: Cell, x_prev: Float[Array, " N"], u: Float[Array, " Ni"
     def rowlocal(scale, z):  # d x_q / d M_pj = delta_qp scale_q z_j
         return scale[:, None, None] * eye[:, :, None] * z[None, None, :]
 
-    out = dict(
-        W_r=rowlocal(write, x_prev), W_i=rowlocal(write, u), b=bias_on * write[:, None] * eye
-    )
+    out = dict(W_r=rowlocal(write, x_prev), W_i=rowlocal(write, u), b=bias_on * write[:, None] * eye)
     if cell.kind == "vector":
         out |= dict(W_rg=rowlocal(gate, x_prev), W_ig=rowlocal(gate, u), b_g=bias_on * gate[:, None] * eye)
     elif cell.kind == "scalar":

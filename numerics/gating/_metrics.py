@@ -63,7 +63,9 @@ def anisotropy(sv: Float[Array, "... n"], r: int = 10) -> tuple[Float[Array, ...
     return jnp.where(under, nan, ai), jnp.where(under, nan, ce), under
 
 
-def gradient_anisotropy(G: Float[Array, "n p"], r: int = 10, drop_tol: float = 1e-10) -> tuple[Float[Array, ""], Float[Array, ""], Float[Array, " k"]]:
+def gradient_anisotropy(
+    G: Float[Array, "n p"], r: int = 10, drop_tol: float = 1e-10
+) -> tuple[Float[Array, ""], Float[Array, ""], Float[Array, " k"]]:
     r"""Update anisotropy of per-example gradients (rows: examples, columns: parameters).
 
     Spec §7: rows normalised to unit norm, columns centred, columns with
@@ -139,8 +141,9 @@ def _sorted_quantile(xs: Float[Array, " m"], n: Array, q: float) -> Float[Array,
     return jnp.where(t >= 0.5, b - d * (1 - t), a + d * t)
 
 
-def masked_fit_power(S: Float[Array, ...], P: Float[Array, ...], valid: Bool[Array, ...],
-                     q: tuple[float, float] = (0.01, 0.99)) -> tuple[Float[Array, ""], Float[Array, ""], Array]:
+def masked_fit_power(
+    S: Float[Array, ...], P: Float[Array, ...], valid: Bool[Array, ...], q: tuple[float, float] = (0.01, 0.99)
+) -> tuple[Float[Array, ""], Float[Array, ""], Array]:
     r""":func:`fit_power` on the valid entries, in JAX: ``(s, R2, n)``, the OLS slope of
     :math:`\log S` on :math:`\log P` over pairs with :math:`S,P>0` finite and :math:`P` inside its
     central quantiles ``q``; ``NaN`` where fewer than 3 pairs remain or :math:`\log P` is constant."""
@@ -175,4 +178,3 @@ def per_example_gradients(grad_fn, params, us, ys) -> Float[Array, "n p"]:
     g = jax.vmap(grad_fn, in_axes=(None, 0, 0))(params, us, ys)
     leaves = [x.reshape(x.shape[0], -1) for x in jax.tree.leaves(g)]
     return jnp.concatenate(leaves, axis=1)
-

@@ -173,8 +173,9 @@ def _top_from_tridiagonal(c, d, e):
     n = d.shape[-1]
     if n == 1:
         return c * jnp.sqrt(jnp.maximum(d[..., 0], 0.0))
-    top = jax.vmap(lambda dd, ee: eigh_tridiagonal(dd, ee, eigvals_only=True, select="i",
-                                                   select_range=(n - 1, n - 1))[0])
+    top = jax.vmap(
+        lambda dd, ee: eigh_tridiagonal(dd, ee, eigvals_only=True, select="i", select_range=(n - 1, n - 1))[0]
+    )
     lam = top(d.reshape(-1, n), e.reshape(-1, n - 1)).reshape(d.shape[:-1])
     return c * jnp.sqrt(jnp.maximum(lam, 0.0))
 
@@ -195,9 +196,11 @@ def _route(norm: str | None):
     norm = default_norm() if norm is None else norm
     if norm not in NORMS:
         raise ValueError(f"norm={norm!r} is not allowed; allowed: {', '.join(NORMS)}")
-    return {"gram": (_gram_tridiagonal, lambda r: _top_from_tridiagonal(*r)),
-            "gk": (golub_kahan, lambda r: top_from_golub_kahan(*r)),
-            "svd": (spectral_norm, lambda r: r)}[norm]
+    return {
+        "gram": (_gram_tridiagonal, lambda r: _top_from_tridiagonal(*r)),
+        "gk": (golub_kahan, lambda r: top_from_golub_kahan(*r)),
+        "svd": (spectral_norm, lambda r: r),
+    }[norm]
 
 
 def all_pairs(
@@ -240,9 +243,11 @@ def all_pairs(
     start, lag, normed, dg = jax.lax.scan(body, M0, jnp.arange(T + 1))[1]
     S = finish(normed)
     at = (lag - 1, start)
-    return (jnp.zeros((T, T), J.dtype).at[at].set(S),
-            jnp.zeros((T, T, N), J.dtype).at[at].set(dg),
-            jnp.zeros((T, T), bool).at[at].set(True))
+    return (
+        jnp.zeros((T, T), J.dtype).at[at].set(S),
+        jnp.zeros((T, T, N), J.dtype).at[at].set(dg),
+        jnp.zeros((T, T), bool).at[at].set(True),
+    )
 
 
 def window_product_at(

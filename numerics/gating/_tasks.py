@@ -158,8 +158,17 @@ _IMPL: dict[str, Callable[..., Batch]] = {
 #: Task names, in the spec's order.
 TASKS: tuple[str, ...] = tuple(_IMPL)
 
-_MIN_T = {"adding": 2, "recall": 15, "sinmix": 4, "short": 6, "movingavg": 8, "delaysum": 37,
-          "ar2": 2, "narma10": 10, "narma20": 20}
+_MIN_T = {
+    "adding": 2,
+    "recall": 15,
+    "sinmix": 4,
+    "short": 6,
+    "movingavg": 8,
+    "delaysum": 37,
+    "ar2": 2,
+    "narma10": 10,
+    "narma20": 20,
+}
 _MIN_NI = {"adding": 2, "recall": 2, "sinmix": 2}
 
 

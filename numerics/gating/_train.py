@@ -44,8 +44,17 @@ from numerics.gating._bptt import loss_and_grad
 from numerics.gating._cells import Model, init_cell, rollout
 from numerics.gating._tasks import sample
 
-__all__ = ["Arm", "init_model", "predict", "loss", "make_optimizer", "train_seeds", "frozen_zero",
-           "sample_switch", "GRADS"]
+__all__ = [
+    "Arm",
+    "init_model",
+    "predict",
+    "loss",
+    "make_optimizer",
+    "train_seeds",
+    "frozen_zero",
+    "sample_switch",
+    "GRADS",
+]
 
 OPTIMIZERS: tuple[str, ...] = ("sgd", "adam")
 RUNS: tuple[str, ...] = ("map", "vmap")
@@ -170,8 +179,18 @@ def sample_switch(key, task_id, tasks: tuple[str, ...], batch: int, T: int, Ni: 
 @functools.lru_cache(maxsize=32)
 def _trainer(arm, tasks, N, Ni, T, batch, steps, ckpts, runs, workers, grad):
     """The compiled all-runs training of one static configuration (cached: one compile each)."""
-    one = functools.partial(_train_one if runs == "vmap" else _train_one_data, arm=arm, tasks=tasks, N=N, Ni=Ni,
-                            T=T, batch=batch, steps=steps, ckpts=ckpts, grad=grad)
+    one = functools.partial(
+        _train_one if runs == "vmap" else _train_one_data,
+        arm=arm,
+        tasks=tasks,
+        N=N,
+        Ni=Ni,
+        T=T,
+        batch=batch,
+        steps=steps,
+        ckpts=ckpts,
+        grad=grad,
+    )
     return jax.jit(jax.vmap(one)) if runs == "vmap" else run_map(one, workers=workers)
 
 
@@ -191,9 +210,7 @@ def _train_one(key, task_id, *, arm, tasks, N, Ni, T, batch, steps, ckpts, grad)
 
     def record(saved, params, step):
         hit = ck == step  # (C,)
-        return jax.tree.map(
-            lambda s, p: jnp.where(hit.reshape((-1,) + (1,) * p.ndim), p[None], s), saved, params
-        )
+        return jax.tree.map(lambda s, p: jnp.where(hit.reshape((-1,) + (1,) * p.ndim), p[None], s), saved, params)
 
     def body(carry, step):
         params, state, saved = carry
@@ -205,8 +222,6 @@ def _train_one(key, task_id, *, arm, tasks, N, Ni, T, batch, steps, ckpts, grad)
         updates, state = opt.update(grads, state, params)
         return (optax.apply_updates(params, updates), state, saved), value
 
-    (params, _, saved), losses = jax.lax.scan(
-        body, (params, opt.init(params), saved), jnp.arange(steps)
-    )
+    (params, _, saved), losses = jax.lax.scan(body, (params, opt.init(params), saved), jnp.arange(steps))
     saved = record(saved, params, steps)
     return eqx.combine(saved, static), losses

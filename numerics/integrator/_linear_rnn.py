@@ -156,7 +156,11 @@ def gramians(params: Params, target: Target, time: Time = "continuous", iteratio
         raise ValueError(f"time={time!r}; allowed: 'continuous', 'discrete'")
     # secondary guard: a PSD Gramian has a nonnegative diagonal (zeros are legitimate, e.g. W = 0)
     tol = 1e-12
-    ok = ok & (jnp.min(jnp.diag(P)) >= -tol * jnp.max(jnp.diag(P))) & (jnp.min(jnp.diag(Q)) >= -tol * jnp.max(jnp.diag(Q)))
+    ok = (
+        ok
+        & (jnp.min(jnp.diag(P)) >= -tol * jnp.max(jnp.diag(P)))
+        & (jnp.min(jnp.diag(Q)) >= -tol * jnp.max(jnp.diag(Q)))
+    )
     return Gramians(P, Q, X, Y, cs @ Ps @ cs, ok)
 
 
@@ -283,4 +287,3 @@ def readout_only(
     vs = params0.v[None] + (fac * c[None]) @ Qm.T
     loss = jax.vmap(lambda v: _loss(g, Params(params0.W, params0.u, v), target, sv))(vs)
     return {"ts": np.asarray(ts), "loss": np.asarray(loss), "v": np.asarray(vs)}
-

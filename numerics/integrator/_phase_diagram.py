@@ -234,11 +234,16 @@ def sweep(
     dd, ss, cc = (x.reshape(-1) for x in jnp.meshgrid(jnp.arange(draws), sg, cs, indexing="ij"))
     B = ss.shape[0]
     W0, WT, losses, ok = _batched(steps, norm, sweep_chunk(n, B) if chunk is None else chunk)(
-        ss, cc, jnp.stack(Gs)[dd], jnp.stack(us)[dd], jnp.stack(vs)[dd], jnp.full((B,), eta, jnp.float64))
+        ss, cc, jnp.stack(Gs)[dd], jnp.stack(us)[dd], jnp.stack(vs)[dd], jnp.full((B,), eta, jnp.float64)
+    )
     shape = (draws, S, C)
     return PhaseSweep(
-        ss.reshape(shape), cc.reshape(shape), W0.reshape(shape + W0.shape[1:]),
-        WT.reshape(shape + WT.shape[1:]), losses.reshape(shape + losses.shape[1:]), ok.reshape(shape),
+        ss.reshape(shape),
+        cc.reshape(shape),
+        W0.reshape(shape + W0.shape[1:]),
+        WT.reshape(shape + WT.shape[1:]),
+        losses.reshape(shape + losses.shape[1:]),
+        ok.reshape(shape),
     )
 
 

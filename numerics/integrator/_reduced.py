@@ -43,9 +43,22 @@ from numerics.core import OdeSolution, UsageError, jax_function, solve_batch, ve
 from theory import integrator as th
 
 __all__ = [
-    "aligned_field", "aligned_loss_fn", "escape_time_fn", "flow_field", "flow_loss_fn", "unit_amplitude",
-    "target_params", "orthogonal_start", "pack_state", "unpack_state", "eigenvalues_2x2",
-    "BATCH_QUANTUM", "solve_many", "aligned_flow", "reduced_flow", "time_to_fraction",
+    "aligned_field",
+    "aligned_loss_fn",
+    "escape_time_fn",
+    "flow_field",
+    "flow_loss_fn",
+    "unit_amplitude",
+    "target_params",
+    "orthogonal_start",
+    "pack_state",
+    "unpack_state",
+    "eigenvalues_2x2",
+    "BATCH_QUANTUM",
+    "solve_many",
+    "aligned_flow",
+    "reduced_flow",
+    "time_to_fraction",
 ]
 
 _KINDS = ("leaky", "oscillator")
@@ -97,8 +110,7 @@ def flow_loss_fn(kind: str = "leaky", phase: str = "cos") -> Callable:
 
 @functools.cache
 def _unit_amp_fn(kind: str, phase: str) -> Callable:
-    return jax_function(th.unit_amplitude(kind, phase=phase), [th.c_star, th.omega_star],
-                        name=f"unit_amplitude_{kind}")
+    return jax_function(th.unit_amplitude(kind, phase=phase), [th.c_star, th.omega_star], name=f"unit_amplitude_{kind}")
 
 
 def unit_amplitude(kind: str, c_star: ArrayLike, omega_star: ArrayLike = 0.0, phase: str = "cos") -> Array:
@@ -107,8 +119,9 @@ def unit_amplitude(kind: str, c_star: ArrayLike, omega_star: ArrayLike = 0.0, ph
     return _unit_amp_fn(kind, phase)(jnp.asarray(c_star, float), jnp.asarray(omega_star, float))
 
 
-def target_params(kind: str, c_star: ArrayLike, omega_star: ArrayLike | None = None,
-                  target_norm: str = "raw", phase: str = "cos") -> Float[Array, "... p"]:
+def target_params(
+    kind: str, c_star: ArrayLike, omega_star: ArrayLike | None = None, target_norm: str = "raw", phase: str = "cos"
+) -> Float[Array, "... p"]:
     r"""Parameter vector of the generated flow: ``[A_star, c_star]`` (leaky) or
     ``[A_star, c_star, omega_star]`` (oscillator); broadcasts over array inputs."""
     _check_kind(kind)
@@ -159,9 +172,17 @@ def eigenvalues_2x2(M: Float[ArrayLike, "... 2 2"]) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- solving
-def solve_many(field: Callable, y0: Float[ArrayLike, "B n"], args: Float[ArrayLike, "B q"],
-               ts: Float[ArrayLike, " T"], *, solver: str = "tsit5", rtol: float = 1e-8,
-               atol: float = 1e-10, max_steps: int = 200_000) -> OdeSolution:
+def solve_many(
+    field: Callable,
+    y0: Float[ArrayLike, "B n"],
+    args: Float[ArrayLike, "B q"],
+    ts: Float[ArrayLike, " T"],
+    *,
+    solver: str = "tsit5",
+    rtol: float = 1e-8,
+    atol: float = 1e-10,
+    max_steps: int = 200_000,
+) -> OdeSolution:
     """:func:`numerics.core.solve_batch` (cached: one compilation per field, shapes, solver and
     tolerances; ``ts`` traced) with the batch padded to a multiple of :data:`BATCH_QUANTUM` by repeating
     its first element, so batches of similar size share one compilation."""
@@ -187,12 +208,21 @@ def _finish(sol: OdeSolution, what: str) -> None:
     if not ok.all():
         from numerics.core import SolveError
 
-        raise SolveError(f"{what}: diffrax failed for {int((~ok).sum())}/{ok.size} elements; "
-                         "try solver='kvaerno5' (stiff) or a shorter horizon")
+        raise SolveError(
+            f"{what}: diffrax failed for {int((~ok).sum())}/{ok.size} elements; "
+            "try solver='kvaerno5' (stiff) or a shorter horizon"
+        )
 
 
-def aligned_flow(p0: ArrayLike, d0: ArrayLike, A_star: ArrayLike, c_star: ArrayLike, C: ArrayLike,
-                 ts: Float[ArrayLike, " T"], **solver_kw: Any) -> dict[str, np.ndarray]:
+def aligned_flow(
+    p0: ArrayLike,
+    d0: ArrayLike,
+    A_star: ArrayLike,
+    c_star: ArrayLike,
+    C: ArrayLike,
+    ts: Float[ArrayLike, " T"],
+    **solver_kw: Any,
+) -> dict[str, np.ndarray]:
     r"""Aligned outlier ODE (exact gradient flow in flow time) from :math:`(p_0,d_0)`.
 
     Scalar or array arguments broadcast to a batch ``B``. Returns ``t`` (T,), and ``p``,
@@ -215,9 +245,16 @@ def aligned_flow(p0: ArrayLike, d0: ArrayLike, A_star: ArrayLike, c_star: ArrayL
     return out
 
 
-def reduced_flow(a0: ArrayLike, b0: ArrayLike, M0: ArrayLike, target: Float[ArrayLike, "... q"],
-                 ts: Float[ArrayLike, " T"], kind: str = "leaky", phase: str = "cos",
-                 **solver_kw: Any) -> dict[str, np.ndarray]:
+def reduced_flow(
+    a0: ArrayLike,
+    b0: ArrayLike,
+    M0: ArrayLike,
+    target: Float[ArrayLike, "... q"],
+    ts: Float[ArrayLike, " T"],
+    kind: str = "leaky",
+    phase: str = "cos",
+    **solver_kw: Any,
+) -> dict[str, np.ndarray]:
     r"""Two-neuron flow :math:`\dot\theta=-\nabla_\theta\mathcal L(a,b,M)` (exact gradient flow in flow time).
 
     ``target`` is :func:`target_params` output (batched over leading axes together with
@@ -240,8 +277,16 @@ def reduced_flow(a0: ArrayLike, b0: ArrayLike, M0: ArrayLike, target: Float[Arra
     a, b, M = unpack_state(ys)
     Mt = jnp.swapaxes(M, -1, -2)
     Q2 = a[..., :, None] * a[..., None, :] - b[..., :, None] * b[..., None, :] + M @ Mt - Mt @ M
-    out = {"a": a, "b": b, "M": M, "L": L, "ab": jnp.sum(a * b, -1), "a2": jnp.sum(a * a, -1),
-           "b2": jnp.sum(b * b, -1), "Q2": Q2}
+    out = {
+        "a": a,
+        "b": b,
+        "M": M,
+        "L": L,
+        "ab": jnp.sum(a * b, -1),
+        "a2": jnp.sum(a * a, -1),
+        "b2": jnp.sum(b * b, -1),
+        "Q2": Q2,
+    }
     out = {k: np.asarray(v[0] if scalar else v) for k, v in out.items()}
     out["eig"] = eigenvalues_2x2(out["M"])
     out["t"] = np.asarray(ts)

@@ -105,8 +105,9 @@ def sum_targets(targets: Sequence[Target]) -> Target:
     if not targets:
         raise ValueError("sum_targets needs at least one target")
     As = sl.block_diag(*[np.asarray(t.As) for t in targets])
-    return _target(As, np.concatenate([np.asarray(t.bs) for t in targets]),
-                   np.concatenate([np.asarray(t.cs) for t in targets]))
+    return _target(
+        As, np.concatenate([np.asarray(t.bs) for t in targets]), np.concatenate([np.asarray(t.cs) for t in targets])
+    )
 
 
 def make_target(

@@ -48,8 +48,16 @@ from numerics.integrator._linear_rnn import (
 )
 from numerics.integrator._targets import Target
 
-__all__ = ["flow_rhs", "stability_event", "series", "gradient_flow", "gradient_flow_draws", "gradient_descent",
-           "bptt_sgd", "optimizer"]
+__all__ = [
+    "flow_rhs",
+    "stability_event",
+    "series",
+    "gradient_flow",
+    "gradient_flow_draws",
+    "gradient_descent",
+    "bptt_sgd",
+    "optimizer",
+]
 
 MARGIN = 1e-6
 
@@ -90,14 +98,22 @@ def stability_event(margin: float = MARGIN):
 
     def cond(t, params, args):
         W, time = params.W, args[3]
-        return jax.lax.cond(_far_from_edge(W, time), lambda W: jnp.asarray(1.0, W.dtype),
-                            lambda W: 1.0 - _abscissa(W, time) - margin, W)
+        return jax.lax.cond(
+            _far_from_edge(W, time), lambda W: jnp.asarray(1.0, W.dtype), lambda W: 1.0 - _abscissa(W, time) - margin, W
+        )
 
     return cond
 
 
 def series(
-    ts, ys: Params, target: Target, s: float, rates: Rates, *, time: Time = "continuous", keep_W: bool = True,
+    ts,
+    ys: Params,
+    target: Target,
+    s: float,
+    rates: Rates,
+    *,
+    time: Time = "continuous",
+    keep_W: bool = True,
     n_eigs: int = 4,
 ) -> dict[str, Any]:
     """Host-side summary of saved states: loss, top eigenvalues, overlaps, Q drift, snapshots.
@@ -110,7 +126,9 @@ def series(
     out: dict[str, Any] = {"ts": ts}
     if n == 0:
         return out
-    loss = jax.lax.map(lambda p: loss_core(p, target, s, time)[0], Params(jnp.asarray(W), jnp.asarray(u), jnp.asarray(v)))
+    loss = jax.lax.map(
+        lambda p: loss_core(p, target, s, time)[0], Params(jnp.asarray(W), jnp.asarray(u), jnp.asarray(v))
+    )
     if n_eigs > 0:
         lam = [np.linalg.eigvals(w) for w in W]
         key = (lambda z: -z.real) if time == "continuous" else (lambda z: -np.abs(z))
@@ -142,8 +160,9 @@ def _schedule(eta: float, n_steps: int, save_every: int | None) -> int:
         raise ValueError(f"n_steps={n_steps} is not allowed; need an integer n_steps >= 1")
     every = n_steps if save_every is None else save_every
     if not (isinstance(every, (int, np.integer)) and every >= 1 and n_steps % every == 0):
-        raise ValueError(f"save_every={save_every} is not allowed; must be an integer >= 1 that divides "
-                         f"n_steps={n_steps}")
+        raise ValueError(
+            f"save_every={save_every} is not allowed; must be an integer >= 1 that divides n_steps={n_steps}"
+        )
     return int(every)
 
 
@@ -205,18 +224,32 @@ def gradient_flow_draws(
     o = bound.arguments
     time, margin = o["time"], o["margin"]
     if params0.W.ndim != 3:
-        raise ValueError(f"params0.W has shape {params0.W.shape}; gradient_flow_draws needs a leading draw "
-                         "axis (D, N, N)")
+        raise ValueError(
+            f"params0.W has shape {params0.W.shape}; gradient_flow_draws needs a leading draw axis (D, N, N)"
+        )
     D = params0.W.shape[0]
     draw = lambda j: jax.tree.map(lambda x: x[j], params0)  # noqa: E731
     sv, r = _setup(draw(0), o["s"], o["rates"])
     for j in range(D):
         _check_start(draw(j), ts, time, margin, f"gradient_flow_draws (initial state, draw {j} of {D})")
-    solve = _flow_solver_draws(time, o["solver"], float(o["rtol"]), float(o["atol"]), int(o["max_steps"]),
-                               float(margin))
+    solve = _flow_solver_draws(
+        time, o["solver"], float(o["rtol"]), float(o["atol"]), int(o["max_steps"]), float(margin)
+    )
     sols = solve(params0, target, sv, jnp.asarray(r, jnp.float64), jnp.asarray(ts, jnp.float64))
-    return [_summarise(jax.tree.map(lambda x: x[j], sols), draw(j), target, sv, r, time, o["keep_W"], o["n_eigs"],
-                       f"gradient_flow_draws (draw {j} of {D})") for j in range(D)]
+    return [
+        _summarise(
+            jax.tree.map(lambda x: x[j], sols),
+            draw(j),
+            target,
+            sv,
+            r,
+            time,
+            o["keep_W"],
+            o["n_eigs"],
+            f"gradient_flow_draws (draw {j} of {D})",
+        )
+        for j in range(D)
+    ]
 
 
 def _check_start(params0, ts, time, margin, where):
@@ -237,10 +270,13 @@ def _summarise(sol, params0, target, sv, r, time, keep_W, n_eigs, where) -> dict
         last = y_stop if np.all(np.isfinite(y_stop)) else (out["W"][-1] if keep_W and n_ok else np.asarray(params0.W))
         lam = max_re_eig(last, time)
         if bool(sol.event) or lam > 1 - 1e-3:
-            raise UnstableNetworkError(t_stop if np.isfinite(t_stop) else float(sol.t_final), lam,
-                                       partial=out, where=where)
-        raise SolveError(f"{where}: diffrax failed near t={float(sol.t_final):.6g} (num_steps="
-                         f"{int(sol.num_steps)}); try solver='kvaerno5' (stiff)")
+            raise UnstableNetworkError(
+                t_stop if np.isfinite(t_stop) else float(sol.t_final), lam, partial=out, where=where
+            )
+        raise SolveError(
+            f"{where}: diffrax failed near t={float(sol.t_final):.6g} (num_steps="
+            f"{int(sol.num_steps)}); try solver='kvaerno5' (stiff)"
+        )
     return out
 
 
@@ -249,8 +285,17 @@ def _flow_solve(params0, args, ts, solver, rtol, atol, max_steps, margin):
 
 
 def _flow_solve_one(params0, target, s, r, ts, time, solver, rtol, atol, max_steps, margin):
-    return core.solve(flow_rhs, params0, (target, s, r, time), ts, solver=solver, rtol=rtol, atol=atol,
-                     max_steps=max_steps, event=stability_event(margin))
+    return core.solve(
+        flow_rhs,
+        params0,
+        (target, s, r, time),
+        ts,
+        solver=solver,
+        rtol=rtol,
+        atol=atol,
+        max_steps=max_steps,
+        event=stability_event(margin),
+    )
 
 
 _STATIC = ("time", "solver", "rtol", "atol", "max_steps", "margin")
@@ -263,8 +308,9 @@ def _flow_solver_draws(time, solver, rtol, atol, max_steps, margin):
     :func:`numerics.core.run_map`: ``vmap`` on an accelerator, one compiled ``lax.map`` on a CPU)."""
     from numerics.core import run_map
 
-    fn = functools.partial(_flow_solve_one, time=time, solver=solver, rtol=rtol, atol=atol, max_steps=max_steps,
-                           margin=margin)
+    fn = functools.partial(
+        _flow_solve_one, time=time, solver=solver, rtol=rtol, atol=atol, max_steps=max_steps, margin=margin
+    )
     return run_map(fn, in_axes=(0, None, None, None, None))
 
 
@@ -381,9 +427,14 @@ def bptt_sgd(
         saved.append(p)
     ys = jax.tree.map(lambda *x: jnp.stack(x), *saved)
     loss = _closed_form_losses(ys, target, jnp.asarray(sv, jnp.float64))
-    return {"ts": eta * every * np.arange(len(saved)), "loss": np.asarray(loss),
-            "loss_sampled": np.concatenate(sampled), "W": np.asarray(ys.W), "u": np.asarray(ys.u),
-            "v": np.asarray(ys.v)}
+    return {
+        "ts": eta * every * np.arange(len(saved)),
+        "loss": np.asarray(loss),
+        "loss_sampled": np.concatenate(sampled),
+        "W": np.asarray(ys.W),
+        "u": np.asarray(ys.u),
+        "v": np.asarray(ys.v),
+    }
 
 
 @jax.jit

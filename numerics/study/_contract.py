@@ -101,8 +101,10 @@ def steps_cover_checkpoints(params: dict) -> None:
     (a checkpoint after the last training step cannot be probed)."""
     steps, last = params["steps"], max(params["checkpoints"])
     if steps < last:
-        raise UsageError(f"steps={steps} is out of range; allowed: steps >= {last}, the profile's last "
-                         f"checkpoint (checkpoints {tuple(params['checkpoints'])})")
+        raise UsageError(
+            f"steps={steps} is out of range; allowed: steps >= {last}, the profile's last "
+            f"checkpoint (checkpoints {tuple(params['checkpoints'])})"
+        )
 
 
 # ----------------------------------------------------------------------------- options
@@ -289,8 +291,11 @@ class Study:
 
     @property
     def profile_names(self) -> tuple[str, ...]:
-        return tuple(p for p in _ALL_PROFILES if p == "paper" or p in self.profiles) if self.declarative else tuple(
-            p for p in _ALL_PROFILES if p in self.profiles)
+        return (
+            tuple(p for p in _ALL_PROFILES if p == "paper" or p in self.profiles)
+            if self.declarative
+            else tuple(p for p in _ALL_PROFILES if p in self.profiles)
+        )
 
     def profile_params(self, profile: str) -> Any:
         """The parameters of one profile (no overrides)."""
@@ -335,5 +340,14 @@ class Study:
         checks = list(self.checks(config, m))  # type: ignore[misc]
         figures = dict(self.figures(config, m))  # type: ignore[misc]
         params = config.params.as_dict() | ({"summary": m.summary} if m.summary else {})
-        return StudyResult(self.name, config.profile, checks, params, dict(m.series), figures,
-                           seed=config.seed, notes=list(m.notes), extra_files=dict(m.extra_files))
+        return StudyResult(
+            self.name,
+            config.profile,
+            checks,
+            params,
+            dict(m.series),
+            figures,
+            seed=config.seed,
+            notes=list(m.notes),
+            extra_files=dict(m.extra_files),
+        )

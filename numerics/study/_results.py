@@ -222,16 +222,18 @@ def write_report(out_dir: Path, order: Iterable[str] = ()) -> Path:
         )
     runs = {(m["profile"], m.get("seed"), m.get("environment", {}).get("git")) for m in metrics}
     if len(runs) > 1:
-        lines[6:6] = ["", f"**Mixed runs:** these studies come from {len(runs)} different (profile, seed, git) "
-                      "combinations (see the table); rerun `reproduce` into an empty directory for one run."]
+        lines[6:6] = [
+            "",
+            f"**Mixed runs:** these studies come from {len(runs)} different (profile, seed, git) "
+            "combinations (see the table); rerun `reproduce` into an empty directory for one run.",
+        ]
     for m in metrics:
         env = m.get("environment", {})
         lines += [
             "",
             f"## {m['study']}",
             "",
-            f"profile `{m['profile']}`, backend `{env.get('backend')}`, jax {env.get('jax')}, "
-            f"git `{env.get('git')}`",
+            f"profile `{m['profile']}`, backend `{env.get('backend')}`, jax {env.get('jax')}, git `{env.get('git')}`",
             "",
             "| check | value | tolerance | pass | what it measures |",
             "|---|---|---|---|---|",
@@ -255,13 +257,33 @@ def environment() -> dict[str, Any]:
 
     here = Path(__file__).resolve().parent
     try:
-        git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                             timeout=5, cwd=here).stdout.strip() or None
+        git = (
+            subprocess.run(
+                ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5, cwd=here
+            ).stdout.strip()
+            or None
+        )
         # tracked source differs from the commit; the generated outputs (figures/, derivations/)
         # are excluded, since reproduce itself rewrites them while it runs
-        if git and subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ":/",
-                                   ":(exclude,top)figures", ":(exclude,top)derivations"], capture_output=True,
-                                  text=True, timeout=5, cwd=here).stdout.strip():
+        if (
+            git
+            and subprocess.run(
+                [
+                    "git",
+                    "status",
+                    "--porcelain",
+                    "--untracked-files=no",
+                    "--",
+                    ":/",
+                    ":(exclude,top)figures",
+                    ":(exclude,top)derivations",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=5,
+                cwd=here,
+            ).stdout.strip()
+        ):
             git += "-dirty"
     except (OSError, subprocess.SubprocessError):
         git = None

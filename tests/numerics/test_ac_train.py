@@ -85,6 +85,7 @@ def test_first_step_is_the_optax_step_and_records_are_increments():
     perm = jax.random.permutation(jax.random.fold_in(jax.random.key(9), 0), X.shape[0])
     idx = perm[: cfg.batch]
     opt = at.make_optimizer(cfg)
+
     @jax.jit
     def step(p):
         _, g = dl.loss_and_grad(p, X[idx], Y[idx])
@@ -126,8 +127,9 @@ def test_suppress_gradients_winsorise_and_clip():
     cl = at.suppress_gradients(g, 0.01, 100.0)
     assert float(optax.tree.norm(cl)) == pytest.approx(0.01, rel=1e-12)
     np.testing.assert_allclose(cl.b / 0.01, g.b / float(optax.tree.norm(g)), rtol=1e-12)
-    both = jax.jit(jax.vmap(lambda c_, w_: at.suppress_gradients(g, c_, w_)))(jnp.array([0.01, jnp.inf]),
-                                                                             jnp.array([100.0, 80.0]))
+    both = jax.jit(jax.vmap(lambda c_, w_: at.suppress_gradients(g, c_, w_)))(
+        jnp.array([0.01, jnp.inf]), jnp.array([100.0, 80.0])
+    )
     np.testing.assert_allclose(both.b[0], cl.b, rtol=1e-12)
     np.testing.assert_allclose(both.b[1], w.b, rtol=1e-12)
 
@@ -144,8 +146,17 @@ def test_warm_start_continues_the_run_exactly():
     st0, arm, perm = one(at.init_state(p0, cfg, jax.random.key(3))), one(at.Arm()), jnp.stack([jax.random.key(9)])
     full = at.train(at.diag_model(), cfg, data, st0, arm, perm, [0, 4, 8], diagnose)
     half = at.train(at.diag_model(), cfg, data, st0, arm, perm, [0, 4], diagnose)
-    rest = at.train(at.diag_model(), dataclasses.replace(cfg, suppression=True), data, half.state, arm, perm, [4, 8],
-                    diagnose, start_step=4)
+    rest = at.train(
+        at.diag_model(),
+        dataclasses.replace(cfg, suppression=True),
+        data,
+        half.state,
+        arm,
+        perm,
+        [4, 8],
+        diagnose,
+        start_step=4,
+    )
     assert int(rest.state.step[0]) == 8 and rest.dzeta.shape == (1, 4, 2)
     for a, b in zip(jax.tree.leaves(rest.params), jax.tree.leaves(full.params)):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
@@ -159,7 +170,9 @@ def test_micro_batched_gradient_equals_the_full_batch():
     x, y = task.batch(jax.random.key(1), jnp.arange(12))
     m = at.init_gated(jax.random.key(2), "diag", 6, 16)
     model = at.gated_model("diag")
-    assert at.TrainConfig(batch=12, micro_batch=5).micro_batches() == 3 and at.TrainConfig(batch=12).micro_batches() == 1
+    assert (
+        at.TrainConfig(batch=12, micro_batch=5).micro_batches() == 3 and at.TrainConfig(batch=12).micro_batches() == 1
+    )
     full = jax.jit(lambda p: at._batch_loss_and_grad(model, p, at.Arm(), x, y, 1))(m)
     acc = jax.jit(lambda p: at._batch_loss_and_grad(model, p, at.Arm(), x, y, 3))(m)
     for a, b in zip(jax.tree.leaves(acc), jax.tree.leaves(full)):

@@ -67,8 +67,9 @@ def test_scaling_and_zero(scale):
 
 def test_split_form_and_methods():
     M = jax.random.normal(jax.random.key(5), (4, 8, 8))
-    np.testing.assert_allclose(top_from_golub_kahan(*golub_kahan(M)), np.linalg.norm(np.asarray(M), 2, axis=(1, 2)),
-                               rtol=1e-13)
+    np.testing.assert_allclose(
+        top_from_golub_kahan(*golub_kahan(M)), np.linalg.norm(np.asarray(M), 2, axis=(1, 2)), rtol=1e-13
+    )
     assert default_sv_method() == ("svd" if jax.default_backend() == "cpu" else "gk")
     np.testing.assert_allclose(singular_values(M), np.linalg.svd(np.asarray(M), compute_uv=False), rtol=1e-12)
     with pytest.raises(ValueError, match="method='qr' is not allowed"):

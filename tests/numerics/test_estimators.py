@@ -99,7 +99,7 @@ def test_fit_envelope_capped_T4(beta, tauc):
 def test_fit_envelope_pure_models():
     assert E.fit_envelope(np.exp(-LAGS / 50.0), LAGS).winner == "exp"
     noise = 1e-3 * np.asarray(jax.random.normal(jax.random.key(4), LAGS.shape))
-    fit = E.fit_envelope(LAGS ** -0.7 * np.exp(noise), LAGS)
+    fit = E.fit_envelope(LAGS**-0.7 * np.exp(noise), LAGS)
     assert fit.winner == "power" and math.isinf(fit.lstar) and abs(fit.beta_power - 0.7) < 1e-3
 
 

@@ -67,11 +67,20 @@ def test_symbolic_N3_jacobian_numerically(kind):
     """SymPy's explicit N = 3 Jacobian, lambdified, equals the JAX cell's Jacobian."""
     f, x, Jd, _, theta = symbolic_cell(kind, 3, Ni=1)
     cell, xv, uv = _point(kind, N=3, Ni=1, use_bias=False)
-    cell = Cell(cell.W_r, cell.W_i, jnp.zeros(3), cell.W_rg, cell.W_ig,
-                None if cell.b_g is None else jnp.zeros_like(cell.b_g), kind, cell.alpha)
+    cell = Cell(
+        cell.W_r,
+        cell.W_i,
+        jnp.zeros(3),
+        cell.W_rg,
+        cell.W_ig,
+        None if cell.b_g is None else jnp.zeros_like(cell.b_g),
+        kind,
+        cell.alpha,
+    )
     subs = {s: float(v) for name in theta for s, v in zip(theta[name], np.ravel(getattr(cell, name)))}
     subs |= {s: float(v) for s, v in zip(x, xv)} | {sp.Symbol("u_1", real=True): float(uv[0])}
     from theory.gating import alpha, sigma
+
     subs[alpha] = cell.alpha
     J = np.array(Jd.subs(subs).replace(sigma, lambda z: 1 / (1 + sp.exp(-z))).evalf(30), dtype=float)
     np.testing.assert_allclose(J, state_jacobian(cell, xv, uv)[0], atol=1e-13, rtol=0)
@@ -94,8 +103,9 @@ def test_rollout_and_plain_limit():
 
 
 def test_init_schemes_and_anticollapse_options():
-    c = init_cell(jax.random.key(0), "vector", 16, 4, scheme="orthogonal", zero_gate=True,
-                  gate_bias=logit(0.005), use_bias=True)
+    c = init_cell(
+        jax.random.key(0), "vector", 16, 4, scheme="orthogonal", zero_gate=True, gate_bias=logit(0.005), use_bias=True
+    )
     np.testing.assert_allclose(c.W_r @ c.W_r.T, np.eye(16), atol=1e-12)
     assert float(jnp.abs(c.W_rg).max()) == 0.0 and c.use_bias
     np.testing.assert_allclose(c.gate(jnp.zeros(16), jnp.ones(4)), 0.005, rtol=1e-12)

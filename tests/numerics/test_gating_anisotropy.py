@@ -18,7 +18,7 @@ def test_jacobian_anisotropy_matches_explicit_products():
     k = np.asarray(jax.random.randint(kk, (4,), 0, 16 - 3 + 1))
     for i in range(4):
         J = trajectory(m.cell, us[b[i]]).J
-        s = np.linalg.svd(np.asarray(ordered_product(J[k[i]:k[i] + 3])), compute_uv=False)
+        s = np.linalg.svd(np.asarray(ordered_product(J[k[i] : k[i] + 3])), compute_uv=False)
         np.testing.assert_allclose(ai[1, i], s[0] / s[2], rtol=1e-10)
         np.testing.assert_allclose(ce[1, i], (s[:3] ** 2).sum() / (s**2).sum(), rtol=1e-10)
     assert not np.any(np.asarray(under))

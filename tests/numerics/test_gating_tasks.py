@@ -55,7 +55,9 @@ def test_diverging_narma_sequence_is_redrawn():
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(T):
             um = us[:, t - 9, 0] if t >= 9 else 0
-            yy[:, t + 1] = 0.3 * yy[:, t] + 0.05 * yy[:, t] * yy[:, max(0, t - 9):t + 1].sum(1) + 1.5 * um * us[:, t, 0] + 0.1
+            yy[:, t + 1] = (
+                0.3 * yy[:, t] + 0.05 * yy[:, t] * yy[:, max(0, t - 9) : t + 1].sum(1) + 1.5 * um * us[:, t, 0] + 0.1
+            )
     np.testing.assert_allclose(y, yy[:, -1], atol=1e-12)
 
 

@@ -26,8 +26,18 @@ def test_vmapped_seeds_equal_single_runs_and_checkpoints():
 
 def test_multi_task_runs_and_adam_learns():
     keys = jax.random.split(jax.random.key(1), 2)
-    snaps, losses = train_seeds(keys, Arm("plain", "adam", 1e-2), ("movingavg", "adding"), N=8, Ni=3, T=12,
-                                batch=16, steps=60, checkpoints=(60,), task_ids=jnp.array([0, 1]))
+    snaps, losses = train_seeds(
+        keys,
+        Arm("plain", "adam", 1e-2),
+        ("movingavg", "adding"),
+        N=8,
+        Ni=3,
+        T=12,
+        batch=16,
+        steps=60,
+        checkpoints=(60,),
+        task_ids=jnp.array([0, 1]),
+    )
     assert losses.shape == (2, 60)
     assert float(losses[0, -10:].mean()) < float(losses[0, :5].mean())
 

@@ -39,8 +39,10 @@ def test_loss_matches_time_domain_quadrature(name):
     assert abs(float(lr.population_loss(p, t)) - ref) <= 1e-6 * ref
 
 
-@pytest.mark.parametrize("name,time", [("leaky", "continuous"), ("oscillator", "continuous"),
-                                       ("sum_exp", "continuous"), ("oscillator", "discrete")])
+@pytest.mark.parametrize(
+    "name,time",
+    [("leaky", "continuous"), ("oscillator", "continuous"), ("sum_exp", "continuous"), ("oscillator", "discrete")],
+)
 def test_gradients_match_autodiff_and_finite_differences(name, time):
     """T9: adjoint formulas vs jax.grad through the fixed-iteration doubling solver and vs central
     differences (h = 1e-6); error <= 1e-6 of each gradient's max-norm."""
@@ -77,8 +79,11 @@ def test_discrete_loss_matches_truncated_sum():
     L = float(lr.population_loss(p, t, time="discrete"))
     assert abs(L - total) <= 1e-12 * total
     R = np.eye(8) - rho * W  # spec §3 leaky closed form
-    ref = 0.5 * (v @ sl.solve_discrete_lyapunov(W, np.outer(u, u)) @ v / 64
-                 - 2 * amp * v @ np.linalg.solve(R, u) / 8 + amp**2 / (1 - rho**2))
+    ref = 0.5 * (
+        v @ sl.solve_discrete_lyapunov(W, np.outer(u, u)) @ v / 64
+        - 2 * amp * v @ np.linalg.solve(R, u) / 8
+        + amp**2 / (1 - rho**2)
+    )
     assert abs(L - ref) <= 1e-12 * ref
 
 
@@ -189,8 +194,7 @@ def test_flow_draws_equal_single_flows():
         for name in ("loss", "eig_top", "W", "u", "v"):
             np.testing.assert_allclose(out[name], one[name], rtol=1e-12, atol=1e-14)
     with pytest.raises(UnstableNetworkError, match="draw 0 of 3"):
-        lr.gradient_flow_draws(P, TARGETS["leaky"], jnp.linspace(0.0, 5.0, 11), rates=(-1.0, -4.0, -4.0),
-                               max_steps=300)
+        lr.gradient_flow_draws(P, TARGETS["leaky"], jnp.linspace(0.0, 5.0, 11), rates=(-1.0, -4.0, -4.0), max_steps=300)
     with pytest.raises(ValueError, match="leading draw axis"):
         lr.gradient_flow_draws(_small(), TARGETS["leaky"], ts)
 
@@ -220,8 +224,19 @@ def test_bptt_sgd_tracks_population_gd():
     assert abs(b["loss"][-1] - g["loss"][-1]) <= 0.25 * (g["loss"][0] - g["loss"][-1])
 
 
-@pytest.mark.parametrize("bad", [dict(n_steps=5, save_every=2), dict(save_every=0), dict(eta=0.0), dict(eta=-0.1),
-                                 dict(n_steps=0), dict(dt=0.0), dict(batch=0), dict(window=0.0)])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        dict(n_steps=5, save_every=2),
+        dict(save_every=0),
+        dict(eta=0.0),
+        dict(eta=-0.1),
+        dict(n_steps=0),
+        dict(dt=0.0),
+        dict(batch=0),
+        dict(window=0.0),
+    ],
+)
 def test_bptt_sgd_and_gd_validate_the_schedule(bad):
     """bptt_sgd validates like gradient_descent (one-line ValueError naming the value); no silent
     truncation of n_steps to a multiple of save_every."""

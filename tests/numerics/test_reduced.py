@@ -100,8 +100,7 @@ def test_generated_aligned_matches_autodiff():
 
 # ------------------------------------------------------------------ T9: quadrature
 def _quad_loss(kernel, target):
-    val, _ = si.quad(lambda x: 0.5 * (kernel(x) - target(x)) ** 2, 0, np.inf, limit=400,
-                     epsabs=0.0, epsrel=1e-11)
+    val, _ = si.quad(lambda x: 0.5 * (kernel(x) - target(x)) ** 2, 0, np.inf, limit=400, epsabs=0.0, epsrel=1e-11)
     return val
 
 
@@ -133,9 +132,14 @@ def test_aligned_ode_equals_2x2_flow_on_aligned_subset():
     cases = [(1.3, 0.4, 0.1, 1.0, 0.2), (0.2, 0.9, -0.3, 0.45, 0.05), (0.6, 0.6, 0.0, 1.0, 0.5)]  # C != 0 first two
     al, be, la, A, c = (np.array(x) for x in zip(*cases))
     zero = np.zeros_like(al)
-    full = R.reduced_flow(np.stack([al, zero], -1), np.stack([be, zero], -1),
-                          np.stack([np.stack([la, zero], -1), np.stack([zero, zero], -1)], -2),
-                          np.stack([A, c], -1), ts, **TOL)
+    full = R.reduced_flow(
+        np.stack([al, zero], -1),
+        np.stack([be, zero], -1),
+        np.stack([np.stack([la, zero], -1), np.stack([zero, zero], -1)], -2),
+        np.stack([A, c], -1),
+        ts,
+        **TOL,
+    )
     red = R.aligned_flow(al * be, 1 - la, A, c, al**2 - be**2, ts, **ALIGNED)
     p_full = full["a"][..., 0] * full["b"][..., 0]
     assert np.max(np.abs(p_full - red["p"])) <= 1e-8
@@ -182,8 +186,9 @@ def _dense_crossing(p0, A, c, t_hi, f=1e-2):
     ts = np.linspace(0.0, t_hi, NT)
     coarse = R.time_to_fraction(ts, R.aligned_flow(p0, 1.0, A, c, 0.0, ts, **ALIGNED)["L"], f)
     h = ts[1] - ts[0]
-    ts2 = np.concatenate([np.linspace(0.0, coarse - 2 * h, 1000, endpoint=False),
-                          np.linspace(coarse - 2 * h, coarse + 2 * h, NT - 1000)])
+    ts2 = np.concatenate(
+        [np.linspace(0.0, coarse - 2 * h, 1000, endpoint=False), np.linspace(coarse - 2 * h, coarse + 2 * h, NT - 1000)]
+    )
     return R.time_to_fraction(ts2, R.aligned_flow(p0, 1.0, A, c, 0.0, ts2, **ALIGNED)["L"], f)
 
 
@@ -197,8 +202,12 @@ def test_T6_slaved_learning_time():
         q = 0.1 * (1 - c) / (1 + c)
         formula = float(T.subs({th.A_star: A, th.c_star: c, th.d0: 1.0, th.d1: c * (1 + q) / (1 - q)}))
         # the crossing is sharp (d reaches ~c on a time scale ~c^2): sample densely around it
-        ts = np.concatenate([np.linspace(0.0, formula - 0.5, 1000, endpoint=False),
-                             np.linspace(formula - 0.5, formula + 1.0, NT - 1000)])
+        ts = np.concatenate(
+            [
+                np.linspace(0.0, formula - 0.5, 1000, endpoint=False),
+                np.linspace(formula - 0.5, formula + 1.0, NT - 1000),
+            ]
+        )
         out = R.aligned_flow(2 * A / (1 + c), 1.0, A, c, 0.0, ts, **ALIGNED)
         ode = R.time_to_fraction(ts, out["L"], 1e-2)
         assert abs(formula - ref_formula) <= 0.01
@@ -227,8 +236,11 @@ def _t3_solution():
 def test_T3_orthogonal_start():
     """Spec T3 at t=5: eigenvalues +-0.002, a.b, |a|^2=|b|^2 and L within 2% (spec tolerances)."""
     out = _t3_solution()
-    ref = [(0.352, -0.030, 0.947, 1.469, 1.02e-3), (0.775, -0.072, 0.880, 1.362, 3.45e-3),
-           (0.949, -0.106, 0.892, 1.245, 2.64e-3)]
+    ref = [
+        (0.352, -0.030, 0.947, 1.469, 1.02e-3),
+        (0.775, -0.072, 0.880, 1.362, 3.45e-3),
+        (0.949, -0.106, 0.892, 1.245, 2.64e-3),
+    ]
     for i, (l1, l2, ab, a2, L) in enumerate(ref):
         eig = out["eig"][i, -1]
         assert np.max(np.abs(eig.imag)) == 0.0
@@ -265,10 +277,27 @@ def test_T3_unit_second_eigenvalue_drift():
 def test_T4_oscillator_pair():
     """Spec T4 (raw, orthogonal start): lambda +-0.005, L within 3% (spec tolerances)."""
     ref = {
-        (0.2, 1.0): (0.649, {5: (0.046, 0.158, 0.302), 10: (0.390, 0.517, 0.195), 15: (0.689, 0.889, 0.049),
-                             20: (0.795, 0.994, 2.5e-4), 30: (0.800, 1.000, 1.7e-9)}),
-        (0.1, 2.0): (1.253, {5: (-0.037, 0.185, 1.05), 10: (-0.181, 0.570, 0.979), 15: (-0.213, 0.879, 0.947),
-                             20: (-0.120, 1.156, 0.913), 25: (0.146, 1.508, 0.821), 30: (0.899, 1.999, 1.2e-4)}),
+        (0.2, 1.0): (
+            0.649,
+            {
+                5: (0.046, 0.158, 0.302),
+                10: (0.390, 0.517, 0.195),
+                15: (0.689, 0.889, 0.049),
+                20: (0.795, 0.994, 2.5e-4),
+                30: (0.800, 1.000, 1.7e-9),
+            },
+        ),
+        (0.1, 2.0): (
+            1.253,
+            {
+                5: (-0.037, 0.185, 1.05),
+                10: (-0.181, 0.570, 0.979),
+                15: (-0.213, 0.879, 0.947),
+                20: (-0.120, 1.156, 0.913),
+                25: (0.146, 1.508, 0.821),
+                30: (0.899, 1.999, 1.2e-4),
+            },
+        ),
     }
     a, b, M = R.orthogonal_start()
     ts = np.linspace(0.0, 40.0, NT)  # spacing 0.01: the reference times are save times
@@ -308,8 +337,13 @@ def test_bad_input_raises_usage_error():
 def test_unit_amplitude_matches_stationary_variance():
     for kind, c, w in [("leaky", 0.3, 0.0), ("oscillator", 0.2, 1.0)]:
         A = float(R.unit_amplitude(kind, c, w))
-        var, _ = si.quad(lambda x: (A * np.exp(-c * x) * (np.cos(w * x) if kind == "oscillator" else 1)) ** 2,
-                         0, np.inf, epsrel=1e-12, limit=200)
+        var, _ = si.quad(
+            lambda x: (A * np.exp(-c * x) * (np.cos(w * x) if kind == "oscillator" else 1)) ** 2,
+            0,
+            np.inf,
+            epsrel=1e-12,
+            limit=200,
+        )
         assert var == pytest.approx(1.0, rel=1e-9)
 
 

@@ -22,9 +22,14 @@ def test_write_study_and_report(tmp_path):
 
     fig, ax = plt.subplots()
     ax.plot([0, 1], [0, 1])
-    res = StudyResult("demo", "quick", [check_le("err", 0.01, 0.02, "demo check"),
-                                        check_ge("slope", 1.0, 2.0, "fails on purpose")],
-                      {"N": [100, 200]}, {"t": np.arange(3.0)}, {"curve": fig})
+    res = StudyResult(
+        "demo",
+        "quick",
+        [check_le("err", 0.01, 0.02, "demo check"), check_ge("slope", 1.0, 2.0, "fails on purpose")],
+        {"N": [100, 200]},
+        {"t": np.arange(3.0)},
+        {"curve": fig},
+    )
     d = write_study(res, tmp_path)
     m = json.loads((d / "metrics.json").read_text())
     assert m["passed"] is False and m["checks"][0]["passed"] is True

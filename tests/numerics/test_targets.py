@@ -41,8 +41,9 @@ def test_impulse_responses_and_variance():
 def test_parse_sums_terms():
     t = parse_target("exp:0.2:2+osc:0.1:2.0")
     tau = np.linspace(0, 5, 11)
-    np.testing.assert_allclose(k_star(t, tau), 2 * np.exp(-0.2 * tau) + np.exp(-0.1 * tau) * np.cos(2 * tau),
-                               atol=1e-13)
+    np.testing.assert_allclose(
+        k_star(t, tau), 2 * np.exp(-0.2 * tau) + np.exp(-0.1 * tau) * np.cos(2 * tau), atol=1e-13
+    )
     t2 = parse_target(["exp:0.2:2", "osc:0.1:2.0"])
     np.testing.assert_array_equal(np.asarray(t2.As), np.asarray(t.As))
     assert math.isclose(stationary_variance(parse_target("exp:0.5,exp:0.1", norm="unit")), 1.0, rel_tol=1e-12)
@@ -50,9 +51,17 @@ def test_parse_sums_terms():
 
 @pytest.mark.parametrize(
     "spec,needle",
-    [("exp:-1", "RATE=-1"), ("exp:0", "RATE=0"), ("exp:nan", "RATE=nan"), ("osc:0.1", "malformed"),
-     ("lin:1", "malformed"), ("exp:x", "numbers expected"), ("osc:0.1:inf", "FREQ=inf"), ("", "empty"),
-     ("exp:1:0", "AMP=0")],
+    [
+        ("exp:-1", "RATE=-1"),
+        ("exp:0", "RATE=0"),
+        ("exp:nan", "RATE=nan"),
+        ("osc:0.1", "malformed"),
+        ("lin:1", "malformed"),
+        ("exp:x", "numbers expected"),
+        ("osc:0.1:inf", "FREQ=inf"),
+        ("", "empty"),
+        ("exp:1:0", "AMP=0"),
+    ],
 )
 def test_parse_errors_are_one_line(spec, needle):
     with pytest.raises(UsageError) as e:

@@ -26,9 +26,14 @@ def plain_phi(family, th, *p):
     raise KeyError(family)
 
 
-@pytest.mark.parametrize("family,params", [
-    ("bernoulli_exp", (0.05, 0.02, 1.0)), ("tempered_lo", (0.05, 0.02, 0.5, 1.0)), ("bounded", (0.05, 0.2, 0.12)),
-])
+@pytest.mark.parametrize(
+    "family,params",
+    [
+        ("bernoulli_exp", (0.05, 0.02, 1.0)),
+        ("tempered_lo", (0.05, 0.02, 0.5, 1.0)),
+        ("bounded", (0.05, 0.2, 0.12)),
+    ],
+)
 def test_codegen_phi_matches_plain_jax_and_autodiff(family, params):
     phi = phi_function(family)
     p = [jnp.asarray(v) for v in params]
@@ -46,17 +51,20 @@ def _brentq_root(family, params, hi):
     return brentq(lambda t: float(phi(jnp.asarray(t), *p)), 1e-6, hi, xtol=1e-14, rtol=1e-13)
 
 
-@pytest.mark.parametrize("family,params,ref,hi", [
-    ("tempered_lo", (0.04, 0.02, 0.5, 1.0), 0.40332, 1.0),
-    ("tempered_lo", (0.07, 0.02, 0.5, 1.0), 0.99984, 1.0),
-    ("tempered_hi", (0.005, 0.02, 1.5, 1.0), 0.26866, 1.0),
-    ("tempered_hi", (0.02, 0.02, 1.5, 1.0), 0.89868, 1.0),
-    ("truncated_stable", (0.05, 0.01, 1.2, 10.0), 0.4485, 5.0),
-    ("truncated_stable", (0.05, 0.01, 1.8, 40.0), 0.1998, 5.0),
-    ("bernoulli_exp", (0.05, 0.02, 2.0), 1.6159, 1.9999),
-    ("bounded", (0.05, 0.2, 0.06), 501, 2000.0),
-    ("bounded", (0.05, 0.2, 0.20), 15.53, 100.0),
-])
+@pytest.mark.parametrize(
+    "family,params,ref,hi",
+    [
+        ("tempered_lo", (0.04, 0.02, 0.5, 1.0), 0.40332, 1.0),
+        ("tempered_lo", (0.07, 0.02, 0.5, 1.0), 0.99984, 1.0),
+        ("tempered_hi", (0.005, 0.02, 1.5, 1.0), 0.26866, 1.0),
+        ("tempered_hi", (0.02, 0.02, 1.5, 1.0), 0.89868, 1.0),
+        ("truncated_stable", (0.05, 0.01, 1.2, 10.0), 0.4485, 5.0),
+        ("truncated_stable", (0.05, 0.01, 1.8, 40.0), 0.1998, 5.0),
+        ("bernoulli_exp", (0.05, 0.02, 2.0), 1.6159, 1.9999),
+        ("bounded", (0.05, 0.2, 0.06), 501, 2000.0),
+        ("bounded", (0.05, 0.2, 0.20), 15.53, 100.0),
+    ],
+)
 def test_roots_reference_values_and_brentq(family, params, ref, hi):
     r = lundberg_root(family, params)
     assert r.phase == "extended"
@@ -85,11 +93,18 @@ def test_phases():
     assert all((1 + 1.5) * math.log(y) / y > bb for y, bb in zip((10.0, 20.0, 40.0), b))
 
 
-@pytest.mark.parametrize("family,params", [
-    ("gaussian", (0.02, 0.2)), ("bernoulli_exp", (0.05, 0.02, 1.0)), ("bounded", (0.05, 0.2, 0.2)),
-    ("poisson_pareto", (0.05, 0.02, 1.0)), ("tempered_lo", (0.05, 0.02, 0.5, 1.0)),
-    ("tempered_hi", (0.01, 0.02, 1.5, 1.0)), ("truncated_stable", (0.05, 0.01, 1.5, 10.0)),
-])
+@pytest.mark.parametrize(
+    "family,params",
+    [
+        ("gaussian", (0.02, 0.2)),
+        ("bernoulli_exp", (0.05, 0.02, 1.0)),
+        ("bounded", (0.05, 0.2, 0.2)),
+        ("poisson_pareto", (0.05, 0.02, 1.0)),
+        ("tempered_lo", (0.05, 0.02, 0.5, 1.0)),
+        ("tempered_hi", (0.01, 0.02, 1.5, 1.0)),
+        ("truncated_stable", (0.05, 0.01, 1.5, 10.0)),
+    ],
+)
 def test_sampler_cumulant_is_phi(family, params):
     """log mean e^{θY} of 1e5 sampled steps ≈ Φ(θ) at θ = β/2 (e^{θY} has finite variance)."""
     beta = lundberg_root(family, params).beta

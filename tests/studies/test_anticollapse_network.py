@@ -19,8 +19,13 @@ def result():
 
 def test_checks_pass(result):
     names = {c.name for c in result.checks}
-    assert {"constgate_mu0_envelope_identity", "constgate_pathB_collapsed", "constgate_pathA_collapsed",
-            "diag_lrnn_fft_grad_vs_scan_autodiff", "t8_warm_start_reproduces_main_run"} <= names
+    assert {
+        "constgate_mu0_envelope_identity",
+        "constgate_pathB_collapsed",
+        "constgate_pathA_collapsed",
+        "diag_lrnn_fft_grad_vs_scan_autodiff",
+        "t8_warm_start_reproduces_main_run",
+    } <= names
     failed = [(c.name, c.value, c.tolerance) for c in result.checks if not c.passed]
     assert not failed, failed
     # shared-nu arm: structural by construction, reported (not a check that could not fail)
@@ -42,8 +47,9 @@ def test_estimator_failure_is_labelled_error_not_collapsed():
 
     p = net.PROFILES["smoke"]
     lags = net._lag_grid(p["lag_max"])
-    st = net._final_stats(np.full(16, np.nan), np.full((4, 2), np.nan), np.zeros((4, 8)), lags, jax.random.key(0),
-                          p, 64)
+    st = net._final_stats(
+        np.full(16, np.nan), np.full((4, 2), np.nan), np.zeros((4, 8)), lags, jax.random.key(0), p, 64
+    )
     assert st["label"] == est.ESTIMATOR_ERROR and st["final"] is None
     assert est.threshold_crossing(["collapsed", st["label"], "broad", "broad"]) == (2, "error")
     assert net._label(None) == "error" and "error" in est.LABEL_CODES and "error" not in est.PHASE_LABELS
@@ -57,8 +63,15 @@ def test_per_arm_report_and_outputs(result):
             assert k in r
     assert {"constgate_pathA", "constgate_pathB", "sharedgate_none", "diaggate_none"} <= set(runs)
     assert any("ordering" in n for n in result.notes) and any("β_pred vs β_tail" in n for n in result.notes)
-    assert set(result.figures) == {"network_spectrum", "network_envelopes", "beta_trajectories",
-                                   "kappa_vs_qlow", "beta_pred_vs_tail", "forcing_and_spread", "t8_ladders"}
+    assert set(result.figures) == {
+        "network_spectrum",
+        "network_envelopes",
+        "beta_trajectories",
+        "kappa_vs_qlow",
+        "beta_pred_vs_tail",
+        "forcing_and_spread",
+        "t8_ladders",
+    }
     assert np.all(np.isfinite(result.series["diag_none_zeta"]))
     assert result.series["constgate_pathB_f0"].shape[1] == result.series["lags"].size
 
@@ -80,8 +93,9 @@ def test_forcing_spread_series_and_t8_reports(result):
     for name in ("clip", "batch", "winsor"):
         rows = lad[name]["rungs"]
         assert rows[0]["condition"].startswith("base") and len(rows) >= 2
-        assert all(r["label"] in ("collapsed", "anticollapsed_unresolved", "concentrated", "broad", "boundary")
-                   for r in rows)
+        assert all(
+            r["label"] in ("collapsed", "anticollapsed_unresolved", "concentrated", "broad", "boundary") for r in rows
+        )
         assert lad[name]["verdict"] and s[f"t8_{name}_beta_tail"].shape == (len(rows),)
     assert any(n.startswith("T8 clip ladder") for n in result.notes)
 

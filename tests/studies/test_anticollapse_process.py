@@ -6,13 +6,31 @@ import pytest
 from numerics.study.runner import get_study
 
 
-@pytest.mark.parametrize("name,series,figures", [
-    ("anticollapse-process", ("t1_rows", "t2_rows", "t3_rows", "phase_mc", "ts_phase", "ts_mc", "ts_mc_hill",
-                              "levy_rows", "phase_operational_collapsed"),
-     ("phase_diagram", "beta_vs_forcing", "tau_ccdf")),
-    ("anticollapse-envelope", ("t4_uncapped", "t4_capped", "t5_sd_tail", "lags", "gate_false_collapse"),
-     ("tau_ccdf", "envelope", "finite_H")),
-])
+@pytest.mark.parametrize(
+    "name,series,figures",
+    [
+        (
+            "anticollapse-process",
+            (
+                "t1_rows",
+                "t2_rows",
+                "t3_rows",
+                "phase_mc",
+                "ts_phase",
+                "ts_mc",
+                "ts_mc_hill",
+                "levy_rows",
+                "phase_operational_collapsed",
+            ),
+            ("phase_diagram", "beta_vs_forcing", "tau_ccdf"),
+        ),
+        (
+            "anticollapse-envelope",
+            ("t4_uncapped", "t4_capped", "t5_sd_tail", "lags", "gate_false_collapse"),
+            ("tau_ccdf", "envelope", "finite_H"),
+        ),
+    ],
+)
 def test_smoke(name, series, figures):
     study = get_study(name)
     res = study.run(study.config("smoke", seed=0, progress=False))
@@ -35,8 +53,10 @@ def test_smoke(name, series, figures):
 def test_size_options_have_upper_bounds():
     from numerics.core import UsageError
 
-    for study, key, bad, good in (("anticollapse-process", "n_units", "10000000000000", "2000000"),
-                                  ("anticollapse-envelope", "resamples", "1000000000", "10000")):
+    for study, key, bad, good in (
+        ("anticollapse-process", "n_units", "10000000000000", "2000000"),
+        ("anticollapse-envelope", "resamples", "1000000000", "10000"),
+    ):
         opt = {o.key: o for o in get_study(study).options}[key]
         with pytest.raises(UsageError, match=f"{key}={bad} is out of range"):
             opt.convert(bad)

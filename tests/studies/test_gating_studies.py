@@ -33,8 +33,9 @@ def test_worker_processes_do_not_change_results(name):
             plt.close(fig)
     assert out[1].keys() == out[2].keys()
     for k in out[1]:
-        np.testing.assert_allclose(np.asarray(out[2][k], float), np.asarray(out[1][k], float),
-                                   rtol=1e-12, atol=1e-14, err_msg=k)
+        np.testing.assert_allclose(
+            np.asarray(out[2][k], float), np.asarray(out[1][k], float), rtol=1e-12, atol=1e-14, err_msg=k
+        )
 
 
 @pytest.mark.parametrize("kind", ["scalar", "vector"])
@@ -46,8 +47,9 @@ def test_summary_routes_agree(kind):
     from numerics.gating import init_model, sample
     from numerics.gating.studies import lr as s1
 
-    cells = jax.tree.map(lambda *x: jax.numpy.stack(x),
-                         *[init_model(jax.random.key(k), kind, 8, 4).cell for k in (1, 2)])
+    cells = jax.tree.map(
+        lambda *x: jax.numpy.stack(x), *[init_model(jax.random.key(k), kind, 8, 4).cell for k in (1, 2)]
+    )
     us, _ = sample(jax.random.key(5), "adding", 3, 12, 4)
     host, dev = (s1._probe_cells(cells, us, route=r) for r in ("host", "device"))
     assert s1.default_summary_route() == "host"  # CPU

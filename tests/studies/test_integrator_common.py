@@ -146,8 +146,11 @@ def test_figures_are_built():
     fig = ic.spectrum_snapshots_figure(ts[:4], snaps[:4], 0.1, outlier=tr[:4], theory=path[:4], title="x")
     assert isinstance(fig, Figure) and len([a for a in fig.axes if a.get_visible()]) == 4
     panels = {
-        "c=0.2": [ic.Curve(ts, path, "theory", "N=100"), ic.Curve(ts, tr.real, "net", "N=100", "network"),
-                  ic.Curve(ts, [0.8], "1-c", kind="target")],
+        "c=0.2": [
+            ic.Curve(ts, path, "theory", "N=100"),
+            ic.Curve(ts, tr.real, "net", "N=100", "network"),
+            ic.Curve(ts, [0.8], "1-c", kind="target"),
+        ],
         "c=0.5": [ic.Curve(ts, path, "theory", "N=100")],
     }
     fig2 = ic.time_figure(panels, ylabel="y", title="t", logy=True)
@@ -156,8 +159,9 @@ def test_figures_are_built():
 
 def test_spectrum_animation_is_a_valid_gif():
     ts, path, snaps = _snapshots(n_snap=5, n_bulk=10)
-    data = ic.spectrum_animation(ts, snaps, 0.1, theory_path=path, outlier=ic.track_outliers(snaps)[:, 0],
-                                 title="test", dpi=40)
+    data = ic.spectrum_animation(
+        ts, snaps, 0.1, theory_path=path, outlier=ic.track_outliers(snaps)[:, 0], title="test", dpi=40
+    )
     assert data[:6] in (b"GIF89a", b"GIF87a")
     img = Image.open(io.BytesIO(data))
     assert img.format == "GIF" and img.n_frames == 5

@@ -73,8 +73,7 @@ def test_bad_input_exits_2_with_one_line(args, tmp_path, capsys):
 
 
 def test_non_leaky_target_is_refused(capsys, tmp_path):
-    code = main(["compare", "integrator-rich", "--profile", "smoke", "--out", str(tmp_path),
-                 "--target", "osc:0.2:1.0"])
+    code = main(["compare", "integrator-rich", "--profile", "smoke", "--out", str(tmp_path), "--target", "osc:0.2:1.0"])
     err = capsys.readouterr().err
     assert code == 2 and "integrator-oscillator" in err
 
@@ -87,8 +86,9 @@ def test_solver_failure_names_study_and_point(monkeypatch):
 
     monkeypatch.setattr(lr, "gradient_flow_draws", boom)
     study = get_study("integrator-rich")
-    cfg = study.config("smoke", seed=0, progress=False,
-                       overrides={"N": [12], "sigma": [0.0], "c_star": [0.5], "ensemble_draws": 0})
+    cfg = study.config(
+        "smoke", seed=0, progress=False, overrides={"N": [12], "sigma": [0.0], "c_star": [0.5], "ensemble_draws": 0}
+    )
     with pytest.raises(SolveError) as info:
         study.run(cfg)
     msg = str(info.value)
@@ -103,8 +103,9 @@ def test_unstable_network_propagates(monkeypatch):
 
     monkeypatch.setattr(lr, "gradient_flow_draws", unstable)
     study = get_study("integrator-rich")
-    cfg = study.config("smoke", seed=0, progress=False,
-                       overrides={"N": [12], "sigma": [0.0], "c_star": [0.5], "ensemble_draws": 0})
+    cfg = study.config(
+        "smoke", seed=0, progress=False, overrides={"N": [12], "sigma": [0.0], "c_star": [0.5], "ensemble_draws": 0}
+    )
     with pytest.raises(UnstableNetworkError) as info:
         study.run(cfg)
     assert "ts" in info.value.partial
@@ -119,8 +120,12 @@ def test_ensemble_excludes_the_network_draws(D):
 
     a0, b0 = ir._reduction_starts(3, [12, 20], 2, D)
     for i, n in enumerate((12, 20)):
-        nets = [reduce_from_network(*(lambda p: (p.u, p.v))(init_params(ic.point_key(3, n, ir.NETWORK_DRAW + j), n,
-                                                                        0.3)))[0] for j in range(D)]
+        nets = [
+            reduce_from_network(*(lambda p: (p.u, p.v))(init_params(ic.point_key(3, n, ir.NETWORK_DRAW + j), n, 0.3)))[
+                0
+            ]
+            for j in range(D)
+        ]
         for k in range(2):
             p = init_params(ic.point_key(3, n, ir.NETWORK_DRAW + D + k), n, 0.3)  # sigma does not change u0, v0
             red, _ = reduce_from_network(p.u, p.v)

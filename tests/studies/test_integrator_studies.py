@@ -103,8 +103,15 @@ def test_draw_keys_and_count():
 
 def test_sgd_smoke():
     res = _run("integrator-sgd")
-    _assert_passes(res, ("discrete_closed_form_vs_monte_carlo", "em_bias_order_dt", "sgd_gap_monotone_in_batch",
-                         "sgd_gap_rate_in_batch"))
+    _assert_passes(
+        res,
+        (
+            "discrete_closed_form_vs_monte_carlo",
+            "em_bias_order_dt",
+            "sgd_gap_monotone_in_batch",
+            "sgd_gap_rate_in_batch",
+        ),
+    )
     assert res.series["gap_lambda"].shape[0] == 3
     assert isinstance(res.figures["gap_vs_batch"], Figure)
 
@@ -141,8 +148,12 @@ def test_reduction_deviation_sees_each_component():
     u, v, L = np.sqrt(n) * a @ E.T, np.sqrt(n) * b @ E.T, rng.random(T)
     assert ic.reduction_deviation(W, u, v, L, E, M, a, b, L)["max"] <= 1e-14
     h = 1e-6 * np.sqrt(n)  # u and v are compared after division by sqrt(N)
-    for key, bump in [("W", (W + 1e-6, u, v, L)), ("u", (W, u + h, v, L)), ("v", (W, u, v + h, L)),
-                      ("L", (W, u, v, L + 1e-6))]:
+    for key, bump in [
+        ("W", (W + 1e-6, u, v, L)),
+        ("u", (W, u + h, v, L)),
+        ("v", (W, u, v + h, L)),
+        ("L", (W, u, v, L + 1e-6)),
+    ]:
         dev = ic.reduction_deviation(*bump, E, M, a, b, L)
         assert dev[key] > 5e-7 and dev["max"] == dev[key], key
 

@@ -31,8 +31,9 @@ def test_S1_closed_forms_from_solve():
     assert sp.simplify(sp.expand(b["tempered_half"] - spec_half)) == 0
     # spec §5.3 reference values (c=0.02, λ=1)
     f = sp.lambdify(S.kappa, b["tempered_half"].subs({S.c: 0.02, S.lam: 1}))
-    np.testing.assert_allclose([f(k) for k in (0.04, 0.05, 0.06, 0.07)], [0.40332, 0.82531, 0.96701, 0.99984],
-                               atol=6e-6)
+    np.testing.assert_allclose(
+        [f(k) for k in (0.04, 0.05, 0.06, 0.07)], [0.40332, 0.82531, 0.96701, 0.99984], atol=6e-6
+    )
 
 
 def test_S2_poisson_pareto_level_crossing():
@@ -68,7 +69,9 @@ def test_S3_tempered_laplace_exponent_symbolic():
     assert (phi + S.kappa * S.theta).subs(S.theta, 0) == 0
 
 
-@pytest.mark.parametrize("family,a", [("tempered_lo", 0.5), ("tempered_lo", 0.3), ("tempered_hi", 1.5), ("tempered_hi", 1.2)])
+@pytest.mark.parametrize(
+    "family,a", [("tempered_lo", 0.5), ("tempered_lo", 0.3), ("tempered_hi", 1.5), ("tempered_hi", 1.2)]
+)
 @pytest.mark.parametrize("theta", [0.3, 0.6])
 def test_S3_tempered_quadrature(family, a, theta):
     c, lam = 0.02, 1.0
@@ -76,6 +79,7 @@ def test_S3_tempered_quadrature(family, a, theta):
     kap = fam.params[0]
     closed = float((fam.phi + kap * S.theta).subs({S.c: c, S.a: a, S.lam: lam, S.theta: theta}))
     comp = family == "tempered_hi"
+
     # (e^{θy} - 1 - comp·θy) c y^{-1-a} e^{-λy} = y^α · g(y) with g smooth at 0: α = 1 - a and
     # g = c e^{-λy}(e^{θy} - 1 - θy)/y² (compensated), or α = -a and g = c e^{-λy}(e^{θy} - 1)/y.
     # On [0, 1] QUADPACK's algebraic weight y^α takes the singularity exactly (QAWS), so the
@@ -89,11 +93,15 @@ def test_S3_tempered_quadrature(family, a, theta):
         return c * math.exp(-lam * y) * core
 
     def tail(y):
-        return c * y ** (-1 - a) * (math.exp((theta - lam) * y) - math.exp(-lam * y) * (1 + (theta * y if comp else 0.0)))
+        return (
+            c * y ** (-1 - a) * (math.exp((theta - lam) * y) - math.exp(-lam * y) * (1 + (theta * y if comp else 0.0)))
+        )
 
     alpha = 1 - a if comp else -a
-    val = (quad(g, 0, 1, weight="alg", wvar=(alpha, 0), limit=200, epsabs=0, epsrel=1e-12)[0]
-           + quad(tail, 1, np.inf, limit=200, epsabs=0, epsrel=1e-12)[0])
+    val = (
+        quad(g, 0, 1, weight="alg", wvar=(alpha, 0), limit=200, epsabs=0, epsrel=1e-12)[0]
+        + quad(tail, 1, np.inf, limit=200, epsabs=0, epsrel=1e-12)[0]
+    )
     assert abs(val / closed - 1) <= 1e-11, val / closed - 1  # 10x the requested quadrature accuracy
 
 
@@ -111,7 +119,9 @@ def test_S4_window_edges():
 
 
 def _num_env(ell, beta, tau0, rho, tau_c):
-    return float(A.envelope_capped(True).subs({S.ell: ell, S.beta: beta, S.tau0: tau0, S.rho: rho, S.tau_c: tau_c}).evalf(30))
+    return float(
+        A.envelope_capped(True).subs({S.ell: ell, S.beta: beta, S.tau0: tau0, S.rho: rho, S.tau_c: tau_c}).evalf(30)
+    )
 
 
 def test_S5_envelope_equals_quadrature():
@@ -119,8 +129,9 @@ def test_S5_envelope_equals_quadrature():
     dens = A.envelope_density().subs({S.beta: beta, S.tau0: tau0, S.rho: rho, S.tau_c: tau_c})
     dfun = sp.lambdify(S.tau, dens)
     for ell in (1.0, 30.0, 300.0):
-        q = (1 - rho) * math.exp(-ell / tau0) + quad(lambda t: dfun(t) * math.exp(-ell / t), tau0, tau_c,
-                                                     epsabs=0, epsrel=1e-12, limit=200)[0]
+        q = (1 - rho) * math.exp(-ell / tau0) + quad(
+            lambda t: dfun(t) * math.exp(-ell / t), tau0, tau_c, epsabs=0, epsrel=1e-12, limit=200
+        )[0]
         assert abs(_num_env(ell, beta, tau0, rho, tau_c) / q - 1) < 1e-10
 
 
@@ -135,7 +146,9 @@ def test_S5_three_ranges():
     # range 2 and 3 numerically in their regimes (tau0=1, tau_c=1e6 and l >> tau_c)
     vals = {S.beta: 0.6, S.tau0: 1.0, S.rho: 0.5, S.tau_c: 1e12}
     mid = 1e3  # corrections O(e^{-l/τ0}) and O((l/τ_c)^β) = 4e-6
-    assert float(f.subs(vals).subs(S.ell, mid).evalf(30)) / float(r["power"].subs(vals).subs(S.ell, mid)) == pytest.approx(1, rel=1e-4)
+    assert float(f.subs(vals).subs(S.ell, mid).evalf(30)) / float(
+        r["power"].subs(vals).subs(S.ell, mid)
+    ) == pytest.approx(1, rel=1e-4)
     vals = {S.beta: sp.Rational(3, 5), S.tau0: 1, S.rho: sp.Rational(1, 2), S.tau_c: 10**6}  # exact: the
     far = 10**8  # l/τ_c = 100; γ(β,l/τ0) - γ(β,l/τ_c) ~ e^{-100} needs > 44 digits
     ratio = float(f.subs(vals).subs(S.ell, far).evalf(120)) / float(r["cutoff"].subs(vals).subs(S.ell, far).evalf(120))

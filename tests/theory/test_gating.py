@@ -52,9 +52,25 @@ def test_equation_registry_and_latex():
     eqs = G.equations()
     names = [e.name for e in eqs]
     assert len(names) == len(set(names)) and all(n.startswith("gating.") for n in names)
-    for required in ("jacobian_plain", "jacobian_leaky", "jacobian_scalar", "jacobian_vector", "split_A",
-                     "split_B", "product_expansion", "remainder_bound", "mu0", "mu1", "mu_effective",
-                     "mu_constant_gate", "momentum_ema", "leaky_ema", "adam", "schedule", "immediate_W_r"):
+    for required in (
+        "jacobian_plain",
+        "jacobian_leaky",
+        "jacobian_scalar",
+        "jacobian_vector",
+        "split_A",
+        "split_B",
+        "product_expansion",
+        "remainder_bound",
+        "mu0",
+        "mu1",
+        "mu_effective",
+        "mu_constant_gate",
+        "momentum_ema",
+        "leaky_ema",
+        "adam",
+        "schedule",
+        "immediate_W_r",
+    ):
         assert f"gating.{required}" in names
     mu = get_equation("gating.mu_constant_gate")
     assert sp.simplify(mu.rhs - G.eta * G.alpha * (1 - G.alpha) ** G.ell) == 0

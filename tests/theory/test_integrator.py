@@ -24,13 +24,37 @@ def test_registry_names_and_latex(capsys):
     eqs = th.equations()
     names = [e.name for e in eqs]
     assert len(names) == len(set(names)) and all(n.startswith("integrator.") for n in names)
-    for required in ("loss_lyapunov", "gradients", "loss_1neuron", "loss_2neuron", "loss_2neuron_oscillator",
-                     "conserved_Q", "conserved_trace", "reduced_flow_2x2", "oscillator_pair_flow",
-                     "pair_trace_det", "pair_eigenvalues", "aligned_loss", "aligned_ode", "fixed_point",
-                     "slaved_amplitude", "slaved_loss", "curvature_at_optimum", "learning_time",
-                     "learning_time_antiderivative", "threshold_d1", "plateau_escape_time", "lazy_kernel",
-                     "lazy_features", "rkhs_norm_sq", "lazy_learnable", "lazy_learnable_oscillator",
-                     "loss_discrete", "loss_discrete_1neuron", "sum_exp_normalisation"):
+    for required in (
+        "loss_lyapunov",
+        "gradients",
+        "loss_1neuron",
+        "loss_2neuron",
+        "loss_2neuron_oscillator",
+        "conserved_Q",
+        "conserved_trace",
+        "reduced_flow_2x2",
+        "oscillator_pair_flow",
+        "pair_trace_det",
+        "pair_eigenvalues",
+        "aligned_loss",
+        "aligned_ode",
+        "fixed_point",
+        "slaved_amplitude",
+        "slaved_loss",
+        "curvature_at_optimum",
+        "learning_time",
+        "learning_time_antiderivative",
+        "threshold_d1",
+        "plateau_escape_time",
+        "lazy_kernel",
+        "lazy_features",
+        "rkhs_norm_sq",
+        "lazy_learnable",
+        "lazy_learnable_oscillator",
+        "loss_discrete",
+        "loss_discrete_1neuron",
+        "sum_exp_normalisation",
+    ):
         assert f"integrator.{required}" in names
     from numerics.cli import main
 
@@ -42,12 +66,18 @@ def test_registry_names_and_latex(capsys):
 # ------------------------------------------------------------------ closed forms
 def test_loss_1neuron_matches_quadrature_and_spec_form():
     L1 = th.loss_1neuron()
-    spec = sp.Rational(1, 2) * (th.s**2 * th.alpha**2 * th.beta**2 / (2 * d)
-                                - 2 * th.s * A * th.alpha * th.beta / (d + c) + A**2 / (2 * c))
+    spec = sp.Rational(1, 2) * (
+        th.s**2 * th.alpha**2 * th.beta**2 / (2 * d) - 2 * th.s * A * th.alpha * th.beta / (d + c) + A**2 / (2 * c)
+    )
     assert sp.simplify(L1 - spec) == 0
     vals = dict(alpha=1.3, beta=0.7, d=0.4, A_star=0.9, c_star=0.15, s=0.8)
-    ref, _ = si.quad(lambda x: 0.5 * (0.8 * 1.3 * 0.7 * np.exp(-0.4 * x) - 0.9 * np.exp(-0.15 * x)) ** 2,
-                     0, np.inf, epsabs=0, epsrel=1e-12)
+    ref, _ = si.quad(
+        lambda x: 0.5 * (0.8 * 1.3 * 0.7 * np.exp(-0.4 * x) - 0.9 * np.exp(-0.15 * x)) ** 2,
+        0,
+        np.inf,
+        epsabs=0,
+        epsrel=1e-12,
+    )
     assert _num(L1, **vals) == pytest.approx(ref, rel=1e-9)
 
 
@@ -81,8 +111,9 @@ def test_fixed_point_slaved_and_curvature():
     Av, cv = 0.8, 0.2
     for dv in (0.1, 0.3, 1.0):
         ps = np.linspace(0, 3, 300001)
-        assert Lnum(ps, dv, Av, cv).min() == pytest.approx(_num(th.slaved_loss(), d=dv, A_star=Av, c_star=cv),
-                                                           rel=1e-8, abs=1e-14)
+        assert Lnum(ps, dv, Av, cv).min() == pytest.approx(
+            _num(th.slaved_loss(), d=dv, A_star=Av, c_star=cv), rel=1e-8, abs=1e-14
+        )
     Ls = sp.lambdify((d, A, c), th.slaved_loss(), "numpy")
     h = 1e-4
     fd_slaved = (Ls(cv + h, Av, cv) - 2 * Ls(cv, Av, cv) + Ls(cv - h, Av, cv)) / h**2
@@ -129,8 +160,11 @@ def test_unit_amplitudes_match_spec_and_quadrature():
         assert var == pytest.approx(1.0, rel=1e-9)
     for kind, phase in (("leaky", "cos"), ("oscillator", "cos"), ("oscillator", "sin")):
         k = th.target_kernel(kind, phase)
-        want = A * sp.exp(-c * th.tau) * {"leaky": 1, "cos": sp.cos(w * th.tau), "sin": sp.sin(w * th.tau)}[
-            "leaky" if kind == "leaky" else phase]
+        want = (
+            A
+            * sp.exp(-c * th.tau)
+            * {"leaky": 1, "cos": sp.cos(w * th.tau), "sin": sp.sin(w * th.tau)}["leaky" if kind == "leaky" else phase]
+        )
         assert sp.simplify(k - want) == 0
 
 

@@ -42,18 +42,53 @@ import sympy as sp
 
 __all__ = [
     # symbols
-    "c_star", "omega_star", "A_star", "lam", "eps", "sigma", "s", "tau", "t", "p", "d", "C",
-    "alpha", "beta", "N", "eta", "f_frac",
+    "c_star",
+    "omega_star",
+    "A_star",
+    "lam",
+    "eps",
+    "sigma",
+    "s",
+    "tau",
+    "t",
+    "p",
+    "d",
+    "C",
+    "alpha",
+    "beta",
+    "N",
+    "eta",
+    "f_frac",
     "x",
     "y",
-    "q", "d0", "d1",
+    "q",
+    "d0",
+    "d1",
     # model / conventions
-    "readout_scale", "learning_rates", "target_state_space", "target_kernel", "unit_amplitude",
+    "readout_scale",
+    "learning_rates",
+    "target_state_space",
+    "target_kernel",
+    "unit_amplitude",
     # closed forms and flows
-    "lyapunov_2x2", "sylvester", "loss_1neuron", "reduced_loss_2x2", "reduced_state",
-    "reduced_flow_2x2_rhs", "pair_effective", "aligned_loss", "aligned_restriction",
-    "aligned_rhs", "fixed_point", "slaved_amplitude", "slaved_loss", "slaved_flow",
-    "curvature_at_optimum", "learning_time", "threshold_d1", "plateau_rate",
+    "lyapunov_2x2",
+    "sylvester",
+    "loss_1neuron",
+    "reduced_loss_2x2",
+    "reduced_state",
+    "reduced_flow_2x2_rhs",
+    "pair_effective",
+    "aligned_loss",
+    "aligned_restriction",
+    "aligned_rhs",
+    "fixed_point",
+    "slaved_amplitude",
+    "slaved_loss",
+    "slaved_flow",
+    "curvature_at_optimum",
+    "learning_time",
+    "threshold_d1",
+    "plateau_rate",
     "plateau_escape_time",
 ]
 
@@ -127,8 +162,9 @@ def target_kernel(kind: str = "leaky", phase: str = "cos", amp: sp.Expr = A_star
     return sp.simplify((cs.T * (As * tau).exp() * bs)[0]).rewrite(sp.cos).expand(complex=True).simplify()
 
 
-def unit_amplitude(kind: str = "leaky", c: sp.Expr = c_star, omega: sp.Expr = omega_star,
-                   phase: str = "cos") -> sp.Expr:
+def unit_amplitude(
+    kind: str = "leaky", c: sp.Expr = c_star, omega: sp.Expr = omega_star, phase: str = "cos"
+) -> sp.Expr:
     r""":math:`A_\star` for ``target_norm='unit'``: solves :math:`c_s^\top P_sc_s=\int_0^\infty k_\star^2d\tau=1`
     (target Gramian from its Lyapunov equation; the integral is checked by quadrature in the tests).
 
@@ -168,7 +204,7 @@ def _loss_from_gramians(v, P, X, cs, target_var, scale) -> sp.Expr:
 def _target_gramian(kind: str, phase: str) -> sp.Expr:
     r""":math:`c_s^\top P_sc_s` from :math:`A_sP_s+P_sA_s^\top+b_sb_s^\top=0`."""
     As, bs, cs = target_state_space(kind, phase)
-    Ps = sp.Matrix([[-bs[0] ** 2 / (2 * As[0, 0])]]) if kind == "leaky" else lyapunov_2x2(As, bs * bs.T)
+    Ps = sp.Matrix([[-(bs[0] ** 2) / (2 * As[0, 0])]]) if kind == "leaky" else lyapunov_2x2(As, bs * bs.T)
     return sp.simplify((cs.T * Ps * cs)[0])
 
 
@@ -183,8 +219,9 @@ def loss_1neuron(kind: str = "leaky") -> sp.Expr:
     w = 1 - d
     P = sp.solve(sp.Eq(2 * (w - 1) * Pv + alpha**2, 0), Pv)[0]
     X = sp.solve(sp.Eq((w - 1) * Xv - c_star * Xv + alpha * A_star, 0), Xv)[0]
-    L = _loss_from_gramians(sp.Matrix([beta]), sp.Matrix([[P]]), sp.Matrix([[X]]), sp.Matrix([1]),
-                            _target_gramian("leaky", "cos"), s)
+    L = _loss_from_gramians(
+        sp.Matrix([beta]), sp.Matrix([[P]]), sp.Matrix([[X]]), sp.Matrix([1]), _target_gramian("leaky", "cos"), s
+    )
     return sp.simplify(L)
 
 
@@ -262,8 +299,7 @@ def _tidy(expr: sp.Expr, var: sp.Symbol) -> sp.Expr:
 
 def _aligned_subs() -> dict:
     a, b, M = reduced_state()
-    return {a[0]: alpha, a[1]: 0, b[0]: beta, b[1]: 0,
-            M[0, 0]: lam, M[0, 1]: 0, M[1, 0]: 0, M[1, 1]: 0}
+    return {a[0]: alpha, a[1]: 0, b[0]: beta, b[1]: 0, M[0, 0]: lam, M[0, 1]: 0, M[1, 0]: 0, M[1, 1]: 0}
 
 
 @functools.cache

@@ -25,8 +25,18 @@ from theory.equations import PAPERS, Equation
 from theory.integrator._derivations import A_star, N, c_star, omega_star, s, sigma, tau
 
 __all__ = [
-    "tau_p", "n", "rho_star", "lazy_features", "lazy_kernel", "target_coefficients",
-    "rkhs_norm_sq", "lazy_learnable", "loss_discrete_1neuron", "unit_amplitude_discrete", "sum_exp_pair_integral", "equations",
+    "tau_p",
+    "n",
+    "rho_star",
+    "lazy_features",
+    "lazy_kernel",
+    "target_coefficients",
+    "rkhs_norm_sq",
+    "lazy_learnable",
+    "loss_discrete_1neuron",
+    "unit_amplitude_discrete",
+    "sum_exp_pair_integral",
+    "equations",
 ]
 
 tau_p = sp.Symbol(r"\tau'", nonnegative=True)
@@ -128,33 +138,93 @@ def equations() -> tuple[Equation, ...]:
     pair = sp.cancel(sum_exp_pair_integral())
     norm = sp.Sum(wi[i] * wi[j] * pair.subs({ci: cI[i], cj: cI[j]}), (i, 1, Kk), (j, 1, Kk))
     return (
-        _eq("lazy_features", phi(tau), lazy_features(), "lazy-regime features (Ginibre moments, |u|^2 = N)",
-            "spec §7", provenance="definition"),
-        _eq("lazy_kernel", K(tau, tau_p), lazy_kernel(),
-            "infinite-N feature kernel: sum_n phi_n(tau) phi_n(tau') summed by SymPy", "spec §7"),
-        _eq("lazy_target_expansion", sp.exp(-c_star * tau),
+        _eq(
+            "lazy_features",
+            phi(tau),
+            lazy_features(),
+            "lazy-regime features (Ginibre moments, |u|^2 = N)",
+            "spec §7",
+            provenance="definition",
+        ),
+        _eq(
+            "lazy_kernel",
+            K(tau, tau_p),
+            lazy_kernel(),
+            "infinite-N feature kernel: sum_n phi_n(tau) phi_n(tau') summed by SymPy",
+            "spec §7",
+        ),
+        _eq(
+            "lazy_target_expansion",
+            sp.exp(-c_star * tau),
             sp.Sum(((1 - c_star) / sigma) ** n * phi(tau), (n, 0, sp.oo)),
-            "leaky target in the lazy features (series summed back and asserted)", "spec §7"),
-        _eq("rkhs_norm_sq", sp.Symbol(r"\|e^{-c_\star\tau}\|_{K}^2"), rkhs_norm_sq(),
-            "RKHS norm^2 of the leaky target: geometric series, finite iff |1 - c*| < sigma", "spec §7"),
-        _eq("lazy_learnable", sp.Symbol(r"\|k_\star\|_{K}<\infty"), lazy_learnable("leaky"),
-            "lazy criterion, leaky target: target pole inside the bulk disk", "spec §7", relation=r"\iff"),
-        _eq("lazy_learnable_oscillator", sp.Symbol(r"\|k_\star\|_{K}<\infty"), sp.Abs(z_osc) < sigma,
-            "lazy criterion, oscillator: coefficients Re(z^n)/sigma^n, z = 1 - c* + i omega*", "spec §7",
-            relation=r"\iff", notes=f"coefficient of phi_n: Re({sp.sstr(coef)})"),
-        _eq("lazy_learnable_discrete", sp.Symbol(r"\|k_\star\|_{K}<\infty"), lazy_learnable(time="discrete"),
-            "lazy criterion in discrete time (no leak)", "spec §2", relation=r"\iff"),
-        _eq("loss_discrete", sp.Symbol("L"),
-            sp.Rational(1, 2) * (s**2 * sp.Symbol(sp.latex(vm.T * Pm * vm))
-                                 - 2 * s * A_star * sp.Symbol(sp.latex(vm.T * Rd.I * um))
-                                 + A_star**2 / (1 - rho_star**2)),
-            "discrete-time loss: P = W P W^T + u u^T, R_d = I - rho* W", "spec §3", provenance="definition",
-            notes=f"P solves the Stein equation P = {sp.sstr(Wm * Pm * Wm.T + um * um.T)}."),
-        _eq("loss_discrete_1neuron", sp.Symbol(r"\mathcal{L}_1"), Ld,
-            "N = 1 discrete-time loss, geometric series summed by SymPy (|w|, |rho*| < 1)", "spec §3"),
-        _eq("unit_amplitude_discrete", A_star, unit_amplitude_discrete(),
-            "unit-variance amplitude in discrete time (sum A^2 rho^{2n} = 1)", "spec §2"),
-        _eq("sum_exp_normalisation", norm, sp.Integer(1),
+            "leaky target in the lazy features (series summed back and asserted)",
+            "spec §7",
+        ),
+        _eq(
+            "rkhs_norm_sq",
+            sp.Symbol(r"\|e^{-c_\star\tau}\|_{K}^2"),
+            rkhs_norm_sq(),
+            "RKHS norm^2 of the leaky target: geometric series, finite iff |1 - c*| < sigma",
+            "spec §7",
+        ),
+        _eq(
+            "lazy_learnable",
+            sp.Symbol(r"\|k_\star\|_{K}<\infty"),
+            lazy_learnable("leaky"),
+            "lazy criterion, leaky target: target pole inside the bulk disk",
+            "spec §7",
+            relation=r"\iff",
+        ),
+        _eq(
+            "lazy_learnable_oscillator",
+            sp.Symbol(r"\|k_\star\|_{K}<\infty"),
+            sp.Abs(z_osc) < sigma,
+            "lazy criterion, oscillator: coefficients Re(z^n)/sigma^n, z = 1 - c* + i omega*",
+            "spec §7",
+            relation=r"\iff",
+            notes=f"coefficient of phi_n: Re({sp.sstr(coef)})",
+        ),
+        _eq(
+            "lazy_learnable_discrete",
+            sp.Symbol(r"\|k_\star\|_{K}<\infty"),
+            lazy_learnable(time="discrete"),
+            "lazy criterion in discrete time (no leak)",
+            "spec §2",
+            relation=r"\iff",
+        ),
+        _eq(
+            "loss_discrete",
+            sp.Symbol("L"),
+            sp.Rational(1, 2)
+            * (
+                s**2 * sp.Symbol(sp.latex(vm.T * Pm * vm))
+                - 2 * s * A_star * sp.Symbol(sp.latex(vm.T * Rd.I * um))
+                + A_star**2 / (1 - rho_star**2)
+            ),
+            "discrete-time loss: P = W P W^T + u u^T, R_d = I - rho* W",
+            "spec §3",
+            provenance="definition",
+            notes=f"P solves the Stein equation P = {sp.sstr(Wm * Pm * Wm.T + um * um.T)}.",
+        ),
+        _eq(
+            "loss_discrete_1neuron",
+            sp.Symbol(r"\mathcal{L}_1"),
+            Ld,
+            "N = 1 discrete-time loss, geometric series summed by SymPy (|w|, |rho*| < 1)",
+            "spec §3",
+        ),
+        _eq(
+            "unit_amplitude_discrete",
+            A_star,
+            unit_amplitude_discrete(),
+            "unit-variance amplitude in discrete time (sum A^2 rho^{2n} = 1)",
+            "spec §2",
+        ),
+        _eq(
+            "sum_exp_normalisation",
+            norm,
+            sp.Integer(1),
             "unit normalisation of k* = sum_i w_i e^{-c_i tau}: int k*^2 = sum_ij w_i w_j/(c_i+c_j) = 1",
-            "spec §2"),
+            "spec §2",
+        ),
     )

@@ -50,20 +50,40 @@ def _bench(size: str) -> list[BenchRow]:
     seed = int(jax.random.randint(jax.random.key(0), (), 0, 2**31 - 1))
     rows = []
     for fam, prm, cand_name, cand in (
-        ("gaussian", (0.02, 0.2), "jax scan (stepwise)",
-         lambda: simulate("gaussian", (0.02, 0.2), jax.random.key(1), n_units=n, n_steps=k)),
-        ("bernoulli_exp", (0.05, 0.02, 1.0), "jax scan (event-driven)",
-         lambda: simulate_pushes("bernoulli_exp", (0.05, 0.02, 1.0), jax.random.key(1), n_units=n, n_steps=k)),
-        ("tempered_lo", (0.05, 0.02, 0.5, 1.0), "jax scan (compound Poisson, prefix-sum gather)",
-         lambda: simulate("tempered_lo", (0.05, 0.02, 0.5, 1.0), jax.random.key(1), n_units=n, n_steps=k)),
+        (
+            "gaussian",
+            (0.02, 0.2),
+            "jax scan (stepwise)",
+            lambda: simulate("gaussian", (0.02, 0.2), jax.random.key(1), n_units=n, n_steps=k),
+        ),
+        (
+            "bernoulli_exp",
+            (0.05, 0.02, 1.0),
+            "jax scan (event-driven)",
+            lambda: simulate_pushes("bernoulli_exp", (0.05, 0.02, 1.0), jax.random.key(1), n_units=n, n_steps=k),
+        ),
+        (
+            "tempered_lo",
+            (0.05, 0.02, 0.5, 1.0),
+            "jax scan (compound Poisson, prefix-sum gather)",
+            lambda: simulate("tempered_lo", (0.05, 0.02, 0.5, 1.0), jax.random.key(1), n_units=n, n_steps=k),
+        ),
     ):
         compile_s, cand_s = compile_and_time(cand, repeats=2)
         base_s = time_call(lambda f=fam, p=prm: _numpy_lindley(f, p, n, k, seed), repeats=1)
-        rows.append(BenchRow(
-            group="anticollapse-mc", name=f"{fam} n={n} K={k}", candidate=cand_name,
-            baseline="numpy loop over steps", candidate_s=cand_s, baseline_s=base_s, compile_s=compile_s,
-            target=None, extra={"unit_steps_per_s_candidate": n * k / cand_s, "unit_steps_per_s_baseline": n * k / base_s},
-        ))
+        rows.append(
+            BenchRow(
+                group="anticollapse-mc",
+                name=f"{fam} n={n} K={k}",
+                candidate=cand_name,
+                baseline="numpy loop over steps",
+                candidate_s=cand_s,
+                baseline_s=base_s,
+                compile_s=compile_s,
+                target=None,
+                extra={"unit_steps_per_s_candidate": n * k / cand_s, "unit_steps_per_s_baseline": n * k / base_s},
+            )
+        )
     return rows
 
 

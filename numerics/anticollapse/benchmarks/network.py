@@ -85,9 +85,19 @@ def _bench_step(size: str) -> list[BenchRow]:
     fft, scan, p, s = _step_fns(H, T, B)
     c_fft, t_fft = compile_and_time(lambda: fft(p, s), repeats=3)
     c_scan, t_scan = compile_and_time(lambda: scan(p, s), repeats=2)
-    return [BenchRow("anticollapse-net", f"diag-RNN train step H={H} T={T} B={B}", "FFT kernel gradient (jit)",
-                     "jax.grad of lax.scan over time (jit)", t_fft, t_scan, c_fft, None,
-                     {"compile_baseline_s": c_scan})]
+    return [
+        BenchRow(
+            "anticollapse-net",
+            f"diag-RNN train step H={H} T={T} B={B}",
+            "FFT kernel gradient (jit)",
+            "jax.grad of lax.scan over time (jit)",
+            t_fft,
+            t_scan,
+            c_fft,
+            None,
+            {"compile_baseline_s": c_scan},
+        )
+    ]
 
 
 def _bench_epoch(size: str) -> list[BenchRow]:
@@ -110,9 +120,19 @@ def _bench_epoch(size: str) -> list[BenchRow]:
 
     c_ep, t_ep = compile_and_time(lambda: epoch(st, rows, arm, perm, data)[0].params, repeats=2)
     c_one, t_one = compile_and_time(dispatched, repeats=2)
-    return [BenchRow("anticollapse-net", f"DiagGate epoch H={H} T={T} B={B} ({spe} steps)",
-                     "jit(lax.scan over the epoch)", "per-step dispatch of a jitted step (Python loop)",
-                     t_ep, t_one, c_ep, None, {"compile_baseline_s": c_one})]
+    return [
+        BenchRow(
+            "anticollapse-net",
+            f"DiagGate epoch H={H} T={T} B={B} ({spe} steps)",
+            "jit(lax.scan over the epoch)",
+            "per-step dispatch of a jitted step (Python loop)",
+            t_ep,
+            t_one,
+            c_ep,
+            None,
+            {"compile_baseline_s": c_one},
+        )
+    ]
 
 
 def _matmul_rate(n: int, dtype) -> float:
@@ -143,27 +163,44 @@ def _bench_flops(size: str) -> list[BenchRow]:
     t_gpu = t_step / ratio
     total_1 = PAPER_RUNS * PAPER_STEPS * t_gpu
     extra = {
-        "analytic_flops": ana, "xla_cost_analysis_flops": xla_flops, "step_s": t_step,
-        "achieved_flop_per_s": achieved, "matmul_f32_flop_per_s": r32, "matmul_f64_flop_per_s": r64,
-        "fraction_of_f32_matmul": achieved / r32, "fraction_of_f64_matmul": achieved / r64,
+        "analytic_flops": ana,
+        "xla_cost_analysis_flops": xla_flops,
+        "step_s": t_step,
+        "achieved_flop_per_s": achieved,
+        "matmul_f32_flop_per_s": r32,
+        "matmul_f64_flop_per_s": r64,
+        "fraction_of_f32_matmul": achieved / r32,
+        "fraction_of_f64_matmul": achieved / r64,
         "backend": backend,
         "gpu_target": "≥ 30% of matmul throughput on an H100 — "
-                      + ("measured here" if backend == "gpu" else "NOT measured (no GPU in this run)"),
+        + ("measured here" if backend == "gpu" else "NOT measured (no GPU in this run)"),
         "extrapolation_assumption": f"GPU/this-device throughput ratio = H100 FP64 peak {H100_FP64_PEAK:.3g} FLOP/s / "
-                                    f"measured float64 matmul rate here = {ratio:.3g}; optimistic for an FFT- and "
-                                    "memory-bound step; 8 GPUs assume perfect run-parallel scaling",
+        f"measured float64 matmul rate here = {ratio:.3g}; optimistic for an FFT- and "
+        "memory-bound step; 8 GPUs assume perfect run-parallel scaling",
         "paper_protocol": f"{PAPER_RUNS} runs x {PAPER_STEPS} steps",
-        "extrapolated_paper_s_1gpu": total_1, "extrapolated_paper_s_8gpu": total_1 / 8.0,
+        "extrapolated_paper_s_1gpu": total_1,
+        "extrapolated_paper_s_8gpu": total_1 / 8.0,
         "paper_s_this_device_serial": PAPER_RUNS * PAPER_STEPS * t_step,
     }
-    return [BenchRow("anticollapse-net", f"diag-RNN step FLOP/s H={H} T={T} B={B} (ratio = achieved / f32 matmul)",
-                     "achieved FLOP/s of the FFT step", f"float32 {n}x{n} matmul throughput",
-                     t_step, flops / r32, None, None, extra)]
+    return [
+        BenchRow(
+            "anticollapse-net",
+            f"diag-RNN step FLOP/s H={H} T={T} B={B} (ratio = achieved / f32 matmul)",
+            "achieved FLOP/s of the FFT step",
+            f"float32 {n}x{n} matmul throughput",
+            t_step,
+            flops / r32,
+            None,
+            None,
+            extra,
+        )
+    ]
 
 
 BENCHMARKS = (
     Benchmark("ac_diag_lrnn_step", "diagonal linear RNN step: FFT formulation vs lax.scan baseline", _bench_step),
     Benchmark("ac_diaggate_epoch", "DiagGate epoch: jitted scan vs per-step dispatch", _bench_epoch),
-    Benchmark("ac_diag_lrnn_flops", "diagonal linear RNN step FLOPs (analytic, XLA) and fraction of matmul peak",
-              _bench_flops),
+    Benchmark(
+        "ac_diag_lrnn_flops", "diagonal linear RNN step FLOPs (analytic, XLA) and fraction of matmul peak", _bench_flops
+    ),
 )

@@ -55,8 +55,13 @@ def network_figures(gated: dict, diag: dict, summ: dict, lags: np.ndarray, p: di
     for i, n in enumerate(diag):
         ax[1].loglog(lags, est.envelope_from_tau(diag[n]["tau"], lags), color=cmap(i % 10), label=n)
     ax[1].axvline(p["tau_c"], color="grey", lw=0.8, ls="--", label=r"$\tau_c$ (clamp arm)")
-    for a_, t in zip(ax, ("gated cells: canonical $E|\\mu^{(0)}|$ and audit $E|\\mu^{(0)}+\\mu^{(1)}|$",
-                          r"diagonal RNN: $f_\tau(\ell)=\frac{1}{H}\sum_q e^{-\ell/\tau_q}$ (exact)")):
+    for a_, t in zip(
+        ax,
+        (
+            "gated cells: canonical $E|\\mu^{(0)}|$ and audit $E|\\mu^{(0)}+\\mu^{(1)}|$",
+            r"diagonal RNN: $f_\tau(\ell)=\frac{1}{H}\sum_q e^{-\ell/\tau_q}$ (exact)",
+        ),
+    ):
         a_.set_xlabel(r"lag $\ell$ (steps)")
         a_.set_ylabel(r"$f(\ell)$")
         a_.set_title(t, fontsize=9)
@@ -107,7 +112,9 @@ def network_figures(gated: dict, diag: dict, summ: dict, lags: np.ndarray, p: di
         x, y = s["beta_tail"], s["beta_pred"]
         xe = np.abs(np.array([[x - s["beta_tail_ci"][0]], [s["beta_tail_ci"][1] - x]]))
         ye = np.abs(np.array([[y - s["beta_pred_ci"][0]], [s["beta_pred_ci"][1] - y]]))
-        ax.errorbar(x, y, xerr=np.nan_to_num(xe), yerr=np.nan_to_num(ye), fmt="o", capsize=2, color=cmap(i % 10), label=n)
+        ax.errorbar(
+            x, y, xerr=np.nan_to_num(xe), yerr=np.nan_to_num(ye), fmt="o", capsize=2, color=cmap(i % 10), label=n
+        )
         pts += [x, y]
     lim = [min(pts + [0.1]) * 0.5, max(pts + [10.0]) * 2]
     ax.loglog(lim, lim, "k--", lw=1, label="identity")
@@ -133,14 +140,23 @@ def forcing_figure(gated: dict, diag: dict):
             ax[1, col].plot(ep, a["dzeta_spread"], "o-", ms=3, color=cmap(i % 10), label=n)
         ax[0, col].axhline(2.0, color="k", lw=1, ls="--", label=r"$\alpha=2$ (Gaussian)")
         ax[0, col].axhline(1.5, color="grey", lw=1, ls=":", label=r"$\alpha=1.5$ (Path A injection)")
-        ax[0, col].set(ylabel=r"$\hat\alpha_{\rm eff}$ of slow-row increments", ylim=(0.95, 2.05),
-                       title=f"forcing tail index per checkpoint window: {title}")
-        ax[1, col].set(xlabel="epoch", ylabel=r"$\Delta\zeta=\zeta_{q90}-\zeta_{q10}$", yscale="log",
-                       title=rf"log-rate spread $\Delta\zeta$: {title} ($\Delta\zeta=0$ not drawn)")
+        ax[0, col].set(
+            ylabel=r"$\hat\alpha_{\rm eff}$ of slow-row increments",
+            ylim=(0.95, 2.05),
+            title=f"forcing tail index per checkpoint window: {title}",
+        )
+        ax[1, col].set(
+            xlabel="epoch",
+            ylabel=r"$\Delta\zeta=\zeta_{q90}-\zeta_{q10}$",
+            yscale="log",
+            title=rf"log-rate spread $\Delta\zeta$: {title} ($\Delta\zeta=0$ not drawn)",
+        )
         for a_ in ax[:, col]:
             a_.legend(fontsize=6, ncol=2)
-    fig.suptitle(r"Forcing and spread through training (spec fig. 5): $\hat\alpha$ with 90% CI bands; "
-                 r"$\Delta\zeta$ grows when time scales spread")
+    fig.suptitle(
+        r"Forcing and spread through training (spec fig. 5): $\hat\alpha$ with 90% CI bands; "
+        r"$\Delta\zeta$ grows when time scales spread"
+    )
     fig.tight_layout()
     return fig
 
@@ -158,8 +174,17 @@ def ladder_figure(lp: dict, p: dict):
                 continue
             y, (lo, hi) = r["beta_tail"], r["beta_tail_ci"]
             coll = r["label"] == "collapsed"
-            a_.errorbar(i, y, yerr=[[max(y - lo, 0)], [max(hi - y, 0)]], fmt="o", ms=8, capsize=3, color=col(0),
-                        mfc=col(0) if coll else "white", label=None)
+            a_.errorbar(
+                i,
+                y,
+                yerr=[[max(y - lo, 0)], [max(hi - y, 0)]],
+                fmt="o",
+                ms=8,
+                capsize=3,
+                color=col(0),
+                mfc=col(0) if coll else "white",
+                label=None,
+            )
             if r["runaway"]:
                 a_.plot(i, 0.03, "v", color=col(1), ms=8, transform=a_.get_xaxis_transform())
             elif r["beta_pred"] is not None and np.isfinite(r["beta_pred"]):
@@ -175,7 +200,9 @@ def ladder_figure(lp: dict, p: dict):
         a_.set_xlabel("suppression rung (increasing →)")
     ax[0].set_ylabel(r"$\hat\beta$ (90% bootstrap CI)")
     ax[0].legend(fontsize=7)
-    fig.suptitle(f"T8 forcing-suppression ladders ({'DiagGate' if lp['model'] == 'diaggate' else 'diagonal linear RNN'}"
-                 f", warm start at epoch {lp['warm_epoch']}/{lp['epochs']})")
+    fig.suptitle(
+        f"T8 forcing-suppression ladders ({'DiagGate' if lp['model'] == 'diaggate' else 'diagonal linear RNN'}"
+        f", warm start at epoch {lp['warm_epoch']}/{lp['epochs']})"
+    )
     fig.tight_layout()
     return fig

@@ -116,32 +116,67 @@ def _t4(checks, series):
         for ell_i in (0, 20, 64, 127):
             q = _quadrature_envelope(float(LAGS[ell_i]), beta, tc)
             errs.append(abs(f[ell_i] / q - 1))
-    checks.append(check_le("T4_envelope_codegen_vs_quadrature", max(errs), 1e-8,
-                           "max relative difference of (2.3) (SymPy -> codegen, lower incomplete gamma) and SciPy "
-                           "quadrature of its defining integral, 7 spectra x 4 lags; quadrature accuracy"))
+    checks.append(
+        check_le(
+            "T4_envelope_codegen_vs_quadrature",
+            max(errs),
+            1e-8,
+            "max relative difference of (2.3) (SymPy -> codegen, lower incomplete gamma) and SciPy "
+            "quadrature of its defining integral, 7 spectra x 4 lags; quadrature accuracy",
+        )
+    )
     rows = []
     for beta in T4_UNCAPPED:
         f = exact_envelope(LAGS, beta)
         b_full = est.beta_env(f, LAGS, kind="envelope")
         b_win = est.beta_env(f, LAGS, kind="envelope", window=(40, 384))
         fit = est.fit_envelope(f, LAGS)
-        checks.append(check_le(f"T4_slope_window_b{beta:g}", abs(b_win - beta), 1e-3,
-                               f"|OLS slope on l in [40,384] - beta|, beta={beta}; spec T4 tolerance 0.001 (the atom "
-                               "and incomplete-gamma corrections decay as exp(-l/tau0))"))
-        checks.append(check_le(f"T4_slope_full_b{beta:g}", abs(b_full - beta), 0.03,
-                               "|OLS slope on the full grid 4..384 - beta| = atom curvature; spec T4 tolerance 0.03"))
-        checks.append(check_true(f"T4_aic_winner_b{beta:g}", fit.winner == "tempered",
-                                 f"AIC winner tempered (curvature from the atom): {fit.winner}"))
+        checks.append(
+            check_le(
+                f"T4_slope_window_b{beta:g}",
+                abs(b_win - beta),
+                1e-3,
+                f"|OLS slope on l in [40,384] - beta|, beta={beta}; spec T4 tolerance 0.001 (the atom "
+                "and incomplete-gamma corrections decay as exp(-l/tau0))",
+            )
+        )
+        checks.append(
+            check_le(
+                f"T4_slope_full_b{beta:g}",
+                abs(b_full - beta),
+                0.03,
+                "|OLS slope on the full grid 4..384 - beta| = atom curvature; spec T4 tolerance 0.03",
+            )
+        )
+        checks.append(
+            check_true(
+                f"T4_aic_winner_b{beta:g}",
+                fit.winner == "tempered",
+                f"AIC winner tempered (curvature from the atom): {fit.winner}",
+            )
+        )
         rows.append((beta, b_full, b_win, fit.beta_temp))
     series["t4_uncapped"] = np.array(rows)  # beta, slope full, slope window, beta_temp
     rows = []
     for beta, tc in T4_CAPPED:
         fit = est.fit_envelope(exact_envelope(LAGS, beta, tc), LAGS)
-        checks.append(check_le(f"T4_tau_max_b{beta:g}_tc{tc:g}", abs(fit.tau_max / tc - 1), 0.10,
-                               f"|tau_max_hat / tau_c - 1| from the tempered fit; spec T4 tolerance 10% on this row "
-                               f"(beta_temp={fit.beta_temp:.3f} is biased up, as the spec notes)"))
-        checks.append(check_le(f"T4_lstar_b{beta:g}_tc{tc:g}", abs(fit.lstar - fit.beta_temp * fit.tau_max), 1e-9,
-                               f"l* = beta_temp tau_max = {fit.lstar:.1f} (2.4); beta tau_c = {beta * tc:g}"))
+        checks.append(
+            check_le(
+                f"T4_tau_max_b{beta:g}_tc{tc:g}",
+                abs(fit.tau_max / tc - 1),
+                0.10,
+                f"|tau_max_hat / tau_c - 1| from the tempered fit; spec T4 tolerance 10% on this row "
+                f"(beta_temp={fit.beta_temp:.3f} is biased up, as the spec notes)",
+            )
+        )
+        checks.append(
+            check_le(
+                f"T4_lstar_b{beta:g}_tc{tc:g}",
+                abs(fit.lstar - fit.beta_temp * fit.tau_max),
+                1e-9,
+                f"l* = beta_temp tau_max = {fit.lstar:.1f} (2.4); beta tau_c = {beta * tc:g}",
+            )
+        )
         rows.append((beta, tc, fit.tau_max, fit.beta_temp, fit.lstar))
     series["t4_capped"] = np.array(rows)  # beta, tau_c, tau_max, beta_temp, lstar
 
@@ -154,8 +189,9 @@ def _t5(cfg, key, checks, series, progress):
     for h in tqdm(T5_H, desc="T5 finite H", disable=not progress):
         taus = all_taus[:, :h]
         bt = np.array([est.beta_tail(t, key, n_boot=0).beta for t in taus])
-        be = np.concatenate([np.asarray(_env_slopes(jnp.asarray(taus[i:i + 20]), jnp.asarray(LAGS)))
-                             for i in range(0, R, 20)])
+        be = np.concatenate(
+            [np.asarray(_env_slopes(jnp.asarray(taus[i : i + 20]), jnp.asarray(LAGS))) for i in range(0, R, 20)]
+        )
         out[h] = (bt, be)
     H = np.array(T5_H, float)
     sd_tail = np.array([out[h][0].std(ddof=1) for h in T5_H])
@@ -163,16 +199,35 @@ def _t5(cfg, key, checks, series, progress):
     mean_tail = np.array([out[h][0].mean() for h in T5_H])
     mean_env = np.array([out[h][1].mean() for h in T5_H])
     slope = np.polyfit(np.log(H), np.log(sd_tail), 1)[0]
-    checks.append(check_in("T5_sd_tail_slope", slope, -0.6, -0.4,
-                           f"log-log slope of sd(beta_tail) vs H over H={list(T5_H)}, {R} resamples; spec T5 [-0.6, -0.4] "
-                           "(O(H^-1/2) fluctuations)"))
+    checks.append(
+        check_in(
+            "T5_sd_tail_slope",
+            slope,
+            -0.6,
+            -0.4,
+            f"log-log slope of sd(beta_tail) vs H over H={list(T5_H)}, {R} resamples; spec T5 [-0.6, -0.4] "
+            "(O(H^-1/2) fluctuations)",
+        )
+    )
     se_t = sd_tail[-1] / math.sqrt(R)
     se_e = sd_env[-1] / math.sqrt(R)
-    checks.append(check_le("T5_bias_tail_H4096", abs(mean_tail[-1] - T5_BETA), 0.02,
-                           f"|mean beta_tail - beta| at H=4096 ({R} resamples, se {se_t:.4f}); spec T5 tolerance 0.02"))
-    checks.append(check_le("T5_bias_env_H4096", abs(mean_env[-1] - T5_BETA), 0.04,
-                           f"|mean beta_env (full grid) - beta| at H=4096 (se {se_e:.4f}); spec T5 tolerance 0.04 "
-                           "(includes the +0.018 full-grid atom curvature of T4)"))
+    checks.append(
+        check_le(
+            "T5_bias_tail_H4096",
+            abs(mean_tail[-1] - T5_BETA),
+            0.02,
+            f"|mean beta_tail - beta| at H=4096 ({R} resamples, se {se_t:.4f}); spec T5 tolerance 0.02",
+        )
+    )
+    checks.append(
+        check_le(
+            "T5_bias_env_H4096",
+            abs(mean_env[-1] - T5_BETA),
+            0.04,
+            f"|mean beta_env (full grid) - beta| at H=4096 (se {se_e:.4f}); spec T5 tolerance 0.04 "
+            "(includes the +0.018 full-grid atom curvature of T4)",
+        )
+    )
     series["t5_sample"] = all_taus[0]
     series.update(t5_H=H, t5_mean_tail=mean_tail, t5_sd_tail=sd_tail, t5_mean_env=mean_env, t5_sd_env=sd_env)
 
@@ -192,8 +247,13 @@ def _gate_false_collapse(cfg, key, series, notes) -> dict:
     q = net.PROFILES["quick"]
     lags = net._lag_grid(q["lag_max"])
     R = cfg["gate_spectra"]
-    out = {"lag_grid": [float(lags[0]), float(lags[-1]), int(lags.size)], "n_spectra": R, "tau0": TAU0,
-           "resid_tol": 0.02, "rates": {}}
+    out = {
+        "lag_grid": [float(lags[0]), float(lags[-1]), int(lags.size)],
+        "n_spectra": R,
+        "tau0": TAU0,
+        "resid_tol": 0.02,
+        "rates": {},
+    }
     rate_arr = []
     for hname in ("gated_H", "diag_H"):
         H = int(q[hname])
@@ -204,18 +264,25 @@ def _gate_false_collapse(cfg, key, series, notes) -> dict:
             runs_only = np.array([w.shape_ok and not w.exists for w in wins])
             rate = float(fails.mean())
             se = math.sqrt(max(rate * (1 - rate), 1.0 / R) / R)
-            out["rates"][f"H{H}_beta{beta:g}"] = {"false_collapse_rate": rate, "se": se,
-                                                   "runs_test_only_rate": float(runs_only.mean()), "H": H,
-                                                   "beta": beta}
+            out["rates"][f"H{H}_beta{beta:g}"] = {
+                "false_collapse_rate": rate,
+                "se": se,
+                "runs_test_only_rate": float(runs_only.mean()),
+                "H": H,
+                "beta": beta,
+            }
             rate_arr.append((H, beta, rate, se, float(runs_only.mean())))
     series["gate_false_collapse"] = np.array(rate_arr)  # H, beta, rate, se, runs-test-only rate
-    notes.append("Power-law-window gate (spec §7.6) on exact Pareto(beta) spectra (tau0 = 4, no atom; report only): "
-                 f"false-collapse rate over {R} spectra each, lag grid {lags[0]:g}..{lags[-1]:g} ({lags.size} lags; "
-                 "the anticollapse-network quick profile), resid_tol = 0.02: "
-                 + "; ".join(f"H = {h}, beta = {b:g}: {r:.2f} ± {e:.2f} (runs test alone {ro:.2f})"
-                             for h, b, r, e, ro in rate_arr)
-                 + ". A 'collapsed' label at these widths is therefore not evidence of collapse: the runs test (4) "
-                   "rejects the residual pattern of a finite-H Pareto mixture.")
+    notes.append(
+        "Power-law-window gate (spec §7.6) on exact Pareto(beta) spectra (tau0 = 4, no atom; report only): "
+        f"false-collapse rate over {R} spectra each, lag grid {lags[0]:g}..{lags[-1]:g} ({lags.size} lags; "
+        "the anticollapse-network quick profile), resid_tol = 0.02: "
+        + "; ".join(
+            f"H = {h}, beta = {b:g}: {r:.2f} ± {e:.2f} (runs test alone {ro:.2f})" for h, b, r, e, ro in rate_arr
+        )
+        + ". A 'collapsed' label at these widths is therefore not evidence of collapse: the runs test (4) "
+        "rejects the residual pattern of a finite-H Pareto mixture."
+    )
     return out
 
 
@@ -229,16 +296,29 @@ def _fig_ccdf(key, tau):
     fig, ax = subplots(figsize=(5.8, 4.4))
     ax.loglog(ts, surv, ".", ms=3, color=colormap("tab10")(0), label=f"sample, H={n}")
     xx = ts[sel]
-    ax.loglog(xx, np.exp(c - fit.beta * np.log(xx)), color=colormap("tab10")(1), lw=2,
-              label=rf"CCDF fit $\hat\beta_{{\rm tail}}={fit.beta:.3f}$ [{fit.lo:.3f}, {fit.hi:.3f}]")
-    ax.fill_between(xx, np.exp(c - fit.lo * np.log(xx) + (fit.lo - fit.beta) * np.log(xx[0])),
-                    np.exp(c - fit.hi * np.log(xx) + (fit.hi - fit.beta) * np.log(xx[0])),
-                    color=colormap("tab10")(1), alpha=0.25, label="90% bootstrap band")
+    ax.loglog(
+        xx,
+        np.exp(c - fit.beta * np.log(xx)),
+        color=colormap("tab10")(1),
+        lw=2,
+        label=rf"CCDF fit $\hat\beta_{{\rm tail}}={fit.beta:.3f}$ [{fit.lo:.3f}, {fit.hi:.3f}]",
+    )
+    ax.fill_between(
+        xx,
+        np.exp(c - fit.lo * np.log(xx) + (fit.lo - fit.beta) * np.log(xx[0])),
+        np.exp(c - fit.hi * np.log(xx) + (fit.hi - fit.beta) * np.log(xx[0])),
+        color=colormap("tab10")(1),
+        alpha=0.25,
+        label="90% bootstrap band",
+    )
     x2 = np.geomspace(TAU0, ts.max(), 100)
     ax.loglog(x2, RHO * (x2 / TAU0) ** (-T5_BETA), "k--", label=r"theory $\rho(x/\tau_0)^{-\beta}$")
     ax.loglog(x2, 0.3 * (x2 / TAU0) ** (-1.0), color="gray", ls=":", label=r"$\beta=1$ slope")
-    ax.set(xlabel=r"time scale $\tau$ (steps)", ylabel=r"$P(\tau>x)$",
-           title=rf"$\tau$-CCDF, $\beta={T5_BETA}$, atom at $\tau_0={TAU0:g}$")
+    ax.set(
+        xlabel=r"time scale $\tau$ (steps)",
+        ylabel=r"$P(\tau>x)$",
+        title=rf"$\tau$-CCDF, $\beta={T5_BETA}$, atom at $\tau_0={TAU0:g}$",
+    )
     ax.legend(fontsize=7)
     return fig
 
@@ -261,11 +341,20 @@ def _fig_envelope(beta=0.5, tau_c=200.0):
     for i, (name, X) in enumerate(fits.items()):
         coef = np.linalg.lstsq(X, y, rcond=None)[0]
         lab = f"{name} fit" + (" (AIC winner)" if name == fit.winner else "")
-        ax.loglog(l, np.exp(X @ coef), ls="--", lw=2.5 if name == fit.winner else 1.2, color=colormap("tab10")(i + 1),
-                  label=lab)
+        ax.loglog(
+            l,
+            np.exp(X @ coef),
+            ls="--",
+            lw=2.5 if name == fit.winner else 1.2,
+            color=colormap("tab10")(i + 1),
+            label=lab,
+        )
     ax.axvline(fit.lstar, color="gray", ls=":", label=rf"$\ell^\star={fit.lstar:.0f}$")
-    ax.set(xlabel=r"lag $\ell$ (steps)", ylabel=r"$f(\ell)$",
-           title=rf"envelope, $\beta={beta}$, $\tau_c={tau_c:g}$: $\hat\tau_{{\max}}={fit.tau_max:.0f}$")
+    ax.set(
+        xlabel=r"lag $\ell$ (steps)",
+        ylabel=r"$f(\ell)$",
+        title=rf"envelope, $\beta={beta}$, $\tau_c={tau_c:g}$: $\hat\tau_{{\max}}={fit.tau_max:.0f}$",
+    )
     ax.legend(fontsize=7)
     return fig
 
@@ -273,9 +362,17 @@ def _fig_envelope(beta=0.5, tau_c=200.0):
 def _fig_t5(series):
     fig, ax = subplots(figsize=(5.5, 4.2))
     H = series["t5_H"]
-    ax.errorbar(H, series["t5_mean_tail"], yerr=series["t5_sd_tail"], fmt="o-", capsize=3, label=r"$\hat\beta_{\rm tail}$")
-    ax.errorbar(H * 1.08, series["t5_mean_env"], yerr=series["t5_sd_env"], fmt="s-", capsize=3,
-                label=r"$\hat\beta_{\rm env}$ (full grid)")
+    ax.errorbar(
+        H, series["t5_mean_tail"], yerr=series["t5_sd_tail"], fmt="o-", capsize=3, label=r"$\hat\beta_{\rm tail}$"
+    )
+    ax.errorbar(
+        H * 1.08,
+        series["t5_mean_env"],
+        yerr=series["t5_sd_env"],
+        fmt="s-",
+        capsize=3,
+        label=r"$\hat\beta_{\rm env}$ (full grid)",
+    )
     ax.axhline(T5_BETA, color="k", ls="--", label=r"true $\beta$")
     ax.set(xscale="log", xlabel="width $H$", ylabel=r"$\beta$ estimate (mean ± sd)", title="T5: finite-H spread")
     ax.legend(fontsize=8)
@@ -290,13 +387,28 @@ def run(config: StudyConfig) -> StudyResult:
     _t5(config.params, key, checks, series, config.progress)
     notes = []
     gate = _gate_false_collapse(config.params, key, series, notes)
-    figures = {"tau_ccdf": _fig_ccdf(key, series.pop("t5_sample")), "envelope": _fig_envelope(), "finite_H": _fig_t5(series)}
+    figures = {
+        "tau_ccdf": _fig_ccdf(key, series.pop("t5_sample")),
+        "envelope": _fig_envelope(),
+        "finite_H": _fig_t5(series),
+    }
     series["lags"] = LAGS
-    notes.append("The capped tempered fit overestimates beta (beta_temp 0.81 at (0.5, 50)): report the CCDF exponent "
-                 "when tau_c lies inside the lag window (spec 2.4).")
+    notes.append(
+        "The capped tempered fit overestimates beta (beta_temp 0.81 at (0.5, 50)): report the CCDF exponent "
+        "when tau_c lies inside the lag window (spec 2.4)."
+    )
     params = dict(config.params) | {"gate_false_collapse": gate}
-    return StudyResult("anticollapse-envelope", config.profile, checks, params, series, figures,
-                       runtime_s=time.perf_counter() - t0, seed=config.seed, notes=notes)
+    return StudyResult(
+        "anticollapse-envelope",
+        config.profile,
+        checks,
+        params,
+        series,
+        figures,
+        runtime_s=time.perf_counter() - t0,
+        seed=config.seed,
+        notes=notes,
+    )
 
 
 STUDY = Study(
@@ -305,8 +417,17 @@ STUDY = Study(
     paper="anticollapse",
     profiles=PROFILES,
     run=run,
-    options=(Option("resamples", "--resamples", int, f"finite-H resamples per H (T5; {MIN_RESAMPLES} to "
-                    f"{MAX_RESAMPLES}: one (N, 4096) float64 draw, 0.33 GB at the top)",
-                    in_range(MIN_RESAMPLES, MAX_RESAMPLES, closed_hi=True), multiple=False, metavar="N"),),
+    options=(
+        Option(
+            "resamples",
+            "--resamples",
+            int,
+            f"finite-H resamples per H (T5; {MIN_RESAMPLES} to "
+            f"{MAX_RESAMPLES}: one (N, 4096) float64 draw, 0.33 GB at the top)",
+            in_range(MIN_RESAMPLES, MAX_RESAMPLES, closed_hi=True),
+            multiple=False,
+            metavar="N",
+        ),
+    ),
     description=__doc__.split("\n\n")[0],
 )

@@ -68,37 +68,101 @@ ALPHA_REF = {"none": None, "gauss": 2.0, "alpha1.5": 1.5, "alpha1.2": 1.2}
 ORDER_ARMS: tuple[str, ...] = ("none", "gauss", "alpha1.5", "alpha1.2")  # T8: expected beta decreasing
 PAPER_N_TRAIN = 8000
 
-_COMMON = dict(n_boot_aux=1000, first_epoch_ckpt=False, tau_c=100.0, q_low=0.10, n_starts=32, n_alpha=4000,
-               optimizer="adamw",  # gated cells: spec §8.4 (AdamW lr 1e-3, wd 1e-4, clip 1.0)
-               # diagonal linear RNN, spec §8.5: "smoke lags; Adam or SGD" (no weight decay: decoupled wd on the
-               # log-rate ν would be a non-saturating linear pull, collapse mechanism c2 of §4/§6)
-               diag_optimizer="adam", diag_lags="smoke",
-               alpha_reps=est.CALIBRATION_REPS,  # §7.9 calibration replicates per α
-               n_fit_lags=32,  # §7.2: OLS of E log|μ| over 32 lags of the window (gated cells)
-               # T8 ladders (spec §9): warm start at epoch 250 of 1400; rungs in order of increasing suppression
-               ladder_model="diag", ladder_clip=(0.1, 0.01, 0.001),
-               ladder_batch_frac=(2048.0 / PAPER_N_TRAIN, 4096.0 / PAPER_N_TRAIN, 8192.0 / PAPER_N_TRAIN),
-               ladder_winsor=(95.0, 90.0, 80.0), ladder_n_boot=200, ladder_micro_batch=None)
+_COMMON = dict(
+    n_boot_aux=1000,
+    first_epoch_ckpt=False,
+    tau_c=100.0,
+    q_low=0.10,
+    n_starts=32,
+    n_alpha=4000,
+    optimizer="adamw",  # gated cells: spec §8.4 (AdamW lr 1e-3, wd 1e-4, clip 1.0)
+    # diagonal linear RNN, spec §8.5: "smoke lags; Adam or SGD" (no weight decay: decoupled wd on the
+    # log-rate ν would be a non-saturating linear pull, collapse mechanism c2 of §4/§6)
+    diag_optimizer="adam",
+    diag_lags="smoke",
+    alpha_reps=est.CALIBRATION_REPS,  # §7.9 calibration replicates per α
+    n_fit_lags=32,  # §7.2: OLS of E log|μ| over 32 lags of the window (gated cells)
+    # T8 ladders (spec §9): warm start at epoch 250 of 1400; rungs in order of increasing suppression
+    ladder_model="diag",
+    ladder_clip=(0.1, 0.01, 0.001),
+    ladder_batch_frac=(2048.0 / PAPER_N_TRAIN, 4096.0 / PAPER_N_TRAIN, 8192.0 / PAPER_N_TRAIN),
+    ladder_winsor=(95.0, 90.0, 80.0),
+    ladder_n_boot=200,
+    ladder_micro_batch=None,
+)
 PROFILES = {
-    "quick": _COMMON | dict(
-        n_seeds=1, lags="smoke", lag_max=192.0,
-        gated_H=32, gated_T=256, gated_batch=16, gated_n_train=160, gated_epochs=20, gated_ckpt=4, n_diag_seq=8,
-        diag_H=128, diag_T=256, diag_batch=32, diag_n_train=320, diag_epochs=60, diag_ckpt=6, n_boot=2000,
+    "quick": _COMMON
+    | dict(
+        n_seeds=1,
+        lags="smoke",
+        lag_max=192.0,
+        gated_H=32,
+        gated_T=256,
+        gated_batch=16,
+        gated_n_train=160,
+        gated_epochs=20,
+        gated_ckpt=4,
+        n_diag_seq=8,
+        diag_H=128,
+        diag_T=256,
+        diag_batch=32,
+        diag_n_train=320,
+        diag_epochs=60,
+        diag_ckpt=6,
+        n_boot=2000,
         ladder_warm_epoch=12,  # 250/1400 of 60 epochs = 10.7, rounded to the checkpoint cadence (6)
     ),
-    "paper": _COMMON | dict(
-        n_seeds=10, lags="full", lag_max=384.0, first_epoch_ckpt=True, ladder_model="diaggate",
-        gated_H=512, gated_T=1280, gated_batch=380, gated_n_train=8000, gated_epochs=1400, gated_ckpt=40,
-        n_diag_seq=6000, diag_H=2048, diag_T=1280, diag_batch=380, diag_n_train=8000, diag_epochs=1400,
-        diag_ckpt=40, n_boot=2000, ladder_warm_epoch=250,
+    "paper": _COMMON
+    | dict(
+        n_seeds=10,
+        lags="full",
+        lag_max=384.0,
+        first_epoch_ckpt=True,
+        ladder_model="diaggate",
+        gated_H=512,
+        gated_T=1280,
+        gated_batch=380,
+        gated_n_train=8000,
+        gated_epochs=1400,
+        gated_ckpt=40,
+        n_diag_seq=6000,
+        diag_H=2048,
+        diag_T=1280,
+        diag_batch=380,
+        diag_n_train=8000,
+        diag_epochs=1400,
+        diag_ckpt=40,
+        n_boot=2000,
+        ladder_warm_epoch=250,
         ladder_micro_batch=1024,  # batch rungs up to 8192 x T = 1280: backpropagation memory in micro-batches
     ),
-    "smoke": _COMMON | dict(
-        n_seeds=1, lags="smoke", lag_max=64.0, n_starts=8, n_alpha=2000, n_boot_aux=100,
-        gated_H=16, gated_T=96, gated_batch=8, gated_n_train=16, gated_epochs=8, gated_ckpt=2, n_diag_seq=2,
-        diag_H=64, diag_T=128, diag_batch=8, diag_n_train=16, diag_epochs=40, diag_ckpt=8, n_boot=200,
+    "smoke": _COMMON
+    | dict(
+        n_seeds=1,
+        lags="smoke",
+        lag_max=64.0,
+        n_starts=8,
+        n_alpha=2000,
+        n_boot_aux=100,
+        gated_H=16,
+        gated_T=96,
+        gated_batch=8,
+        gated_n_train=16,
+        gated_epochs=8,
+        gated_ckpt=2,
+        n_diag_seq=2,
+        diag_H=64,
+        diag_T=128,
+        diag_batch=8,
+        diag_n_train=16,
+        diag_epochs=40,
+        diag_ckpt=8,
+        n_boot=200,
         ladder_warm_epoch=8,  # 250/1400 of 40 epochs = 7.1, rounded to the checkpoint cadence (8)
-        ladder_clip=(0.01,), ladder_winsor=(80.0,), ladder_batch_frac=(8192.0 / PAPER_N_TRAIN,), ladder_n_boot=100,
+        ladder_clip=(0.01,),
+        ladder_winsor=(80.0,),
+        ladder_batch_frac=(8192.0 / PAPER_N_TRAIN,),
+        ladder_n_boot=100,
     ),
 }
 
@@ -148,14 +212,23 @@ def _subsample(x: np.ndarray, n: int) -> np.ndarray:
     return x if x.size <= n else x[np.linspace(0, x.size - 1, n).astype(int)]
 
 
-def _final_stats(tau_last: np.ndarray, far_inc: np.ndarray, alpha_samples: np.ndarray, lags: np.ndarray,
-                 key: jax.Array, p: dict[str, Any], n_alpha: int) -> dict[str, Any]:
+def _final_stats(
+    tau_last: np.ndarray,
+    far_inc: np.ndarray,
+    alpha_samples: np.ndarray,
+    lags: np.ndarray,
+    key: jax.Array,
+    p: dict[str, Any],
+    n_alpha: int,
+) -> dict[str, Any]:
     """Label and β̂_tail of the final spectrum, α̂ of the slow-row increments (``n_alpha``
     of them, one sample size for every run so one α̂ calibration serves all) and β̂_pred
     of the far-left increments (n, k)."""
     k_ph, k_bp = jax.random.split(key)
     ph = _safe(est.classify_phase, tau_last, lags, k_ph, n_boot=p["n_boot"])
-    tail = ph.tail if ph is not None and ph.tail is not None else _safe(est.beta_tail, tau_last, k_ph, n_boot=p["n_boot"])
+    tail = (
+        ph.tail if ph is not None and ph.tail is not None else _safe(est.beta_tail, tau_last, k_ph, n_boot=p["n_boot"])
+    )
     a_s = _subsample(alpha_samples.ravel(), n_alpha)
     alpha = _safe(est.alpha_hat, a_s, jax.random.key(0), reps=p["alpha_reps"]) if a_s.size > 60 else None
     bp = _safe(est.beta_pred, far_inc, k_bp, n_boot=p["n_boot_aux"]) if np.isfinite(far_inc).sum() > 2 else None
@@ -168,8 +241,18 @@ def _windows(step_samples: np.ndarray, steps: np.ndarray) -> list[np.ndarray]:
     return [step_samples[a:b] for a, b in zip(rel[:-1], rel[1:])]
 
 
-def _analyse(zeta: np.ndarray, far_inc: np.ndarray, step_samples: np.ndarray, steps: np.ndarray, spe: int,
-             lags: np.ndarray, key: jax.Array, p: dict[str, Any], n_alpha: int, n_win: int) -> dict[str, Any]:
+def _analyse(
+    zeta: np.ndarray,
+    far_inc: np.ndarray,
+    step_samples: np.ndarray,
+    steps: np.ndarray,
+    spe: int,
+    lags: np.ndarray,
+    key: jax.Array,
+    p: dict[str, Any],
+    n_alpha: int,
+    n_win: int,
+) -> dict[str, Any]:
     """All §7 estimators for one run: ``zeta`` (C, H) at checkpoint ``steps`` (C,), far-left
     increments (n, k) for β_pred, per-step slow-row increments ``step_samples`` (S, m)
     from step ``steps[0]``: α̂ at the end (late half, ``n_alpha`` samples) and in every
@@ -181,7 +264,11 @@ def _analyse(zeta: np.ndarray, far_inc: np.ndarray, step_samples: np.ndarray, st
     for c in range(zeta.shape[0] - 1):
         ph = _safe(est.classify_phase, tau[c], lags, keys[4 + c], n_boot=p["n_boot"])
         labels.append(_label(ph))
-        tail = ph.tail if ph is not None and ph.tail is not None else _safe(est.beta_tail, tau[c], keys[4 + c], n_boot=p["n_boot"])
+        tail = (
+            ph.tail
+            if ph is not None and ph.tail is not None
+            else _safe(est.beta_tail, tau[c], keys[4 + c], n_boot=p["n_boot"])
+        )
         if tail is not None:
             traj["beta_tail"][c], traj["lo"][c], traj["hi"][c], traj["r2"][c] = tail.beta, tail.lo, tail.hi, tail.r2
     fin = _final_stats(tau[-1], far_inc, _late(step_samples), lags, keys[2], p, n_alpha)
@@ -196,17 +283,32 @@ def _analyse(zeta: np.ndarray, far_inc: np.ndarray, step_samples: np.ndarray, st
     kap = {q: _safe(est.kappa_tail, zk, keys[1], q_low=q, n_boot=p["n_boot_aux"]) for q in Q_LOWS}
     path = est.alpha_windows(_windows(step_samples, steps), jax.random.key(1), n_max=n_win, reps=p["alpha_reps"])
     nan1 = np.array([np.nan])
-    alpha_path = {"alpha_eff": np.concatenate([nan1, path.alpha_eff]), "alpha_lo": np.concatenate([nan1, path.lo]),
-                  "alpha_hi": np.concatenate([nan1, path.hi]), "alpha_p_gauss": np.concatenate([nan1, path.p_gaussian]),
-                  "alpha_n": np.concatenate([[0], path.n])}
-    return dict(labels=labels, traj=traj, final=fin["final"], final_tail=fin["tail"], kappa=kap, alpha=fin["alpha"],
-                beta_pred=fin["beta_pred"], tau=tau[-1], t_cross=est.threshold_crossing(labels),
-                epochs=np.asarray(steps, dtype=np.float64) / spe, dzeta_spread=est.zeta_spread(zeta),
-                alpha_path=alpha_path, label_code=np.array([est.LABEL_CODES.index(l) for l in labels]))
+    alpha_path = {
+        "alpha_eff": np.concatenate([nan1, path.alpha_eff]),
+        "alpha_lo": np.concatenate([nan1, path.lo]),
+        "alpha_hi": np.concatenate([nan1, path.hi]),
+        "alpha_p_gauss": np.concatenate([nan1, path.p_gaussian]),
+        "alpha_n": np.concatenate([[0], path.n]),
+    }
+    return dict(
+        labels=labels,
+        traj=traj,
+        final=fin["final"],
+        final_tail=fin["tail"],
+        kappa=kap,
+        alpha=fin["alpha"],
+        beta_pred=fin["beta_pred"],
+        tau=tau[-1],
+        t_cross=est.threshold_crossing(labels),
+        epochs=np.asarray(steps, dtype=np.float64) / spe,
+        dzeta_spread=est.zeta_spread(zeta),
+        alpha_path=alpha_path,
+        label_code=np.array([est.LABEL_CODES.index(l) for l in labels]),
+    )
 
 
 def _late(x: np.ndarray) -> np.ndarray:
-    return x[x.shape[0] // 2:]
+    return x[x.shape[0] // 2 :]
 
 
 def _ckpt_far_increments(zeta: np.ndarray, q_low: float) -> np.ndarray:
@@ -225,17 +327,23 @@ def _summary(name: str, a: dict[str, Any]) -> dict[str, Any]:
     i = -1
     out = {
         "label": a["labels"][-1],
-        "beta_tail": a["traj"]["beta_tail"][i], "beta_tail_ci": [a["traj"]["lo"][i], a["traj"]["hi"][i]],
-        "tail_r2": a["traj"]["r2"][i], "beta_env": a["traj"]["beta_env"][i],
+        "beta_tail": a["traj"]["beta_tail"][i],
+        "beta_tail_ci": [a["traj"]["lo"][i], a["traj"]["hi"][i]],
+        "tail_r2": a["traj"]["r2"][i],
+        "beta_env": a["traj"]["beta_env"][i],
         "env_winner": None if fin is None else fin.env.winner,
         "tau_max_hat": None if fin is None else fin.env.tau_max,
-        "kappa": None if k10 is None else k10.kappa, "kappa_ci": None if k10 is None else [k10.lo, k10.hi],
+        "kappa": None if k10 is None else k10.kappa,
+        "kappa_ci": None if k10 is None else [k10.lo, k10.hi],
         "kappa_bic_constant": None if k10 is None else k10.bic_prefers_constant,
-        "alpha_eff": None if al is None else al.alpha_eff, "alpha_ci": None if al is None else [al.lo, al.hi],
+        "alpha_eff": None if al is None else al.alpha_eff,
+        "alpha_ci": None if al is None else [al.lo, al.hi],
         "alpha_p_gauss": None if al is None else al.p_gaussian,
-        "beta_pred": None if bp is None else bp.beta, "beta_pred_ci": None if bp is None else [bp.lo, bp.hi],
+        "beta_pred": None if bp is None else bp.beta,
+        "beta_pred_ci": None if bp is None else [bp.lo, bp.hi],
         "runaway": None if bp is None else bp.runaway,
-        "t_cross": a["t_cross"][0], "t_cross_flag": a["t_cross"][1],
+        "t_cross": a["t_cross"][0],
+        "t_cross_flag": a["t_cross"][1],
         "t_cross_epoch": None if a["t_cross"][0] is None else float(a["epochs"][a["t_cross"][0]]),
         "labels": list(a["labels"]),
         "epochs": a["epochs"].tolist(),
@@ -263,20 +371,39 @@ def _ci_overlap(a: list | None, b: list | None) -> bool | None:
 
 
 # ----------------------------------------------------------------------------- runs
-def _gated_group(kind: str, arms: list[at.Arm], p: dict, seeds: list[int], task, data, x_diag, lags,
-                 starts, progress: bool):
-    cfg = at.TrainConfig(optimizer=p["optimizer"], batch=p["gated_batch"], q_low=p["q_low"],
-                         injection=any(a.inject for a in arms))
+def _gated_group(
+    kind: str, arms: list[at.Arm], p: dict, seeds: list[int], task, data, x_diag, lags, starts, progress: bool
+):
+    cfg = at.TrainConfig(
+        optimizer=p["optimizer"], batch=p["gated_batch"], q_low=p["q_low"], injection=any(a.inject for a in arms)
+    )
     spe = cfg.steps_per_epoch(p["gated_n_train"])
     ck = _ckpt_steps(p["gated_epochs"], p["gated_ckpt"], spe, first_epoch=p["first_epoch_ckpt"])
     runs = [(s, arm) for s in seeds for arm in arms]
-    states = at.stack_runs([at.init_state(at.init_gated(jax.random.fold_in(jax.random.key(s), 1), kind, p["gated_H"], 16),
-                                          cfg, jax.random.fold_in(jax.random.key(s), 2)) for s, _ in runs])
+    states = at.stack_runs(
+        [
+            at.init_state(
+                at.init_gated(jax.random.fold_in(jax.random.key(s), 1), kind, p["gated_H"], 16),
+                cfg,
+                jax.random.fold_in(jax.random.key(s), 2),
+            )
+            for s, _ in runs
+        ]
+    )
     perm = jnp.stack([jax.random.fold_in(jax.random.key(s), 3) for s, _ in runs])
-    diagnose = at.gated_diagnose(x_diag, lags, starts, (lags.max() / 6.0, lags.max()),
-                                 n_fit_lags=p["n_fit_lags"])
-    h = at.train(at.gated_model(kind), cfg, data, states, at.stack_runs([a for _, a in runs]), perm, ck, diagnose,
-                 progress=progress, desc=f"{kind}-gate")
+    diagnose = at.gated_diagnose(x_diag, lags, starts, (lags.max() / 6.0, lags.max()), n_fit_lags=p["n_fit_lags"])
+    h = at.train(
+        at.gated_model(kind),
+        cfg,
+        data,
+        states,
+        at.stack_runs([a for _, a in runs]),
+        perm,
+        ck,
+        diagnose,
+        progress=progress,
+        desc=f"{kind}-gate",
+    )
     return h
 
 
@@ -286,8 +413,9 @@ def _diag_group(p: dict, seeds: list[int], data, progress: bool):
     ck = _ckpt_steps(p["diag_epochs"], p["diag_ckpt"], spe, first_epoch=p["first_epoch_ckpt"])
     runs = [(s, name) for s in seeds for name in DIAG_ARMS]
     p0 = {s: dl.init_diag_lrnn(jax.random.fold_in(jax.random.key(s), 11), p["diag_H"], 16) for s in seeds}
-    states = at.stack_runs([at.init_state(p0[s], cfg, jax.random.fold_in(jax.random.key(s), 12 + i))
-                            for i, (s, _) in enumerate(runs)])
+    states = at.stack_runs(
+        [at.init_state(p0[s], cfg, jax.random.fold_in(jax.random.key(s), 12 + i)) for i, (s, _) in enumerate(runs)]
+    )
     arms = at.stack_runs([at.make_arm(n, tau_c=p["tau_c"]) for _, n in runs])
     perm = jnp.stack([jax.random.fold_in(jax.random.key(s), 13) for s, _ in runs])
 
@@ -322,8 +450,10 @@ def _ordering(diag: dict, summ: dict, seed: int, suf: str, p: dict, profile: str
     names = [f"diag_{a}{suf}" for a in ORDER_ARMS]
     bt = [float(summ[n]["beta_tail"]) for n in names]
     bt_ci = [summ[n]["beta_tail_ci"] for n in names]
-    bp = [0.0 if summ[n]["runaway"] else (np.nan if summ[n]["beta_pred"] is None else float(summ[n]["beta_pred"]))
-          for n in names]
+    bp = [
+        0.0 if summ[n]["runaway"] else (np.nan if summ[n]["beta_pred"] is None else float(summ[n]["beta_pred"]))
+        for n in names
+    ]
     bp_ci = [summ[n]["beta_pred_ci"] for n in names]
 
     def strict(v):
@@ -336,16 +466,28 @@ def _ordering(diag: dict, summ: dict, seed: int, suf: str, p: dict, profile: str
 
     p_t = prob([None if diag[n]["final_tail"] is None else diag[n]["final_tail"].boot for n in names])
     p_p = prob([None if diag[n]["beta_pred"] is None else diag[n]["beta_pred"].boot for n in names])
-    arms_txt = ", ".join(f"{_fmt(b)} {_fmt(c)} ({lab})" for b, c, lab in
-                         zip(bt, bt_ci, ("no injection", "α = 2", "α = 1.5", "α = 1.2")))
-    sentence = (f"Diagonal linear RNN ({profile} profile, seed {seed}, H = {p['diag_H']}, {steps} training steps): "
-                f"β̂_tail = {arms_txt} (90% bootstrap CIs); the expected ordering β(none) > β(α=2) > β(α=1.5) > "
-                f"β(α=1.2) (spec T8) {'holds' if strict(bt) else 'does not hold'} for β̂_tail (bootstrap probability "
-                f"{_fmt(p_t)}) and {'holds' if strict(bp) else 'does not hold'} for β̂_pred = {_fmt(bp)} "
-                f"(runaway counted as 0; bootstrap probability {_fmt(p_p)}).")
-    return {"arms": list(ORDER_ARMS), "beta_tail": bt, "beta_tail_ci": bt_ci, "holds_tail": strict(bt),
-            "p_boot_tail": p_t, "beta_pred": bp, "beta_pred_ci": bp_ci, "holds_pred": strict(bp),
-            "p_boot_pred": p_p, "sentence": sentence}
+    arms_txt = ", ".join(
+        f"{_fmt(b)} {_fmt(c)} ({lab})" for b, c, lab in zip(bt, bt_ci, ("no injection", "α = 2", "α = 1.5", "α = 1.2"))
+    )
+    sentence = (
+        f"Diagonal linear RNN ({profile} profile, seed {seed}, H = {p['diag_H']}, {steps} training steps): "
+        f"β̂_tail = {arms_txt} (90% bootstrap CIs); the expected ordering β(none) > β(α=2) > β(α=1.5) > "
+        f"β(α=1.2) (spec T8) {'holds' if strict(bt) else 'does not hold'} for β̂_tail (bootstrap probability "
+        f"{_fmt(p_t)}) and {'holds' if strict(bp) else 'does not hold'} for β̂_pred = {_fmt(bp)} "
+        f"(runaway counted as 0; bootstrap probability {_fmt(p_p)})."
+    )
+    return {
+        "arms": list(ORDER_ARMS),
+        "beta_tail": bt,
+        "beta_tail_ci": bt_ci,
+        "holds_tail": strict(bt),
+        "p_boot_tail": p_t,
+        "beta_pred": bp,
+        "beta_pred_ci": bp_ci,
+        "holds_pred": strict(bp),
+        "p_boot_pred": p_p,
+        "sentence": sentence,
+    }
 
 
 def _replicate(tree: Any, r: int) -> Any:
@@ -353,8 +495,9 @@ def _replicate(tree: Any, r: int) -> Any:
     return jax.tree.map(lambda v: jnp.concatenate([v] * r), tree)
 
 
-def _ladders(p: dict, seed: int, data_g, data_d, x_diag, lags: np.ndarray, starts, key: jax.Array, n_alpha: int,
-             progress: bool) -> dict[str, Any]:
+def _ladders(
+    p: dict, seed: int, data_g, data_d, x_diag, lags: np.ndarray, starts, key: jax.Array, n_alpha: int, progress: bool
+) -> dict[str, Any]:
     """Spec §9 T8 forcing-suppression ladders on one model (``ladder_model``: the diagonal
     linear RNN or DiagGate), warm-started from the no-injection run at ``ladder_warm_epoch``
     (same init, optimizer state and minibatch order as the main run) and trained to the
@@ -379,8 +522,7 @@ def _ladders(p: dict, seed: int, data_g, data_d, x_diag, lags: np.ndarray, start
         pre, data, model = "gated", data_g, at.gated_model("diag")
         params0 = at.init_gated(jax.random.fold_in(ks, 1), "diag", p["gated_H"], 16)
         k_state, k_perm = jax.random.fold_in(ks, 2), jax.random.fold_in(ks, 3)
-        diagnose = at.gated_diagnose(x_diag, lags, starts, (lags.max() / 6.0, lags.max()),
-                                     n_fit_lags=p["n_fit_lags"])
+        diagnose = at.gated_diagnose(x_diag, lags, starts, (lags.max() / 6.0, lags.max()), n_fit_lags=p["n_fit_lags"])
 
         def far(h, r):
             return _ckpt_far_increments(h.zeta[r], p["q_low"])
@@ -394,43 +536,92 @@ def _ladders(p: dict, seed: int, data_g, data_d, x_diag, lags: np.ndarray, start
     if not 0 < warm < epochs:  # an epochs override: fall back to the spec's proportion 250/1400
         warm = int(round(LADDER_WARM_FRACTION * epochs))
     if not 0 < warm < epochs:
-        raise UsageError(f"{pre}_epochs={epochs} is too few for the T8 warm start; allowed: {pre}_epochs >= "
-                         f"{MIN_LADDER_EPOCHS}")
+        raise UsageError(
+            f"{pre}_epochs={epochs} is too few for the T8 warm start; allowed: {pre}_epochs >= {MIN_LADDER_EPOCHS}"
+        )
     cont = sorted({*range(warm, epochs, every), epochs})
-    base = at.TrainConfig(optimizer=p["diag_optimizer" if kind == "diag" else "optimizer"], batch=b0, q_low=p["q_low"],
-                          injection=False)
+    base = at.TrainConfig(
+        optimizer=p["diag_optimizer" if kind == "diag" else "optimizer"], batch=b0, q_low=p["q_low"], injection=False
+    )
     spe0 = base.steps_per_epoch(n_train)
     one = lambda t: at.stack_runs([t])  # noqa: E731
-    hw = at.train(model, base, data, one(at.init_state(params0, base, k_state)), one(at.Arm()), jnp.stack([k_perm]),
-                  [0, warm * spe0], diagnose, progress=progress, desc="T8 warm-up")
-    rungs = ([("base", "base (clip 1, no winsorisation)", at.Arm(), b0)]
-             + [("clip", f"clip {c:g}", at.Arm(clip=float(c)), b0) for c in p["ladder_clip"]]
-             + [("winsor", f"winsorise at {w:g}th pct", at.Arm(winsor=float(w)), b0) for w in p["ladder_winsor"]])
+    hw = at.train(
+        model,
+        base,
+        data,
+        one(at.init_state(params0, base, k_state)),
+        one(at.Arm()),
+        jnp.stack([k_perm]),
+        [0, warm * spe0],
+        diagnose,
+        progress=progress,
+        desc="T8 warm-up",
+    )
+    rungs = (
+        [("base", "base (clip 1, no winsorisation)", at.Arm(), b0)]
+        + [("clip", f"clip {c:g}", at.Arm(clip=float(c)), b0) for c in p["ladder_clip"]]
+        + [("winsor", f"winsorise at {w:g}th pct", at.Arm(winsor=float(w)), b0) for w in p["ladder_winsor"]]
+    )
     r = len(rungs)
-    h_a = at.train(model, dataclasses.replace(base, suppression=True), data, _replicate(hw.state, r),
-                   at.stack_runs([x[2] for x in rungs]), jnp.stack([k_perm] * r), [e * spe0 for e in cont], diagnose,
-                   progress=progress, desc="T8 clip/winsor", start_step=warm * spe0)
+    h_a = at.train(
+        model,
+        dataclasses.replace(base, suppression=True),
+        data,
+        _replicate(hw.state, r),
+        at.stack_runs([x[2] for x in rungs]),
+        jnp.stack([k_perm] * r),
+        [e * spe0 for e in cont],
+        diagnose,
+        progress=progress,
+        desc="T8 clip/winsor",
+        start_step=warm * spe0,
+    )
     runs = [(x, h_a, i) for i, x in enumerate(rungs)]
     batches = [max(1, int(round(f * n_train))) for f in p["ladder_batch_frac"]]
     for b in batches:
         cfg_b = dataclasses.replace(base, batch=b, micro_batch=p["ladder_micro_batch"])
         spe_b = cfg_b.steps_per_epoch(n_train)
         st = hw.state._replace(step=jnp.full_like(hw.state.step, warm * spe_b))
-        h_b = at.train(model, cfg_b, data, st, one(at.Arm()), jnp.stack([k_perm]), [e * spe_b for e in cont], diagnose,
-                       progress=progress, desc=f"T8 batch {b}", start_step=warm * spe_b)
+        h_b = at.train(
+            model,
+            cfg_b,
+            data,
+            st,
+            one(at.Arm()),
+            jnp.stack([k_perm]),
+            [e * spe_b for e in cont],
+            diagnose,
+            progress=progress,
+            desc=f"T8 batch {b}",
+            start_step=warm * spe_b,
+        )
         runs.append((("batch", f"batch {b}", at.Arm(), b), h_b, 0))
     stats = []
     for i, ((lad, cond, _, b), h, ri) in enumerate(runs):
         z = h.zeta[ri]
         tau_last = np.exp(-np.where(np.isfinite(z[-1]), z[-1], np.nan))
-        st_ = _final_stats(tau_last, far(h, ri), _late(samples(h, ri)), lags, jax.random.fold_in(key, i),
-                           p | {"n_boot_aux": p["ladder_n_boot"]}, n_alpha)
+        st_ = _final_stats(
+            tau_last,
+            far(h, ri),
+            _late(samples(h, ri)),
+            lags,
+            jax.random.fold_in(key, i),
+            p | {"n_boot_aux": p["ladder_n_boot"]},
+            n_alpha,
+        )
         st_.update(ladder=lad, condition=cond, batch=b, zeta_last=z[-1])
         stats.append(st_)
     base_st = stats[0]
-    out_params: dict[str, Any] = {"model": kind, "warm_epoch": warm, "epochs": epochs, "n_train": n_train,
-                                  "base_batch": b0, "batches": batches, "clip": list(p["ladder_clip"]),
-                                  "winsor_percentiles": list(p["ladder_winsor"])}
+    out_params: dict[str, Any] = {
+        "model": kind,
+        "warm_epoch": warm,
+        "epochs": epochs,
+        "n_train": n_train,
+        "base_batch": b0,
+        "batches": batches,
+        "clip": list(p["ladder_clip"]),
+        "winsor_percentiles": list(p["ladder_winsor"]),
+    }
     series: dict[str, np.ndarray] = {}
     notes = []
     for lad in ("clip", "batch", "winsor"):
@@ -438,19 +629,37 @@ def _ladders(p: dict, seed: int, data_g, data_d, x_diag, lags: np.ndarray, start
         rows = []
         for x in chain:
             t, al, bp = x["tail"], x["alpha"], x["beta_pred"]
-            pb = (float(np.mean(t.boot > base_st["tail"].boot)) if t is not None and base_st["tail"] is not None
-                  and t.boot is not None and base_st["tail"].boot is not None and x is not base_st else None)
-            rows.append({
-                "condition": x["condition"], "batch": x["batch"], "label": x["label"],
-                "beta_tail": None if t is None else t.beta, "beta_tail_ci": None if t is None else [t.lo, t.hi],
-                "alpha_eff": None if al is None else al.alpha_eff, "alpha_ci": None if al is None else [al.lo, al.hi],
-                "beta_pred": None if bp is None else bp.beta, "beta_pred_ci": None if bp is None else [bp.lo, bp.hi],
-                "runaway": None if bp is None else bp.runaway, "p_beta_tail_above_base": pb,
-            })
+            pb = (
+                float(np.mean(t.boot > base_st["tail"].boot))
+                if t is not None
+                and base_st["tail"] is not None
+                and t.boot is not None
+                and base_st["tail"].boot is not None
+                and x is not base_st
+                else None
+            )
+            rows.append(
+                {
+                    "condition": x["condition"],
+                    "batch": x["batch"],
+                    "label": x["label"],
+                    "beta_tail": None if t is None else t.beta,
+                    "beta_tail_ci": None if t is None else [t.lo, t.hi],
+                    "alpha_eff": None if al is None else al.alpha_eff,
+                    "alpha_ci": None if al is None else [al.lo, al.hi],
+                    "beta_pred": None if bp is None else bp.beta,
+                    "beta_pred_ci": None if bp is None else [bp.lo, bp.hi],
+                    "runaway": None if bp is None else bp.runaway,
+                    "p_beta_tail_above_base": pb,
+                }
+            )
         labels = [x["label"] for x in rows]
         first = next((i for i, lab in enumerate(labels) if lab == "collapsed"), None)
-        failed = [rows[i]["condition"] for i, lab in enumerate(labels[: len(labels) if first is None else first + 1])
-                  if lab == est.ESTIMATOR_ERROR]
+        failed = [
+            rows[i]["condition"]
+            for i, lab in enumerate(labels[: len(labels) if first is None else first + 1])
+            if lab == est.ESTIMATOR_ERROR
+        ]
         if failed:  # an unknown rung before the first collapsed one: the bracket is not determined
             verdict = f"estimator failed at {', '.join(failed)}: no bracket"
         elif first is None:
@@ -458,41 +667,65 @@ def _ladders(p: dict, seed: int, data_g, data_d, x_diag, lags: np.ndarray, start
         elif first == 0:
             verdict = "already collapsed at the base condition: no bracket"
         else:
-            verdict = (f"last anti-collapsed: {rows[first - 1]['condition']} ({labels[first - 1]}); first collapsed: "
-                       f"{rows[first]['condition']}")
+            verdict = (
+                f"last anti-collapsed: {rows[first - 1]['condition']} ({labels[first - 1]}); first collapsed: "
+                f"{rows[first]['condition']}"
+            )
         bts = [np.nan if x["beta_tail"] is None else x["beta_tail"] for x in rows]
         rising = bool(np.all(np.isfinite(bts)) and np.all(np.diff(bts) > 0))
-        out_params[lad] = {"rungs": rows,
-                           "last_anticollapsed": None if failed or not first else rows[first - 1]["condition"],
-                           "first_collapsed": None if first is None else rows[first]["condition"],
-                           "verdict": verdict, "beta_tail_rises_monotonically": rising}
+        out_params[lad] = {
+            "rungs": rows,
+            "last_anticollapsed": None if failed or not first else rows[first - 1]["condition"],
+            "first_collapsed": None if first is None else rows[first]["condition"],
+            "verdict": verdict,
+            "beta_tail_rises_monotonically": rising,
+        }
         series[f"t8_{lad}_beta_tail"] = np.array(bts)
         series[f"t8_{lad}_beta_tail_ci"] = np.array([x["beta_tail_ci"] or [np.nan, np.nan] for x in rows], dtype=float)
         series[f"t8_{lad}_label_code"] = np.array([est.LABEL_CODES.index(lab) for lab in labels])
         series[f"t8_{lad}_alpha_eff"] = np.array([np.nan if x["alpha_eff"] is None else x["alpha_eff"] for x in rows])
-        series[f"t8_{lad}_beta_pred"] = np.array([np.nan if x["runaway"] or x["beta_pred"] is None else x["beta_pred"]
-                                                  for x in rows])
-        notes.append(f"T8 {lad} ladder ({kind}, warm start at epoch {warm}/{epochs}; report only): "
-                     + "; ".join(f"{x['condition']}: {x['label']}, β_tail {_fmt(x['beta_tail'])} {_fmt(x['beta_tail_ci'])}"
-                                 f", α̂ {_fmt(x['alpha_eff'])}, β_pred "
-                                 f"{'runaway' if x['runaway'] else _fmt(x['beta_pred'])}"
-                                 + ("" if x["p_beta_tail_above_base"] is None else
-                                    f", P_boot(β_tail > base) {_fmt(x['p_beta_tail_above_base'])}") for x in rows)
-                     + f" → {verdict}; β_tail {'rises' if rising else 'does not rise'} monotonically along the ladder "
-                       "(spec expectation: suppression raises β and flips the label to collapsed).")
-    notes.append(f"T8 ladder settings: model {kind} ({'DiagGate' if kind == 'diaggate' else 'diagonal linear RNN'}); "
-                 f"warm start at epoch {warm} of {epochs} (spec: 250 of 1400, scaled and rounded to the checkpoint "
-                 f"cadence), same init, Adam state and minibatch order as the main no-injection run; clip norms "
-                 f"{list(p['ladder_clip'])} on the raw gradient (then {base.optimizer}'s clip 1.0); batches {batches} "
-                 f"of n_train = "
-                 f"{n_train} (the spec's 2048, 4096, 8192 of 8000 as fractions of the training set; a batch above "
-                 f"n_train wraps around the epoch's permutation); per-leaf winsorisation at the "
-                 f"{list(p['ladder_winsor'])}th percentile of |g|"
-                 + (f"; batch gradients accumulated over micro-batches of at most {p['ladder_micro_batch']} (exact)"
-                    if p["ladder_micro_batch"] else "") + ". "
-                 + ("The gated-cell ladder runs in the paper profile only: at quick sizes a gated run costs about 5 s of "
-                    "CPU (10 ladder runs would exceed the quick budget), and quick-size DiagGate stays collapsed near its "
-                    "τ ≈ 200 init (T7), so no bracket could form." if kind == "diag" else ""))
+        series[f"t8_{lad}_beta_pred"] = np.array(
+            [np.nan if x["runaway"] or x["beta_pred"] is None else x["beta_pred"] for x in rows]
+        )
+        notes.append(
+            f"T8 {lad} ladder ({kind}, warm start at epoch {warm}/{epochs}; report only): "
+            + "; ".join(
+                f"{x['condition']}: {x['label']}, β_tail {_fmt(x['beta_tail'])} {_fmt(x['beta_tail_ci'])}"
+                f", α̂ {_fmt(x['alpha_eff'])}, β_pred "
+                f"{'runaway' if x['runaway'] else _fmt(x['beta_pred'])}"
+                + (
+                    ""
+                    if x["p_beta_tail_above_base"] is None
+                    else f", P_boot(β_tail > base) {_fmt(x['p_beta_tail_above_base'])}"
+                )
+                for x in rows
+            )
+            + f" → {verdict}; β_tail {'rises' if rising else 'does not rise'} monotonically along the ladder "
+            "(spec expectation: suppression raises β and flips the label to collapsed)."
+        )
+    notes.append(
+        f"T8 ladder settings: model {kind} ({'DiagGate' if kind == 'diaggate' else 'diagonal linear RNN'}); "
+        f"warm start at epoch {warm} of {epochs} (spec: 250 of 1400, scaled and rounded to the checkpoint "
+        f"cadence), same init, Adam state and minibatch order as the main no-injection run; clip norms "
+        f"{list(p['ladder_clip'])} on the raw gradient (then {base.optimizer}'s clip 1.0); batches {batches} "
+        f"of n_train = "
+        f"{n_train} (the spec's 2048, 4096, 8192 of 8000 as fractions of the training set; a batch above "
+        f"n_train wraps around the epoch's permutation); per-leaf winsorisation at the "
+        f"{list(p['ladder_winsor'])}th percentile of |g|"
+        + (
+            f"; batch gradients accumulated over micro-batches of at most {p['ladder_micro_batch']} (exact)"
+            if p["ladder_micro_batch"]
+            else ""
+        )
+        + ". "
+        + (
+            "The gated-cell ladder runs in the paper profile only: at quick sizes a gated run costs about 5 s of "
+            "CPU (10 ladder runs would exceed the quick budget), and quick-size DiagGate stays collapsed near its "
+            "τ ≈ 200 init (T7), so no bracket could form."
+            if kind == "diag"
+            else ""
+        )
+    )
     return {"params": out_params, "series": series, "notes": notes, "base_zeta_last": base_st["zeta_last"]}
 
 
@@ -502,7 +735,9 @@ def run(config: StudyConfig) -> StudyResult:
     seeds = [config.seed] if config.profile != "paper" else list(PAPER_SEEDS[: p["n_seeds"]])
     lags = _lag_grid(p["lag_max"])
     if p["gated_T"] < lags.max() + p["n_starts"]:
-        raise ValueError(f"gated_T={p['gated_T']} is too short for lag_max={p['lag_max']}; need T >= lag_max + n_starts")
+        raise ValueError(
+            f"gated_T={p['gated_T']} is too short for lag_max={p['lag_max']}; need T >= lag_max + n_starts"
+        )
     task_lags = SMOKE_LAGS if p["lags"] == "smoke" else FULL_LAGS
     diag_task_lags = SMOKE_LAGS if p["diag_lags"] == "smoke" else FULL_LAGS
     root = jax.random.key(config.seed)
@@ -511,15 +746,17 @@ def run(config: StudyConfig) -> StudyResult:
     # --- gated cells (Exp 1, Exp 2)
     task_g = make_task(jax.random.fold_in(root, 100), p["gated_T"], lags=task_lags)
     xg, yg = task_g.batch(jax.random.fold_in(root, 101), jnp.arange(p["gated_n_train"] + p["n_diag_seq"]))
-    data_g, x_diag = (xg[: p["gated_n_train"]], yg[: p["gated_n_train"]]), xg[p["gated_n_train"]:]
+    data_g, x_diag = (xg[: p["gated_n_train"]], yg[: p["gated_n_train"]]), xg[p["gated_n_train"] :]
     starts = jax.random.randint(jax.random.fold_in(root, 103), (p["n_starts"],), 0, p["gated_T"] - int(lags.max()) + 1)
     groups = {
         "const": (["pathB", "pathA"], [at.Arm(), at.make_arm("alpha1.5")]),
         "shared": (["none"], [at.Arm()]),
         "diag": (["none"], [at.Arm()]),
     }
-    hist = {kind: _gated_group(kind, arms, p, seeds, task_g, data_g, x_diag, lags, starts, config.progress)
-            for kind, (names, arms) in groups.items()}
+    hist = {
+        kind: _gated_group(kind, arms, p, seeds, task_g, data_g, x_diag, lags, starts, config.progress)
+        for kind, (names, arms) in groups.items()
+    }
     task_d = make_task(jax.random.fold_in(root, 300), p["diag_T"], lags=diag_task_lags)
     data_d = task_d.batch(jax.random.fold_in(root, 301), jnp.arange(p["diag_n_train"]))
     hd, druns = _diag_group(p, seeds, data_d, config.progress)
@@ -527,9 +764,14 @@ def run(config: StudyConfig) -> StudyResult:
     avail += [_alpha_pool(_late(hd.dzeta[r])).size for r in range(hd.dzeta.shape[0])]
     n_alpha = int(min([p["n_alpha"]] + avail))
     # α̂ per checkpoint window: one sample size (the smallest run's median window, at most n_alpha)
-    med = [np.median([_alpha_pool(w).size for w in _windows(h.inc[r], h.ckpt_steps)])
-           for h in hist.values() for r in range(h.inc.shape[0])]
-    med += [np.median([_alpha_pool(w).size for w in _windows(hd.dzeta[r], hd.ckpt_steps)]) for r in range(hd.dzeta.shape[0])]
+    med = [
+        np.median([_alpha_pool(w).size for w in _windows(h.inc[r], h.ckpt_steps)])
+        for h in hist.values()
+        for r in range(h.inc.shape[0])
+    ]
+    med += [
+        np.median([_alpha_pool(w).size for w in _windows(hd.dzeta[r], hd.ckpt_steps)]) for r in range(hd.dzeta.shape[0])
+    ]
     n_win = int(max(64, min([n_alpha] + med)))
     spe_g = -(-p["gated_n_train"] // p["gated_batch"])
     spe_d = -(-p["diag_n_train"] // p["diag_batch"])
@@ -539,9 +781,24 @@ def run(config: StudyConfig) -> StudyResult:
         for r, (s, name) in enumerate([(s, n) for s in seeds for n in names]):
             run_name = f"{kind}gate_{name}" + (f"_s{s}" if len(seeds) > 1 else "")
             key = jax.random.fold_in(root, 200 + len(gated))
-            a = _analyse(h.zeta[r], _ckpt_far_increments(h.zeta[r], p["q_low"]), h.inc[r], h.ckpt_steps, spe_g, lags,
-                         key, p, n_alpha, n_win)
-            a["f0"], a["f_audit"], a["steps"], a["zeta"] = h.diag["f0"][r], h.diag["f_audit"][r], h.ckpt_steps, h.zeta[r]
+            a = _analyse(
+                h.zeta[r],
+                _ckpt_far_increments(h.zeta[r], p["q_low"]),
+                h.inc[r],
+                h.ckpt_steps,
+                spe_g,
+                lags,
+                key,
+                p,
+                n_alpha,
+                n_win,
+            )
+            a["f0"], a["f_audit"], a["steps"], a["zeta"] = (
+                h.diag["f0"][r],
+                h.diag["f_audit"][r],
+                h.ckpt_steps,
+                h.zeta[r],
+            )
             gated[run_name] = a
             summ[run_name] = _summary(run_name, a)
 
@@ -549,20 +806,37 @@ def run(config: StudyConfig) -> StudyResult:
     const_runs = [n for n in gated if n.startswith("constgate")]
     f_ref = 0.995**lags
     err = max(float(np.max(np.abs(gated[n]["f0"] / f_ref[None, :] - 1.0))) for n in const_runs)
-    checks.append(check_le("constgate_mu0_envelope_identity", err, 1e-10,
-                           "max relative |f0(l) - 0.995^l| over both paths and all checkpoints; exact identity "
-                           "(frozen s = 0.005), tolerance = float64 round-off of a 384-step log-prefix-sum product"))
+    checks.append(
+        check_le(
+            "constgate_mu0_envelope_identity",
+            err,
+            1e-10,
+            "max relative |f0(l) - 0.995^l| over both paths and all checkpoints; exact identity "
+            "(frozen s = 0.005), tolerance = float64 round-off of a 384-step log-prefix-sum product",
+        )
+    )
     for path in ("pathB", "pathA"):
         labs = [summ[n]["label"] for n in const_runs if path in n]
-        checks.append(check_true(f"constgate_{path}_collapsed", all(l == "collapsed" for l in labs),
-                                 f"ConstGate {path} final label(s) {labs}; spec T6 / §6 structural claim (frozen "
-                                 "gate: one time scale, exponential envelope under any forcing); an estimator "
-                                 f"failure (label '{est.ESTIMATOR_ERROR}') fails the check"))
+        checks.append(
+            check_true(
+                f"constgate_{path}_collapsed",
+                all(l == "collapsed" for l in labs),
+                f"ConstGate {path} final label(s) {labs}; spec T6 / §6 structural claim (frozen "
+                "gate: one time scale, exponential envelope under any forcing); an estimator "
+                f"failure (label '{est.ESTIMATOR_ERROR}') fails the check",
+            )
+        )
     pA = [summ[n] for n in const_runs if "pathA" in n]
     if all(s["alpha_p_gauss"] is not None for s in pA):
-        checks.append(check_le("constgate_pathA_gaussian_p", max(s["alpha_p_gauss"] for s in pA), 0.05,
-                               "Path A slow-row increments: p-value of the Gaussian test (α = 2) of §7.9; spec T6 "
-                               "expects the injected α = 1.5 forcing to be detected heavy (reject at 0.05)"))
+        checks.append(
+            check_le(
+                "constgate_pathA_gaussian_p",
+                max(s["alpha_p_gauss"] for s in pA),
+                0.05,
+                "Path A slow-row increments: p-value of the Gaussian test (α = 2) of §7.9; spec T6 "
+                "expects the injected α = 1.5 forcing to be detected heavy (reject at 0.05)",
+            )
+        )
 
     # --- diagonal linear RNN arms
     diag: dict[str, dict] = {}
@@ -579,11 +853,19 @@ def run(config: StudyConfig) -> StudyResult:
     pp = jax.tree.map(lambda v: v[0], hd.params)
     _, g_fft = dl.loss_and_grad(pp, xs, ys)
     g_scan = jax.grad(dl.loss_scan)(pp, xs, ys)
-    gerr = max(float(jnp.max(jnp.abs(a_ - b_)) / jnp.max(jnp.abs(b_))) for a_, b_ in
-               zip(jax.tree.leaves(g_fft), jax.tree.leaves(g_scan)))
-    checks.append(check_le("diag_lrnn_fft_grad_vs_scan_autodiff", gerr, 1e-10,
-                           "max relative error of the FFT/kernel gradient against jax.grad of the lax.scan "
-                           "recursion (trained parameters); float64 FFT round-off is ~1e-14"))
+    gerr = max(
+        float(jnp.max(jnp.abs(a_ - b_)) / jnp.max(jnp.abs(b_)))
+        for a_, b_ in zip(jax.tree.leaves(g_fft), jax.tree.leaves(g_scan))
+    )
+    checks.append(
+        check_le(
+            "diag_lrnn_fft_grad_vs_scan_autodiff",
+            gerr,
+            1e-10,
+            "max relative error of the FFT/kernel gradient against jax.grad of the lax.scan "
+            "recursion (trained parameters); float64 FFT round-off is ~1e-14",
+        )
+    )
 
     # shared-ν arm (T9): reported, not checked. Its ζ spread is 0 by construction (effective_nu ties every unit
     # to the mean ν) and a point spectrum has an exactly exponential envelope, hence no power-law window: a check
@@ -593,76 +875,119 @@ def run(config: StudyConfig) -> StudyResult:
         if name != "shared":
             continue
         n = f"diag_{name}" + (f"_s{s_}" if len(seeds) > 1 else "")
-        shared_report[n] = {"label": summ[n]["label"], "zeta_spread": float(np.ptp(diag[n]["zeta"][-1])),
-                            "raw_nu_spread": float(np.ptp(np.asarray(hd.params.nu[r])))}
-        notes.append(f"{n} (spec T9 shared-ν capacity arm; report only, structural by construction): label "
-                     f"{shared_report[n]['label']}, effective ζ spread {shared_report[n]['zeta_spread']:.2g} (0 by "
-                     f"construction: one ν for all units), raw per-unit ν spread {shared_report[n]['raw_nu_spread']:.3g} "
-                     "(the injected forcing on the slow rows moves the raw ν_q, but only their mean reaches the "
-                     "spectrum).")
+        shared_report[n] = {
+            "label": summ[n]["label"],
+            "zeta_spread": float(np.ptp(diag[n]["zeta"][-1])),
+            "raw_nu_spread": float(np.ptp(np.asarray(hd.params.nu[r]))),
+        }
+        notes.append(
+            f"{n} (spec T9 shared-ν capacity arm; report only, structural by construction): label "
+            f"{shared_report[n]['label']}, effective ζ spread {shared_report[n]['zeta_spread']:.2g} (0 by "
+            f"construction: one ν for all units), raw per-unit ν spread {shared_report[n]['raw_nu_spread']:.3g} "
+            "(the injected forcing on the slow rows moves the raw ν_q, but only their mean reaches the "
+            "spectrum)."
+        )
     for n in [k for k in diag if k.startswith("diag_clamp")]:
         tmax = summ[n]["tau_max_hat"]
         rel = abs(tmax / p["tau_c"] - 1.0) if tmax is not None and np.isfinite(tmax) else float("inf")
         if p["tau_c"] < lags.max():
-            checks.append(check_le(f"{n}_tau_max_rel_error", rel, 0.15,
-                                   f"capacity clamp τ ≤ τ_c = {p['tau_c']:g}: tempered-fit τ̂_max = {_fmt(tmax)} "
-                                   f"(AIC winner {summ[n]['env_winner']}); spec T9 tolerance 15% (τ_c inside "
-                                   "the lag window)"))
+            checks.append(
+                check_le(
+                    f"{n}_tau_max_rel_error",
+                    rel,
+                    0.15,
+                    f"capacity clamp τ ≤ τ_c = {p['tau_c']:g}: tempered-fit τ̂_max = {_fmt(tmax)} "
+                    f"(AIC winner {summ[n]['env_winner']}); spec T9 tolerance 15% (τ_c inside "
+                    "the lag window)",
+                )
+            )
 
     # --- report-only comparisons (T7, T8, T9)
     def line(n: str) -> str:
         s = summ[n]
-        return (f"{n}: label {s['label']}; β_tail {_fmt(s['beta_tail'])} CI {_fmt(s['beta_tail_ci'])} "
-                f"(R² {_fmt(s['tail_r2'])}); β_env {_fmt(s['beta_env'])}; κ̂ {_fmt(s['kappa'])} CI {_fmt(s['kappa_ci'])}; "
-                f"α̂ {_fmt(s['alpha_eff'])} CI {_fmt(s['alpha_ci'])} (p_Gauss {_fmt(s['alpha_p_gauss'])}); "
-                f"β_pred {'runaway (no root)' if s['runaway'] else _fmt(s['beta_pred'])} CI {_fmt(s['beta_pred_ci'])}; "
-                f"t_cross {_fmt(s['t_cross'])} ({_fmt(s['t_cross_flag'])})")
+        return (
+            f"{n}: label {s['label']}; β_tail {_fmt(s['beta_tail'])} CI {_fmt(s['beta_tail_ci'])} "
+            f"(R² {_fmt(s['tail_r2'])}); β_env {_fmt(s['beta_env'])}; κ̂ {_fmt(s['kappa'])} CI {_fmt(s['kappa_ci'])}; "
+            f"α̂ {_fmt(s['alpha_eff'])} CI {_fmt(s['alpha_ci'])} (p_Gauss {_fmt(s['alpha_p_gauss'])}); "
+            f"β_pred {'runaway (no root)' if s['runaway'] else _fmt(s['beta_pred'])} CI {_fmt(s['beta_pred_ci'])}; "
+            f"t_cross {_fmt(s['t_cross'])} ({_fmt(s['t_cross_flag'])})"
+        )
 
     notes += [line(n) for n in summ]
     agree = {n: _ci_overlap(summ[n]["beta_pred_ci"], summ[n]["beta_tail_ci"]) for n in summ}
-    notes.append("β_pred vs β_tail (T8, report only; agreement = 90% CIs overlap): "
-                 + "; ".join(f"{n}: {'agree' if v else 'disagree' if v is not None else 'n/a'}" for n, v in agree.items()))
-    t_line = lambda n: (f"{n}: Δζ = ζ_q90 − ζ_q10 {_fmt(summ[n]['dzeta_spread'][0])} (init) → "  # noqa: E731
-                        f"{_fmt(summ[n]['dzeta_spread'][-1])} (end); labels {'/'.join(sorted(set(summ[n]['labels'])))}; "
-                        f"t_cross {_fmt(summ[n]['t_cross_epoch'])} epochs ({_fmt(summ[n]['t_cross_flag'])})")
+    notes.append(
+        "β_pred vs β_tail (T8, report only; agreement = 90% CIs overlap): "
+        + "; ".join(f"{n}: {'agree' if v else 'disagree' if v is not None else 'n/a'}" for n, v in agree.items())
+    )
+    t_line = lambda n: (
+        f"{n}: Δζ = ζ_q90 − ζ_q10 {_fmt(summ[n]['dzeta_spread'][0])} (init) → "  # noqa: E731
+        f"{_fmt(summ[n]['dzeta_spread'][-1])} (end); labels {'/'.join(sorted(set(summ[n]['labels'])))}; "
+        f"t_cross {_fmt(summ[n]['t_cross_epoch'])} epochs ({_fmt(summ[n]['t_cross_flag'])})"
+    )
     notes.append("Spread and threshold crossing (spec §8.5, §7.11; report only): " + "; ".join(t_line(n) for n in summ))
-    ordering = {str(s_): _ordering(diag, summ, s_, f"_s{s_}" if len(seeds) > 1 else "", p, config.profile,
-                                   int(hd.ckpt_steps[-1])) for s_ in seeds}
+    ordering = {
+        str(s_): _ordering(
+            diag, summ, s_, f"_s{s_}" if len(seeds) > 1 else "", p, config.profile, int(hd.ckpt_steps[-1])
+        )
+        for s_ in seeds
+    }
     notes += [o["sentence"] for o in ordering.values()]
-    ladders = _ladders(p, seeds[0], data_g, data_d, x_diag, lags, starts, jax.random.fold_in(root, 600), n_alpha,
-                       config.progress)
+    ladders = _ladders(
+        p, seeds[0], data_g, data_d, x_diag, lags, starts, jax.random.fold_in(root, 600), n_alpha, config.progress
+    )
     notes += ladders["notes"]
-    main_none = (diag[f"diag_none{'_s%d' % seeds[0] if len(seeds) > 1 else ''}"] if p["ladder_model"] == "diag"
-                 else gated[f"diaggate_none{'_s%d' % seeds[0] if len(seeds) > 1 else ''}"])
+    main_none = (
+        diag[f"diag_none{'_s%d' % seeds[0] if len(seeds) > 1 else ''}"]
+        if p["ladder_model"] == "diag"
+        else gated[f"diaggate_none{'_s%d' % seeds[0] if len(seeds) > 1 else ''}"]
+    )
     zb, zm = ladders["base_zeta_last"], main_none["zeta"][-1]
     fin = np.isfinite(zm) & np.isfinite(zb)
-    werr = float(np.max(np.abs(zb[fin] - zm[fin]))) if fin.any() and np.array_equal(np.isfinite(zm), np.isfinite(zb)) \
+    werr = (
+        float(np.max(np.abs(zb[fin] - zm[fin])))
+        if fin.any() and np.array_equal(np.isfinite(zm), np.isfinite(zb))
         else float("inf")
-    desc = ("max |ζ_final| difference between the T8 base rung (warm-up to the warm-start epoch, optimizer state carried "
-            "over, continued unsuppressed with the suppression stage compiled in at clip = inf, winsorisation at the "
-            "100th percentile) and the main no-injection run (same init, minibatch order and noise keys, trained "
-            "without a break): the same computation, so only float64 round-off (different vmap widths) may remain")
+    )
+    desc = (
+        "max |ζ_final| difference between the T8 base rung (warm-up to the warm-start epoch, optimizer state carried "
+        "over, continued unsuppressed with the suppression stage compiled in at clip = inf, winsorisation at the "
+        "100th percentile) and the main no-injection run (same init, minibatch order and noise keys, trained "
+        "without a break): the same computation, so only float64 round-off (different vmap widths) may remain"
+    )
     if p["ladder_model"] == "diag":
-        checks.append(check_le("t8_warm_start_reproduces_main_run", werr, 1e-8,
-                               desc + "; the diagonal linear RNN does not amplify it chaotically: tolerance 1e-8"))
+        checks.append(
+            check_le(
+                "t8_warm_start_reproduces_main_run",
+                werr,
+                1e-8,
+                desc + "; the diagonal linear RNN does not amplify it chaotically: tolerance 1e-8",
+            )
+        )
     else:
-        notes.append(f"T8 warm start vs the main run (report only; a gated RNN may amplify round-off over "
-                     f"{p['gated_epochs']} epochs): {desc}: {werr:.3g}")
+        notes.append(
+            f"T8 warm start vs the main run (report only; a gated RNN may amplify round-off over "
+            f"{p['gated_epochs']} epochs): {desc}: {werr:.3g}"
+        )
     steps_d = int(hd.ckpt_steps[-1])
-    notes.append(f"Reading the numbers: the diagonal RNN trained {steps_d} steps; Adam moves ζ = ν by about "
-                 f"lr = {1e-3:g} per step, so a typical unit drifts ≲ {steps_d * 1e-3:.2g} from its init "
-                 "ζ = -log 200 (the pull arm adds 2e-3 per step; injected jumps are rare); β_tail then "
-                 "measures this unrelaxed transient spread, not the stationary tail that β_pred (a property of the "
-                 "increment law) predicts. The theory's stationarity time K ≳ 3 log(nρ)/(βΦ'(β)) (spec §9) is far "
-                 "beyond these runs unless the profile is 'paper'; quantitative β_pred-vs-β_tail agreement is not "
-                 "expected here, and none is claimed.")
-    notes.append("Data: one training set (and one diagnostic set) per study seed, shared by all runs; seeds and arms "
-                 "differ in initialisation, minibatch order and injected noise. Far-left increments for β_pred are "
-                 "per step (diagonal RNN, ζ = ν) or per checkpoint (gated cells, ζ from the order-1 transport). "
-                 "α̂ samples (final and per checkpoint window): gated cells, the post-step increments of every "
-                 "parameter on the slow rows (gate rows included for DiagGate, §7.9); diagonal RNN, the far-left "
-                 f"Δζ = Δν per step. Per-window α̂ uses {n_win} samples per window (a window with fewer uses the "
-                 "largest power of two it holds), the final α̂ " f"{n_alpha}.")
+    notes.append(
+        f"Reading the numbers: the diagonal RNN trained {steps_d} steps; Adam moves ζ = ν by about "
+        f"lr = {1e-3:g} per step, so a typical unit drifts ≲ {steps_d * 1e-3:.2g} from its init "
+        "ζ = -log 200 (the pull arm adds 2e-3 per step; injected jumps are rare); β_tail then "
+        "measures this unrelaxed transient spread, not the stationary tail that β_pred (a property of the "
+        "increment law) predicts. The theory's stationarity time K ≳ 3 log(nρ)/(βΦ'(β)) (spec §9) is far "
+        "beyond these runs unless the profile is 'paper'; quantitative β_pred-vs-β_tail agreement is not "
+        "expected here, and none is claimed."
+    )
+    notes.append(
+        "Data: one training set (and one diagnostic set) per study seed, shared by all runs; seeds and arms "
+        "differ in initialisation, minibatch order and injected noise. Far-left increments for β_pred are "
+        "per step (diagonal RNN, ζ = ν) or per checkpoint (gated cells, ζ from the order-1 transport). "
+        "α̂ samples (final and per checkpoint window): gated cells, the post-step increments of every "
+        "parameter on the slow rows (gate rows included for DiagGate, §7.9); diagonal RNN, the far-left "
+        f"Δζ = Δν per step. Per-window α̂ uses {n_win} samples per window (a window with fewer uses the "
+        "largest power of two it holds), the final α̂ "
+        f"{n_alpha}."
+    )
 
     # --- series and figures
     for n, a in {**gated, **diag}.items():
@@ -682,11 +1007,19 @@ def run(config: StudyConfig) -> StudyResult:
     figures = acf.network_figures(gated, diag, summ, lags, p)
     figures["forcing_and_spread"] = acf.forcing_figure(gated, diag)
     figures["t8_ladders"] = acf.ladder_figure(ladders["params"], p)
-    params = {"profile_params": p, "seeds": seeds, "runs": summ, "beta_pred_agrees": agree,
-              "t8_ordering": ordering, "t8_ladders": ladders["params"], "phase_label_codes": list(est.LABEL_CODES),
-              "shared_nu_arm": shared_report}
-    return StudyResult("anticollapse-network", config.profile, checks, params, series, figures, seed=config.seed,
-                       notes=notes)
+    params = {
+        "profile_params": p,
+        "seeds": seeds,
+        "runs": summ,
+        "beta_pred_agrees": agree,
+        "t8_ordering": ordering,
+        "t8_ladders": ladders["params"],
+        "phase_label_codes": list(est.LABEL_CODES),
+        "shared_nu_arm": shared_report,
+    }
+    return StudyResult(
+        "anticollapse-network", config.profile, checks, params, series, figures, seed=config.seed, notes=notes
+    )
 
 
 STUDY = Study(
@@ -697,13 +1030,32 @@ STUDY = Study(
     run=run,
     options=(
         Option("tau_c", "--tau-c", float, "capacity clamp τ_c of the clamp arm (steps)", positive, multiple=False),
-        Option("diag_H", "--diag-H", int, f"width of the diagonal linear RNN (10 to {MAX_DIAG_H})",
-               in_range(10, MAX_DIAG_H, closed_hi=True), multiple=False),
-        Option("diag_epochs", "--diag-epochs", int, f"training epochs of the diagonal linear RNN ({MIN_LADDER_EPOCHS} "
-               f"to {MAX_DIAG_EPOCHS}; the T8 warm start needs >= {MIN_LADDER_EPOCHS})",
-               in_range(MIN_LADDER_EPOCHS, MAX_DIAG_EPOCHS, closed_hi=True), multiple=False),
-        Option("ladder_model", "--ladder-model", str, "model of the T8 forcing-suppression ladders: diag (diagonal "
-               "linear RNN) or diaggate", _ladder_model, multiple=False, metavar="MODEL"),
+        Option(
+            "diag_H",
+            "--diag-H",
+            int,
+            f"width of the diagonal linear RNN (10 to {MAX_DIAG_H})",
+            in_range(10, MAX_DIAG_H, closed_hi=True),
+            multiple=False,
+        ),
+        Option(
+            "diag_epochs",
+            "--diag-epochs",
+            int,
+            f"training epochs of the diagonal linear RNN ({MIN_LADDER_EPOCHS} "
+            f"to {MAX_DIAG_EPOCHS}; the T8 warm start needs >= {MIN_LADDER_EPOCHS})",
+            in_range(MIN_LADDER_EPOCHS, MAX_DIAG_EPOCHS, closed_hi=True),
+            multiple=False,
+        ),
+        Option(
+            "ladder_model",
+            "--ladder-model",
+            str,
+            "model of the T8 forcing-suppression ladders: diag (diagonal linear RNN) or diaggate",
+            _ladder_model,
+            multiple=False,
+            metavar="MODEL",
+        ),
     ),
     description=__doc__.split("\n\n")[1] if __doc__ else "",
 )

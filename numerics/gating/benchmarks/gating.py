@@ -60,8 +60,12 @@ __all__ = ["BENCHMARKS"]
 
 _S1 = dict(N=64, Ni=4, T=80, batch=64)
 _S2 = dict(N=64, Ni=6, T=120, batch=64)
-_S2_ARMS = (Arm("plain", "adam", 1e-3), Arm("scalar", "sgd", 1e-2), Arm("vector", "sgd", 1e-2),
-            Arm("vector", "adam", 1e-3))
+_S2_ARMS = (
+    Arm("plain", "adam", 1e-3),
+    Arm("scalar", "sgd", 1e-2),
+    Arm("vector", "sgd", 1e-2),
+    Arm("vector", "adam", 1e-3),
+)
 
 
 def _cpu() -> float:
@@ -104,16 +108,34 @@ def _spectral_norm(size: str) -> list[BenchRow]:
     ck, tk = compile_and_time(lambda: gk(M))
     rel = float(jnp.max(jnp.abs(gram(M) - svd(M)) / svd(M)))
     n = M.shape[0]
-    rows = [BenchRow("gating", f"spectral norm of {n} transport products, N=64",
-                     "Gram + tridiagonal + bisection (exact)", "vendor SVD (LAPACK gesdd / cuSOLVER)", tg, ts, cg,
-                     extra={"max_rel_diff": rel, "us_per_matrix_gram": tg / n * 1e6,
-                            "us_per_matrix_svd": ts / n * 1e6,
-                            "cpu_s_gram": _cpu_of(lambda: gram(M)), "cpu_s_svd": _cpu_of(lambda: svd(M))}),
-            BenchRow("gating", f"spectral norm of {n} transport products, N=64",
-                     "batched Golub-Kahan + bisection (exact; accelerator default)",
-                     "vendor SVD (LAPACK gesdd / cuSOLVER)", tk, ts, ck,
-                     extra={"max_rel_diff": float(jnp.max(jnp.abs(gk(M) - svd(M)) / svd(M))),
-                            "us_per_matrix_gk": tk / n * 1e6})]
+    rows = [
+        BenchRow(
+            "gating",
+            f"spectral norm of {n} transport products, N=64",
+            "Gram + tridiagonal + bisection (exact)",
+            "vendor SVD (LAPACK gesdd / cuSOLVER)",
+            tg,
+            ts,
+            cg,
+            extra={
+                "max_rel_diff": rel,
+                "us_per_matrix_gram": tg / n * 1e6,
+                "us_per_matrix_svd": ts / n * 1e6,
+                "cpu_s_gram": _cpu_of(lambda: gram(M)),
+                "cpu_s_svd": _cpu_of(lambda: svd(M)),
+            },
+        ),
+        BenchRow(
+            "gating",
+            f"spectral norm of {n} transport products, N=64",
+            "batched Golub-Kahan + bisection (exact; accelerator default)",
+            "vendor SVD (LAPACK gesdd / cuSOLVER)",
+            tk,
+            ts,
+            ck,
+            extra={"max_rel_diff": float(jnp.max(jnp.abs(gk(M) - svd(M)) / svd(M))), "us_per_matrix_gk": tk / n * 1e6},
+        ),
+    ]
     from numerics.gating._tasks import sample
 
     cell = init_cell(jax.random.key(0), "vector", 64, 4)
@@ -124,10 +146,18 @@ def _spectral_norm(size: str) -> list[BenchRow]:
     _, ts = compile_and_time(lambda: asv(J))
     S_g, S_s, valid = ag(J)[0], asv(J)[0], asv(J)[2]
     rel = float(jnp.max(jnp.where(valid, jnp.abs(S_g - S_s) / jnp.where(valid, S_s, 1.0), 0.0)))
-    rows.append(BenchRow("gating", "S1 all pairs of one probe sequence (T=80: 3,240 products), N=64",
-                         "all_pairs norm='gram'", "all_pairs norm='svd'", tg, ts, cg,
-                         extra={"max_rel_diff": rel, "cpu_s_gram": _cpu_of(lambda: ag(J)),
-                                "cpu_s_svd": _cpu_of(lambda: asv(J))}))
+    rows.append(
+        BenchRow(
+            "gating",
+            "S1 all pairs of one probe sequence (T=80: 3,240 products), N=64",
+            "all_pairs norm='gram'",
+            "all_pairs norm='svd'",
+            tg,
+            ts,
+            cg,
+            extra={"max_rel_diff": rel, "cpu_s_gram": _cpu_of(lambda: ag(J)), "cpu_s_svd": _cpu_of(lambda: asv(J))},
+        )
+    )
     return rows
 
 
@@ -146,9 +176,18 @@ def _s1_summaries(size: str) -> list[BenchRow]:
     d, h = dev()[0], host()[0]
     rel = lambda a, b: np.nanmax(np.abs(a - b) / np.maximum(np.abs(b), 1e-300))  # noqa: E731
     diff = max(float(rel(np.asarray(d[k]), np.asarray(h[k]))) for k in h if not isinstance(h[k], bool))
-    return [BenchRow("gating", f"S1 probe + per-lag summaries of one cell ({probe} sequences, T=80, N=64)",
-                     "summaries on the device (lag_summaries)", "probe arrays to the host, NumPy summaries", td, th,
-                     cd, extra={"max_rel_diff": diff, "default_route": s1.default_summary_route()})]
+    return [
+        BenchRow(
+            "gating",
+            f"S1 probe + per-lag summaries of one cell ({probe} sequences, T=80, N=64)",
+            "summaries on the device (lag_summaries)",
+            "probe arrays to the host, NumPy summaries",
+            td,
+            th,
+            cd,
+            extra={"max_rel_diff": diff, "default_route": s1.default_summary_route()},
+        )
+    ]
 
 
 def _train_fn(arms, seeds, steps, S=_S1, runs="map", tasks="adding", workers=1, grad="bptt"):
@@ -156,8 +195,21 @@ def _train_fn(arms, seeds, steps, S=_S1, runs="map", tasks="adding", workers=1, 
     ids = None if isinstance(tasks, str) else jnp.arange(seeds) % len(tasks)
 
     def fn():
-        return [train_seeds(keys, a, tasks, steps=steps, checkpoints=(0, steps), runs=runs, task_ids=ids,
-                            workers=workers, grad=grad, **S)[1] for a in arms]
+        return [
+            train_seeds(
+                keys,
+                a,
+                tasks,
+                steps=steps,
+                checkpoints=(0, steps),
+                runs=runs,
+                task_ids=ids,
+                workers=workers,
+                grad=grad,
+                **S,
+            )[1]
+            for a in arms
+        ]
 
     return fn
 
@@ -171,13 +223,25 @@ def _seeds(size: str) -> list[BenchRow]:
     t0 = time.perf_counter()
     jax.block_until_ready(_train_fn(arms, seeds, steps, workers=w)())
     procs = time.perf_counter() - t0
-    return [BenchRow("gating", f"S1 training, 3 models x {steps} steps, {seeds} seeds",
-                     "runs='map' (one compiled run walked over seeds)", "runs='vmap'", mapped, vm, compm,
-                     extra={"compile_vmap_s": compv, "workers": w,
-                            f"map_over_{w}_processes_s": procs,
-                            "process_speedup_incl_startup": (compm + mapped) / procs,
-                            "note": "ratio > 1: walking one compiled run beats vmapping 64x64 products over runs "
-                                    "on a CPU; the process figure includes process start-up and compile"})]
+    return [
+        BenchRow(
+            "gating",
+            f"S1 training, 3 models x {steps} steps, {seeds} seeds",
+            "runs='map' (one compiled run walked over seeds)",
+            "runs='vmap'",
+            mapped,
+            vm,
+            compm,
+            extra={
+                "compile_vmap_s": compv,
+                "workers": w,
+                f"map_over_{w}_processes_s": procs,
+                "process_speedup_incl_startup": (compm + mapped) / procs,
+                "note": "ratio > 1: walking one compiled run beats vmapping 64x64 products over runs "
+                "on a CPU; the process figure includes process start-up and compile",
+            },
+        )
+    ]
 
 
 def _bptt(size: str) -> list[BenchRow]:
@@ -192,16 +256,36 @@ def _bptt(size: str) -> list[BenchRow]:
         m = init_model(jax.random.key(0), kind, _S2["N"], _S2["Ni"])
         comp, cand = compile_and_time(lambda: bp(m, us, y))
         _, base = compile_and_time(lambda: ad(m, us, y))
-        rel = max(float(jnp.max(jnp.abs(a - b)) / jnp.max(jnp.abs(b)))
-                  for a, b in zip(jax.tree.leaves(bp(m, us, y)[1]), jax.tree.leaves(ad(m, us, y)[1])))
-        rows.append(BenchRow("gating", f"S2 loss and gradient, {kind} cell, T=120, batch 64, N=64",
-                             "explicit BPTT (gating_bptt)", "autodiff of the loss", cand, base, comp,
-                             extra={"max_rel_diff": rel}))
+        rel = max(
+            float(jnp.max(jnp.abs(a - b)) / jnp.max(jnp.abs(b)))
+            for a, b in zip(jax.tree.leaves(bp(m, us, y)[1]), jax.tree.leaves(ad(m, us, y)[1]))
+        )
+        rows.append(
+            BenchRow(
+                "gating",
+                f"S2 loss and gradient, {kind} cell, T=120, batch 64, N=64",
+                "explicit BPTT (gating_bptt)",
+                "autodiff of the loss",
+                cand,
+                base,
+                comp,
+                extra={"max_rel_diff": rel},
+            )
+        )
     steps = 10 if size == "quick" else 40
     comp, cand = compile_and_time(_train_fn(_S2_ARMS, 1, steps, S=_S2, tasks="ar2"), repeats=2)
     _, base = compile_and_time(_train_fn(_S2_ARMS, 1, steps, S=_S2, tasks="ar2", grad="autodiff"), repeats=2)
-    rows.append(BenchRow("gating", f"S2 training, 4 arms x {steps} steps, one seed", "grad='bptt'",
-                         "grad='autodiff'", cand, base, comp))
+    rows.append(
+        BenchRow(
+            "gating",
+            f"S2 training, 4 arms x {steps} steps, one seed",
+            "grad='bptt'",
+            "grad='autodiff'",
+            cand,
+            base,
+            comp,
+        )
+    )
     return rows
 
 
@@ -214,12 +298,15 @@ def _first_order(size: str) -> list[BenchRow]:
 
     @jax.jit
     def brute(A, B):
-        return sum(ordered_product(A[i + 1:]) @ B[i] @ ordered_product(A[:i]) for i in range(n))
+        return sum(ordered_product(A[i + 1 :]) @ B[i] @ ordered_product(A[:i]) for i in range(n))
 
     comp, cand = compile_and_time(lambda: fast(A, B))
     base = time_call(lambda: brute(A, B))
-    return [BenchRow("gating", f"first-order term L_F, n={n}, N=64", "prefix/suffix O(n)", "direct O(n^2)",
-                     cand, base, comp)]
+    return [
+        BenchRow(
+            "gating", f"first-order term L_F, n={n}, N=64", "prefix/suffix O(n)", "direct O(n^2)", cand, base, comp
+        )
+    ]
 
 
 def _timed(fn) -> tuple[float, float]:
@@ -275,18 +362,35 @@ def _paper_profile(size: str) -> list[BenchRow]:
     wall = sum(v[0] for v in pieces.values())
     cpu = sum(v[1] for v in pieces.values())
     extra = {f"{k}_wall_s": v[0] for k, v in pieces.items()} | {f"{k}_cpu_s": v[1] for k, v in pieces.items()}
-    extra |= {"total_wall_s": wall, "total_cpu_s": cpu, "training_workers": n_w, "target_s": 1200.0,
-              "kind": "E0 measured (full paper profile); S1 and S2 extrapolated linearly (steps, runs, "
-                      f"checkpoints) from timed one-run pieces at paper sizes, compile excluded; training "
-                      f"and probes divided over {n_w} worker process(es)"}
-    return [BenchRow("gating", "paper profile E0+S1+S2, 20 seeds (see extra)", "paper profile (extrapolated)",
-                     "20-minute target", wall, 1200.0, None, target=None, extra=extra)]
+    extra |= {
+        "total_wall_s": wall,
+        "total_cpu_s": cpu,
+        "training_workers": n_w,
+        "target_s": 1200.0,
+        "kind": "E0 measured (full paper profile); S1 and S2 extrapolated linearly (steps, runs, "
+        f"checkpoints) from timed one-run pieces at paper sizes, compile excluded; training "
+        f"and probes divided over {n_w} worker process(es)",
+    }
+    return [
+        BenchRow(
+            "gating",
+            "paper profile E0+S1+S2, 20 seeds (see extra)",
+            "paper profile (extrapolated)",
+            "20-minute target",
+            wall,
+            1200.0,
+            None,
+            target=None,
+            extra=extra,
+        )
+    ]
 
 
 BENCHMARKS = (
-    Benchmark("gating-spectral-norm", "exact spectral norm: Gram/tridiagonal/bisection vs LAPACK SVD",
-              _spectral_norm),
-    Benchmark("gating-seeds", "S1 protocol: one compiled run walked over seeds (and over worker processes) vs vmapped", _seeds),
+    Benchmark("gating-spectral-norm", "exact spectral norm: Gram/tridiagonal/bisection vs LAPACK SVD", _spectral_norm),
+    Benchmark(
+        "gating-seeds", "S1 protocol: one compiled run walked over seeds (and over worker processes) vs vmapped", _seeds
+    ),
     Benchmark("gating-bptt", "S2 loss and gradient: explicit backward pass vs autodiff", _bptt),
     Benchmark("gating-first-order", "prefix/suffix first-order term vs direct sum", _first_order),
     Benchmark("gating-s1-summaries", "S1 probe summaries: on the device vs NumPy on the host", _s1_summaries),

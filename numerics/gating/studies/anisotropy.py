@@ -51,8 +51,12 @@ ARMS = ("plain+Adam", "scalar+SGD", "vector+SGD", "vector+Adam")
 
 
 def _arms(p):
-    every = (Arm("plain", "adam", p["lr_adam"]), Arm("scalar", "sgd", p["lr_sgd"]),
-             Arm("vector", "sgd", p["lr_sgd"]), Arm("vector", "adam", p["lr_adam"]))
+    every = (
+        Arm("plain", "adam", p["lr_adam"]),
+        Arm("scalar", "sgd", p["lr_sgd"]),
+        Arm("vector", "sgd", p["lr_sgd"]),
+        Arm("vector", "adam", p["lr_adam"]),
+    )
     return tuple(a for a in every if a.label in p["arms"])
 
 
@@ -95,8 +99,19 @@ def run(config) -> StudyResult:
     probe = run_map(functools.partial(probe_run, p=dict(p)), workers=p["workers"])
     res, losses = {}, {}
     for arm in tqdm(_arms(p), desc="gating-anisotropy arms", disable=not config.progress):
-        snaps, loss = train_seeds(keys, arm, tasks, N=p["N"], Ni=p["Ni"], T=p["T"], batch=p["batch"],
-                                  steps=p["steps"], checkpoints=ckpts, task_ids=ids, workers=p["workers"])
+        snaps, loss = train_seeds(
+            keys,
+            arm,
+            tasks,
+            N=p["N"],
+            Ni=p["Ni"],
+            T=p["T"],
+            batch=p["batch"],
+            steps=p["steps"],
+            checkpoints=ckpts,
+            task_ids=ids,
+            workers=p["workers"],
+        )
         out = jax.tree.map(np.asarray, probe(snaps, ids, jax.random.key_data(probe_keys)))  # (runs, C, ...)
         res[arm.label] = {k: v.reshape((len(tasks), S) + v.shape[1:]) for k, v in out.items()}
         losses[arm.label] = np.asarray(loss).reshape(len(tasks), S, -1)
@@ -110,52 +125,86 @@ def run(config) -> StudyResult:
         higher_ce = fin[a]["grad_CE"] > fin[base]["grad_CE"]
         wins = int(np.sum((ratio > 1) & higher_ce))
         if p["min_tasks"] > 0:
-            checks.append(check_ge(
-                f"{a}.tasks_more_concentrated_than_plain_Adam", wins, p["min_tasks"],
-                f"number of the {len(tasks)} tasks where {a} has larger gradient-covariance AI_10 AND higher "
-                f"CE_10 than plain+Adam at the final checkpoint (median over seeds); spec §10 states the finding "
-                f"on all five tasks for the S2 protocol, which the paper profile requires; the quick profile "
-                f"(300 steps, N = 32, T = 60) is not that protocol and requires a majority; per-task ratios and "
-                f"the tasks where it fails in the notes"))
+            checks.append(
+                check_ge(
+                    f"{a}.tasks_more_concentrated_than_plain_Adam",
+                    wins,
+                    p["min_tasks"],
+                    f"number of the {len(tasks)} tasks where {a} has larger gradient-covariance AI_10 AND higher "
+                    f"CE_10 than plain+Adam at the final checkpoint (median over seeds); spec §10 states the finding "
+                    f"on all five tasks for the S2 protocol, which the paper profile requires; the quick profile "
+                    f"(300 steps, N = 32, T = 60) is not that protocol and requires a majority; per-task ratios and "
+                    f"the tasks where it fails in the notes",
+                )
+            )
         else:
-            notes.append(f"S2 {a}: the gate-vs-Adam finding is not checked at this profile's sizes "
-                         f"({p['steps']} steps); {wins} of {len(tasks)} tasks show it.")
+            notes.append(
+                f"S2 {a}: the gate-vs-Adam finding is not checked at this profile's sizes "
+                f"({p['steps']} steps); {wins} of {len(tasks)} tasks show it."
+            )
         ratio0 = np.median(res[a]["grad_AI"][:, :, 0], 1) / np.median(res[base]["grad_AI"][:, :, 0], 1)
-        notes.append(f"S2 {a} / plain+Adam gradient AI ratio at step {ckpts[-1]} per task "
-                     + ", ".join(f"{t}: {r:.3g}{'' if h else ' (CE not higher)'}" for t, r, h in zip(tasks, ratio, higher_ce))
-                     + " (spec reference 4-60x on all five tasks, one seed); at step 0 (untrained, before any "
-                     "optimizer acts): " + ", ".join(f"{t}: {r:.3g}" for t, r in zip(tasks, ratio0)) + ".")
+        notes.append(
+            f"S2 {a} / plain+Adam gradient AI ratio at step {ckpts[-1]} per task "
+            + ", ".join(f"{t}: {r:.3g}{'' if h else ' (CE not higher)'}" for t, r, h in zip(tasks, ratio, higher_ce))
+            + " (spec reference 4-60x on all five tasks, one seed); at step 0 (untrained, before any "
+            "optimizer acts): " + ", ".join(f"{t}: {r:.3g}" for t, r in zip(tasks, ratio0)) + "."
+        )
         misses = [t for t, r, h in zip(tasks, ratio, higher_ce) if not (r > 1 and h)]
         if misses:
-            notes.append(f"S2: the spec's finding does not hold for {a} on {', '.join(misses)} in this run; "
-                         "recorded, not forced.")
+            notes.append(
+                f"S2: the spec's finding does not hold for {a} on {', '.join(misses)} in this run; "
+                "recorded, not forced."
+            )
     if {"vector+Adam", "vector+SGD"} <= set(labels):
         add = fin["vector+Adam"]["grad_AI"] / np.maximum(fin["vector+SGD"]["grad_AI"], fin[base]["grad_AI"])
-        notes.append("S2 third arm: vector+Adam AI / max(vector+SGD, plain+Adam) per task "
-                     + ", ".join(f"{t}: {r:.3g}" for t, r in zip(tasks, add))
-                     + " (> 1 means gate- and optimizer-driven anisotropy compound).")
+        notes.append(
+            "S2 third arm: vector+Adam AI / max(vector+SGD, plain+Adam) per task "
+            + ", ".join(f"{t}: {r:.3g}" for t, r in zip(tasks, add))
+            + " (> 1 means gate- and optimizer-driven anisotropy compound)."
+        )
     under = {a: float(np.mean(res[a]["jac_underflow"])) for a in labels}
-    consistent = all(np.array_equal(np.isnan(res[a][m]), res[a]["jac_underflow"] > 0)
-                     and np.all(res[a][m][~np.isnan(res[a][m])] > 0) for a in labels for m in ("jac_AI", "jac_CE"))
-    checks.append(check_true(
-        "propagation_NaN_iff_underflow", consistent,
-        "propagation AI and CE are NaN exactly where the product underflowed (sigma_1 < 1e-140) and positive "
-        "everywhere else (spec §8: underflowed products are reported as such, never CE = 0; a NaN from any "
-        f"other cause, e.g. overflow, fails this); underflow fraction per arm {under}"))
-    summary = {a: {t: {"grad_AI": res[a]["grad_AI"][i].tolist(), "grad_CE": res[a]["grad_CE"][i].tolist(),
-                       "jac_AI_median_by_lag": _nanmedian(res[a]["jac_AI"][i], axis=-1).tolist(),
-                       "jac_CE_median_by_lag": _nanmedian(res[a]["jac_CE"][i], axis=-1).tolist(),
-                       "jac_underflow_fraction_by_lag": np.mean(res[a]["jac_underflow"][i], axis=-1).tolist(),
-                       "final_loss": float(np.median(losses[a][i][:, -max(1, p['steps'] // 20):]))}
-                   for i, t in enumerate(tasks)} for a in labels}
+    consistent = all(
+        np.array_equal(np.isnan(res[a][m]), res[a]["jac_underflow"] > 0) and np.all(res[a][m][~np.isnan(res[a][m])] > 0)
+        for a in labels
+        for m in ("jac_AI", "jac_CE")
+    )
+    checks.append(
+        check_true(
+            "propagation_NaN_iff_underflow",
+            consistent,
+            "propagation AI and CE are NaN exactly where the product underflowed (sigma_1 < 1e-140) and positive "
+            "everywhere else (spec §8: underflowed products are reported as such, never CE = 0; a NaN from any "
+            f"other cause, e.g. overflow, fails this); underflow fraction per arm {under}",
+        )
+    )
+    summary = {
+        a: {
+            t: {
+                "grad_AI": res[a]["grad_AI"][i].tolist(),
+                "grad_CE": res[a]["grad_CE"][i].tolist(),
+                "jac_AI_median_by_lag": _nanmedian(res[a]["jac_AI"][i], axis=-1).tolist(),
+                "jac_CE_median_by_lag": _nanmedian(res[a]["jac_CE"][i], axis=-1).tolist(),
+                "jac_underflow_fraction_by_lag": np.mean(res[a]["jac_underflow"][i], axis=-1).tolist(),
+                "final_loss": float(np.median(losses[a][i][:, -max(1, p["steps"] // 20) :])),
+            }
+            for i, t in enumerate(tasks)
+        }
+        for a in labels
+    }
     series = {"lags": np.asarray(lags), "checkpoints": np.asarray(ckpts)}
     for a in labels:
         for k, v in res[a].items():
             series[f"{a}_{k}"] = v
         series[f"{a}_loss"] = losses[a]
-    return StudyResult(study=STUDY.name, profile=config.profile, checks=checks,
-                       params=dict(p) | {"metrics": summary},
-                       series=series, figures=_figures(res, labels, ckpts, tasks, lags), notes=notes)
+    return StudyResult(
+        study=STUDY.name,
+        profile=config.profile,
+        checks=checks,
+        params=dict(p) | {"metrics": summary},
+        series=series,
+        figures=_figures(res, labels, ckpts, tasks, lags),
+        notes=notes,
+    )
 
 
 def _nanmedian(x, axis):
@@ -201,25 +250,75 @@ def _figures(res, labels, ckpts, tasks, lags):
     return {"propagation_anisotropy": fig, "update_anisotropy": fig2}
 
 
-PAPER = dict(seeds=20, steps=1200, batch=64, T=120, N=64, Ni=6, lr_sgd=1e-2, lr_adam=1e-3,
-              checkpoints=(0, 400, 800, 1200), probe=64, triples=64, grads=256, tasks=TASKS, lags=LAGS,
-              min_tasks=len(TASKS), arms=ARMS, workers=0)
+PAPER = dict(
+    seeds=20,
+    steps=1200,
+    batch=64,
+    T=120,
+    N=64,
+    Ni=6,
+    lr_sgd=1e-2,
+    lr_adam=1e-3,
+    checkpoints=(0, 400, 800, 1200),
+    probe=64,
+    triples=64,
+    grads=256,
+    tasks=TASKS,
+    lags=LAGS,
+    min_tasks=len(TASKS),
+    arms=ARMS,
+    workers=0,
+)
 STUDY = Study(
     name="gating-anisotropy",
     title="S2: gradient anisotropy of gated cells (SGD) vs plain RNN (Adam) on five tasks",
     paper="gating",
     profiles={
         "paper": PAPER,
-        "quick": PAPER | dict(seeds=1, steps=300, batch=32, T=60, N=32, checkpoints=(0, 300),
-                               probe=16, triples=16, grads=64, workers=1, min_tasks=3),
-        "smoke": PAPER | dict(seeds=1, steps=10, batch=4, T=8, N=8, checkpoints=(0, 10), probe=2, triples=2,
-                               grads=8, tasks=("adding", "movingavg"), lags=(1, 2, 4), min_tasks=0,
-                               arms=("plain+Adam", "vector+SGD"), workers=1),
+        "quick": PAPER
+        | dict(
+            seeds=1,
+            steps=300,
+            batch=32,
+            T=60,
+            N=32,
+            checkpoints=(0, 300),
+            probe=16,
+            triples=16,
+            grads=64,
+            workers=1,
+            min_tasks=3,
+        ),
+        "smoke": PAPER
+        | dict(
+            seeds=1,
+            steps=10,
+            batch=4,
+            T=8,
+            N=8,
+            checkpoints=(0, 10),
+            probe=2,
+            triples=2,
+            grads=8,
+            tasks=("adding", "movingavg"),
+            lags=(1, 2, 4),
+            min_tasks=0,
+            arms=("plain+Adam", "vector+SGD"),
+            workers=1,
+        ),
     },
     run=run,
-    options=(Option("steps", "--steps", int, "training iterations", integer_at_least(1), multiple=False),
-             Option("seeds", "--seeds", int, "seeds (one compiled computation)", integer_at_least(1), multiple=False),
-             Option("workers", "--workers", int, "CPU processes the training and probe runs are spread over (0 = one per core, 1 = this process)",
-                    integer_at_least(0), multiple=False)),
+    options=(
+        Option("steps", "--steps", int, "training iterations", integer_at_least(1), multiple=False),
+        Option("seeds", "--seeds", int, "seeds (one compiled computation)", integer_at_least(1), multiple=False),
+        Option(
+            "workers",
+            "--workers",
+            int,
+            "CPU processes the training and probe runs are spread over (0 = one per core, 1 = this process)",
+            integer_at_least(0),
+            multiple=False,
+        ),
+    ),
     description=__doc__.splitlines()[0],
 )

@@ -112,15 +112,27 @@ FD_TOL = 1e-6
 BOUND_TOL = 1.0 + 1e-12
 
 DECLARED = (
-    CheckSpec("{gate}.slope_dev", f"<= {SLOPE_TOL}",
-              "max over seeds of |slope - 2| of log E vs log eps on the five smallest eps; the remainder is O(eps^2)"),
-    CheckSpec("{gate}.median_r", "in the reference band of the gate (scalar 0.13 +- 0.07, vector 0.05 +- 0.03)",
-              "median over seeds of the per-seed median of r_j = ||B_j||/||A_j||; the band is the seed spread "
-              "of the toolkit's formulation"),
-    CheckSpec("{gate}.LF_vs_finite_difference", f"<= {FD_TOL:g}",
-              "L_F against an independent central difference of F; O(h^2) truncation plus roundoff"),
-    CheckSpec("{gate}.remainder_within_bound", "<= 1 + 1e-12",
-              "E(eps) never exceeds the rigorous norm-product bound (guards against a wrong E or bound)"),
+    CheckSpec(
+        "{gate}.slope_dev",
+        f"<= {SLOPE_TOL}",
+        "max over seeds of |slope - 2| of log E vs log eps on the five smallest eps; the remainder is O(eps^2)",
+    ),
+    CheckSpec(
+        "{gate}.median_r",
+        "in the reference band of the gate (scalar 0.13 +- 0.07, vector 0.05 +- 0.03)",
+        "median over seeds of the per-seed median of r_j = ||B_j||/||A_j||; the band is the seed spread "
+        "of the toolkit's formulation",
+    ),
+    CheckSpec(
+        "{gate}.LF_vs_finite_difference",
+        f"<= {FD_TOL:g}",
+        "L_F against an independent central difference of F; O(h^2) truncation plus roundoff",
+    ),
+    CheckSpec(
+        "{gate}.remainder_within_bound",
+        "<= 1 + 1e-12",
+        "E(eps) never exceeds the rigorous norm-product bound (guards against a wrong E or bound)",
+    ),
 )
 
 
@@ -139,26 +151,42 @@ def measure(config: StudyConfig) -> Measurement:
         rel1 = out["E"][:, -1] / out["normF"][:, -1]
         raw[kind] = dict(out=out, slopes=slopes, med_r=med_r)
         stats[kind] = dict(
-            slope_median=float(np.median(slopes)), slope_min=float(slopes.min()), slope_max=float(slopes.max()),
-            r_median=float(np.median(med_r)), r_median_seed_range=[float(med_r.min()), float(med_r.max())],
-            r_p90=float(np.percentile(r, 90)), r_p99=float(np.percentile(r, 99)), r_max=float(r.max()),
+            slope_median=float(np.median(slopes)),
+            slope_min=float(slopes.min()),
+            slope_max=float(slopes.max()),
+            r_median=float(np.median(med_r)),
+            r_median_seed_range=[float(med_r.min()), float(med_r.max())],
+            r_p90=float(np.percentile(r, 90)),
+            r_p99=float(np.percentile(r, 99)),
+            r_max=float(r.max()),
             rel_remainder_eps1=float(np.median(rel1)),
             C2_small=float(np.median(out["E"][:, 0] / eps[0] ** 2)),  # C_2 = E / eps^2
             C2_eps1=float(np.median(out["E"][:, -1])),
             C2_small_relative=float(np.median(out["E"][:, 0] / eps[0] ** 2 / out["normF0"])),  # / ||F(0)||_F
             C2_eps1_relative=float(np.median(out["E"][:, -1] / out["normF0"])),
-            normA_median=float(np.median(out["nA"])), normB_median=float(np.median(out["nB"])),
+            normA_median=float(np.median(out["nA"])),
+            normB_median=float(np.median(out["nB"])),
         )
-        series |= {f"{kind}_E": out["E"], f"{kind}_C2": out["E"] / eps**2, f"{kind}_normF0": out["normF0"],
-                   f"{kind}_normA": out["nA"], f"{kind}_normB": out["nB"], f"{kind}_r": r,
-                   f"{kind}_bound": out["bound"], f"{kind}_slope": slopes}
+        series |= {
+            f"{kind}_E": out["E"],
+            f"{kind}_C2": out["E"] / eps**2,
+            f"{kind}_normF0": out["normF0"],
+            f"{kind}_normA": out["nA"],
+            f"{kind}_normB": out["nB"],
+            f"{kind}_r": r,
+            f"{kind}_bound": out["bound"],
+            f"{kind}_slope": slopes,
+        }
     notes = [
-        "E0 per gate: " + "; ".join(
+        "E0 per gate: "
+        + "; ".join(
             f"{k}: slope {v['slope_median']:.4f} [{v['slope_min']:.4f}, {v['slope_max']:.4f}], median r_j "
             f"{v['r_median']:.3f} (seed range {v['r_median_seed_range'][0]:.3f}-{v['r_median_seed_range'][1]:.3f}), "
             f"p90 {v['r_p90']:.3f}, p99 {v['r_p99']:.3f}, max {v['r_max']:.3f}, E(1)/||F(1)|| "
             f"{v['rel_remainder_eps1']:.3g}, ||A|| {v['normA_median']:.2f}, ||B|| {v['normB_median']:.3f}"
-            for k, v in stats.items())]
+            for k, v in stats.items()
+        )
+    ]
     return Measurement(data=raw, series=series, summary=stats, notes=notes)
 
 
@@ -168,25 +196,46 @@ def checks(config: StudyConfig, m: Measurement) -> list[Check]:
     for kind in GATES:
         out, slopes, med_r = m.data[kind]["out"], m.data[kind]["slopes"], m.data[kind]["med_r"]
         worst = float(np.max(np.abs(slopes - 2.0)))
-        out_checks.append(check_le(
-            f"{kind}.slope_dev", worst, SLOPE_TOL,
-            f"max over {seeds} seeds of |slope - 2| of log E vs log eps on the 5 smallest eps "
-            f"(median slope {np.median(slopes):.4f}); tolerance 2.00 +- {SLOPE_TOL}: the remainder is O(eps^2)"))
+        out_checks.append(
+            check_le(
+                f"{kind}.slope_dev",
+                worst,
+                SLOPE_TOL,
+                f"max over {seeds} seeds of |slope - 2| of log E vs log eps on the 5 smallest eps "
+                f"(median slope {np.median(slopes):.4f}); tolerance 2.00 +- {SLOPE_TOL}: the remainder is O(eps^2)",
+            )
+        )
         centre, spread = R_BAND[kind]
-        out_checks.append(check_in(
-            f"{kind}.median_r", float(np.median(med_r)), centre - spread, centre + spread,
-            f"median over seeds of the per-seed median of r_j = ||B_j||/||A_j||; band = reference "
-            f"{centre} +- {spread}, the seed spread (computed from the toolkit's formulation)"))
-        out_checks.append(check_le(
-            f"{kind}.LF_vs_finite_difference", float(out["fd_err"].max()), FD_TOL,
-            f"max relative Frobenius error of L_F (prefix/suffix products) against the central difference "
-            f"(F(h)-F(-h))/2h, h={FD_STEP}: independent route; O(h^2) truncation ~1e-8 x C3/C1 plus roundoff"))
+        out_checks.append(
+            check_in(
+                f"{kind}.median_r",
+                float(np.median(med_r)),
+                centre - spread,
+                centre + spread,
+                f"median over seeds of the per-seed median of r_j = ||B_j||/||A_j||; band = reference "
+                f"{centre} +- {spread}, the seed spread (computed from the toolkit's formulation)",
+            )
+        )
+        out_checks.append(
+            check_le(
+                f"{kind}.LF_vs_finite_difference",
+                float(out["fd_err"].max()),
+                FD_TOL,
+                f"max relative Frobenius error of L_F (prefix/suffix products) against the central difference "
+                f"(F(h)-F(-h))/2h, h={FD_STEP}: independent route; O(h^2) truncation ~1e-8 x C3/C1 plus roundoff",
+            )
+        )
         ratio = out["E"] / out["bound"]
-        out_checks.append(check_le(
-            f"{kind}.remainder_within_bound", float(np.max(ratio)), BOUND_TOL,
-            "largest E(eps) / [(a+eps b)^n - a^n - n eps b a^(n-1)] over eps and seeds (rigorous bound, "
-            "a = max||A_j||, b = max||B_j||): must be <= 1. With n = T steps and a > 1 the norm-product bound "
-            "exceeds E by many orders of magnitude, so this guards against a wrong E or bound, not tightness"))
+        out_checks.append(
+            check_le(
+                f"{kind}.remainder_within_bound",
+                float(np.max(ratio)),
+                BOUND_TOL,
+                "largest E(eps) / [(a+eps b)^n - a^n - n eps b a^(n-1)] over eps and seeds (rigorous bound, "
+                "a = max||A_j||, b = max||B_j||): must be <= 1. With n = T steps and a > 1 the norm-product bound "
+                "exceeds E by many orders of magnitude, so this guards against a wrong E or bound, not tightness",
+            )
+        )
     return out_checks
 
 
@@ -207,8 +256,11 @@ def _figures(s, eps):
         ax2.loglog(eps, C2, "o-", color=colors[kind], label=kind)
     guide = np.median(s["scalar_E"][:, 0] / s["scalar_normF0"]) * (eps / eps[0]) ** 2
     ax1.loglog(eps, guide, "k--", label=r"slope 2 guide")
-    ax1.set(xlabel=r"$\varepsilon$", ylabel=r"$E(\varepsilon)/\|F(0)\|_F$",
-            title=r"Remainder of $\prod(A_j+\varepsilon B_j)$ after first order")
+    ax1.set(
+        xlabel=r"$\varepsilon$",
+        ylabel=r"$E(\varepsilon)/\|F(0)\|_F$",
+        title=r"Remainder of $\prod(A_j+\varepsilon B_j)$ after first order",
+    )
     ax2.set(xlabel=r"$\varepsilon$", ylabel=r"$C_2=E/(\varepsilon^2\|F(0)\|_F)$", title=r"$C_2(\varepsilon)$")
     ax1.legend(), ax2.legend()
     fig.tight_layout()
@@ -245,7 +297,11 @@ STUDY = Study(
     checks=checks,
     figures=figures,
     declared=DECLARED,
-    options=(Option("seeds", "--seeds", int, "number of seeds (one compiled computation)", integer_at_least(1), multiple=False),
-             Option("T", "--T", int, "sequence length", integer_at_least(6), multiple=False)),
+    options=(
+        Option(
+            "seeds", "--seeds", int, "number of seeds (one compiled computation)", integer_at_least(1), multiple=False
+        ),
+        Option("T", "--T", int, "sequence length", integer_at_least(6), multiple=False),
+    ),
     description=__doc__.splitlines()[0],
 )

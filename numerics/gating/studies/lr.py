@@ -108,10 +108,18 @@ def _summaries(out):
     s_ret, r2_ret, _ = fit_power(out["S"][v], out["P_ret"][v])
     s_g, r2_g, _ = fit_power(out["S"][v], out["P_g"][v])
     return dict(
-        profile=prof / prof[0], P_g=Pg / Pg[0], P_ret=Pr / Pr[0],
-        s_ret=s_ret, r2_ret=r2_ret, s_g=s_g, r2_g=r2_g,
-        diag=per_lag(diag), mu01=per_lag(mu01), mu0=per_lag(mu0),
-        err1=per_lag(np.abs(diag - mu01)), err0=per_lag(np.abs(diag - mu0)),
+        profile=prof / prof[0],
+        P_g=Pg / Pg[0],
+        P_ret=Pr / Pr[0],
+        s_ret=s_ret,
+        r2_ret=r2_ret,
+        s_g=s_g,
+        r2_g=r2_g,
+        diag=per_lag(diag),
+        mu01=per_lag(mu01),
+        mu0=per_lag(mu0),
+        err1=per_lag(np.abs(diag - mu01)),
+        err0=per_lag(np.abs(diag - mu0)),
         lag1_err=float(np.max(np.abs(diag - mu01)[:, 0][vv[:, 0]])),
         bound_ok=bool(np.all((np.abs(diag - mu01) <= out["bound"][..., None])[vv])),
     )
@@ -197,84 +205,141 @@ def run(config) -> StudyResult:
     res, losses, checks, notes = {}, {}, [], []
     for kind in tqdm(MODELS, desc="gating-lr models", disable=not config.progress):
         arm = Arm(kind, "sgd", p["lr"], alpha=p["alpha"])
-        snaps, loss = train_seeds(keys, arm, "adding", N=N, Ni=Ni, T=T, batch=p["batch"],
-                                  steps=p["steps"], checkpoints=ckpts, workers=p["workers"])
+        snaps, loss = train_seeds(
+            keys,
+            arm,
+            "adding",
+            N=N,
+            Ni=Ni,
+            T=T,
+            batch=p["batch"],
+            steps=p["steps"],
+            checkpoints=ckpts,
+            workers=p["workers"],
+        )
         losses[kind] = np.asarray(loss)
         flat = _probe_all(snaps.cell, us_probe, p["seeds"] * len(ckpts), p["workers"])
-        res[kind] = {k: np.array([d[k] for d in flat]).reshape((p["seeds"], len(ckpts)) + np.shape(flat[0][k]))
-                     for k in flat[0]}
+        res[kind] = {
+            k: np.array([d[k] for d in flat]).reshape((p["seeds"], len(ckpts)) + np.shape(flat[0][k])) for k in flat[0]
+        }
         if kind == "leaky":
             final = jax.tree.map(lambda x: x[0, -1], snaps)
             grad_err, mu0_err = _leaky_exact(final, us_probe, y_probe, p["alpha"], T)
     # ------------------------------------------------------------------ checks
-    checks.append(check_le(
-        "leaky.lag_gradient_vs_closed_form", grad_err, 1e-10,
-        "max over lags and probe sequences of the relative error between the autodiff lag-l part of the BPTT "
-        "gradient of W_i and eta*alpha*(1-alpha)^l x immediate factor, trained leaky cell with W_r set to 0 "
-        "(then M = (1-alpha)^l I and B = 0 exactly): an identity, tolerance = float64 rounding over T steps"))
-    checks.append(check_le(
-        "leaky.mu0_vs_closed_form", mu0_err, 1e-10,
-        "max relative error, over lags l = 1..T and neurons, of the prefix-sum mu0 of the code-generated leak 1-g "
-        "along the first probe trajectory of the trained leaky cell against (1-alpha)^l: exact identity, "
-        "tolerance = rounding of T log-additions"))
+    checks.append(
+        check_le(
+            "leaky.lag_gradient_vs_closed_form",
+            grad_err,
+            1e-10,
+            "max over lags and probe sequences of the relative error between the autodiff lag-l part of the BPTT "
+            "gradient of W_i and eta*alpha*(1-alpha)^l x immediate factor, trained leaky cell with W_r set to 0 "
+            "(then M = (1-alpha)^l I and B = 0 exactly): an identity, tolerance = float64 rounding over T steps",
+        )
+    )
+    checks.append(
+        check_le(
+            "leaky.mu0_vs_closed_form",
+            mu0_err,
+            1e-10,
+            "max relative error, over lags l = 1..T and neurons, of the prefix-sum mu0 of the code-generated leak 1-g "
+            "along the first probe trajectory of the trained leaky cell against (1-alpha)^l: exact identity, "
+            "tolerance = rounding of T log-additions",
+        )
+    )
     for kind in MODELS:
         r = res[kind]
-        checks.append(check_le(
-            f"{kind}.first_order_exact_at_lag1", float(r["lag1_err"].max()), 1e-12,
-            "at lag 1 the first-order diagonal mu0+mu1 is the exact diagonal of J (diag J = (1-g) + [R]_qq): "
-            "code-generated factors against the Jacobian products, float64 rounding"))
-        checks.append(check_true(
-            f"{kind}.first_order_within_rigorous_bound", bool(r["bound_ok"].all()),
-            "|[M]_qq - mu0 - mu1| <= prod(a+b) - prod(a) - prod(a) sum(b/a), a=||diag(1-g)||, b=||J - diag(1-g)||, "
-            "for every pair, neuron, checkpoint and seed (rigorous second-order remainder bound, spec §5)"))
+        checks.append(
+            check_le(
+                f"{kind}.first_order_exact_at_lag1",
+                float(r["lag1_err"].max()),
+                1e-12,
+                "at lag 1 the first-order diagonal mu0+mu1 is the exact diagonal of J (diag J = (1-g) + [R]_qq): "
+                "code-generated factors against the Jacobian products, float64 rounding",
+            )
+        )
+        checks.append(
+            check_true(
+                f"{kind}.first_order_within_rigorous_bound",
+                bool(r["bound_ok"].all()),
+                "|[M]_qq - mu0 - mu1| <= prod(a+b) - prod(a) - prod(a) sum(b/a), a=||diag(1-g)||, b=||J - diag(1-g)||, "
+                "for every pair, neuron, checkpoint and seed (rigorous second-order remainder bound, spec §5)",
+            )
+        )
     rel_err = {k: np.abs(res[k]["mu01"] - res[k]["diag"]) / np.abs(res[k]["diag"]) for k in MODELS}
     horizon = {k: _horizon(rel_err[k]) for k in MODELS}
     for kind in ("scalar", "vector"):
-        checks.append(check_ge(
-            f"{kind}.first_order_tracking_horizon", float(horizon[kind].min()), MIN_HORIZON,
-            f"smallest over checkpoints/seeds of the largest lag l* such that |median(mu0+mu1) - median([M]_qq)| "
-            f"<= {TRACK_TOL:.0%} |median([M]_qq)| at every lag <= l*; lag 1 is exact, so l* >= {MIN_HORIZON} "
-            f"means the first-order theory carries information beyond one step; the remainder is O(R^2) "
-            f"(bound check above) and grows with lag, so l* is finite"))
+        checks.append(
+            check_ge(
+                f"{kind}.first_order_tracking_horizon",
+                float(horizon[kind].min()),
+                MIN_HORIZON,
+                f"smallest over checkpoints/seeds of the largest lag l* such that |median(mu0+mu1) - median([M]_qq)| "
+                f"<= {TRACK_TOL:.0%} |median([M]_qq)| at every lag <= l*; lag 1 is exact, so l* >= {MIN_HORIZON} "
+                f"means the first-order theory carries information beyond one step; the remainder is O(R^2) "
+                f"(bound check above) and grows with lag, so l* is finite",
+            )
+        )
         gain = res[kind]["err1"][..., 1] / res[kind]["err0"][..., 1]
-        checks.append(check_le(
-            f"{kind}.first_order_improves_lag2", float(np.max(gain)), 1.0,
-            "median |[M]_qq - mu0 - mu1| / median |[M]_qq - mu0| at lag 2, worst checkpoint/seed: the first-order "
-            "term must reduce the zeroth-order error (it removes the O(R) part)"))
-        checks.append(check_ge(
-            f"{kind}.fit_R2_min", float(np.nanmin(res[kind]["r2_ret"])), p["r2_min"],
-            "min over checkpoints/seeds of R^2 of log S vs log prod(1-g); spec §10 reference R^2 >= 0.99 "
-            "(scalar) and ~0.99 (vector) on the S1 protocol (quick and paper profiles); the smoke profile "
-            "(T = 24, 20 steps) is outside that protocol and only guards against a broken fit (R^2 >= 0.9)"))
+        checks.append(
+            check_le(
+                f"{kind}.first_order_improves_lag2",
+                float(np.max(gain)),
+                1.0,
+                "median |[M]_qq - mu0 - mu1| / median |[M]_qq - mu0| at lag 2, worst checkpoint/seed: the first-order "
+                "term must reduce the zeroth-order error (it removes the O(R) part)",
+            )
+        )
+        checks.append(
+            check_ge(
+                f"{kind}.fit_R2_min",
+                float(np.nanmin(res[kind]["r2_ret"])),
+                p["r2_min"],
+                "min over checkpoints/seeds of R^2 of log S vs log prod(1-g); spec §10 reference R^2 >= 0.99 "
+                "(scalar) and ~0.99 (vector) on the S1 protocol (quick and paper profiles); the smoke profile "
+                "(T = 24, 20 steps) is outside that protocol and only guards against a broken fit (R^2 >= 0.9)",
+            )
+        )
         h10 = [res[kind]["profile"][:, -1, 9], res["leaky"]["profile"][:, -1, 9]]
-        checks.append(check_true(
-            f"{kind}.longer_lag_sensitivity_than_leaky", bool(np.all(h10[0] > h10[1])),
-            f"spec §10 qualitative: normalised profile at lag 10, final checkpoint, {kind} > leaky in every seed "
-            f"({np.median(h10[0]):.3g} vs {np.median(h10[1]):.3g})"))
+        checks.append(
+            check_true(
+                f"{kind}.longer_lag_sensitivity_than_leaky",
+                bool(np.all(h10[0] > h10[1])),
+                f"spec §10 qualitative: normalised profile at lag 10, final checkpoint, {kind} > leaky in every seed "
+                f"({np.median(h10[0]):.3g} vs {np.median(h10[1]):.3g})",
+            )
+        )
     # ------------------------------------------------------------------ notes
-    ref = {"leaky": "0.59, 0.125, 0.0095, <1e-4, ~0", "scalar": "0.83, 0.49, 0.21, 0.034, 9e-4",
-           "vector": "0.76, 0.35, 0.089, 0.0067, 3e-5"}
+    ref = {
+        "leaky": "0.59, 0.125, 0.0095, <1e-4, ~0",
+        "scalar": "0.83, 0.49, 0.21, 0.034, 9e-4",
+        "vector": "0.76, 0.35, 0.089, 0.0067, 3e-5",
+    }
     report_lags = tuple(l for l in REPORT_LAGS if l <= T)
     lags = [l - 1 for l in report_lags]
     for kind in MODELS:
         prof = np.median(res[kind]["profile"][:, -1], axis=0)
         notes.append(
             f"S1 {kind}: profile at step {ckpts[-1]}, lags {report_lags}: "
-            + ", ".join(f"{v:.3g}" for v in prof[lags]) + f" (spec reference, one seed: {ref[kind]}); "
-            f"fitted s vs prod(1-g) per checkpoint: " + ", ".join(f"{v:.3f}" for v in np.median(res[kind]['s_ret'], 0))
+            + ", ".join(f"{v:.3g}" for v in prof[lags])
+            + f" (spec reference, one seed: {ref[kind]}); "
+            f"fitted s vs prod(1-g) per checkpoint: "
+            + ", ".join(f"{v:.3f}" for v in np.median(res[kind]["s_ret"], 0))
             + f" (R^2 min {np.nanmin(res[kind]['r2_ret']):.4f}); vs prod g: "
-            + ", ".join(f"{v:.3f}" for v in np.median(res[kind]['s_g'], 0))
+            + ", ".join(f"{v:.3f}" for v in np.median(res[kind]["s_g"], 0))
             + f"; final training MSE {np.median(losses[kind][:, -50:]):.4f} (trivial {trivial_mse('adding'):.4f}); "
             f"tracking horizon (rel. error <= {TRACK_TOL:.0%}) per checkpoint: "
-            + ", ".join(str(int(v)) for v in np.median(horizon[kind], 0)) + "; "
+            + ", ".join(str(int(v)) for v in np.median(horizon[kind], 0))
+            + "; "
             f"first-order diagonal relative error at lags {report_lags}: "
-            + ", ".join(f"{v:.2g}" for v in np.median(rel_err[kind][:, -1], 0)[lags]))
+            + ", ".join(f"{v:.2g}" for v in np.median(rel_err[kind][:, -1], 0)[lags])
+        )
     notes.append(
         "The first-order diagonal theory tracks the exact diagonal of M only over the first few lags: at long lags "
         "the diagonal of the product is dominated by closed loops through other neurons (terms of order R^2 and "
         "higher), which decay at the rate of the product's spectral radius rather than prod(1-g); mu0+mu1 then "
         "underestimates [M]_qq by orders of magnitude. The leaky spectral-norm profile is not (1-alpha)^l for the "
-        "same reason (alpha D W_r transports); the (1-alpha)^l law is exact for the W_r = 0 leaky integrator.")
+        "same reason (alpha D W_r transports); the (1-alpha)^l law is exact for the W_r = 0 leaky integrator."
+    )
     series = {"lags": np.arange(1, T + 1), "checkpoints": np.asarray(ckpts)}
     for kind in MODELS:
         for k, v in res[kind].items():
@@ -282,15 +347,28 @@ def run(config) -> StudyResult:
         series[f"{kind}_s_local_ret"] = local_power(res[kind]["profile"], res[kind]["P_ret"])
         series[f"{kind}_s_local_g"] = local_power(res[kind]["profile"], res[kind]["P_g"])
         series[f"{kind}_loss"] = losses[kind]
-    summary = {k: {"profile_final": np.median(res[k]["profile"][:, -1], 0)[lags].tolist(),
-                   "s_ret": np.median(res[k]["s_ret"], 0).tolist(), "s_g": np.median(res[k]["s_g"], 0).tolist(),
-                   "r2_ret": np.median(res[k]["r2_ret"], 0).tolist(),
-                   "s_local_ret_final": local_power(np.median(res[k]["profile"][:, -1], 0)[lags],
-                                                    np.median(res[k]["P_ret"][:, -1], 0)[lags]).tolist(),
-                   "first_order_rel_err_final": np.median(rel_err[k][:, -1], 0)[lags].tolist()} for k in MODELS}
-    return StudyResult(study=STUDY.name, profile=config.profile, checks=checks,
-                       params=dict(p) | {"summary": summary, "report_lags": report_lags},
-                       series=series, figures=_figures(series, res, rel_err, ckpts, T), notes=notes)
+    summary = {
+        k: {
+            "profile_final": np.median(res[k]["profile"][:, -1], 0)[lags].tolist(),
+            "s_ret": np.median(res[k]["s_ret"], 0).tolist(),
+            "s_g": np.median(res[k]["s_g"], 0).tolist(),
+            "r2_ret": np.median(res[k]["r2_ret"], 0).tolist(),
+            "s_local_ret_final": local_power(
+                np.median(res[k]["profile"][:, -1], 0)[lags], np.median(res[k]["P_ret"][:, -1], 0)[lags]
+            ).tolist(),
+            "first_order_rel_err_final": np.median(rel_err[k][:, -1], 0)[lags].tolist(),
+        }
+        for k in MODELS
+    }
+    return StudyResult(
+        study=STUDY.name,
+        profile=config.profile,
+        checks=checks,
+        params=dict(p) | {"summary": summary, "report_lags": report_lags},
+        series=series,
+        figures=_figures(series, res, rel_err, ckpts, T),
+        notes=notes,
+    )
 
 
 def _figures(s, res, rel_err, ckpts, T):
@@ -301,7 +379,9 @@ def _figures(s, res, rel_err, ckpts, T):
     for i, kind in enumerate(MODELS):
         for c in range(C):
             ax = axes[i, c]
-            ax.semilogy(lags, np.median(res[kind]["profile"][:, c], 0), "o", ms=2.5, color=colors[kind], label="exact $S$")
+            ax.semilogy(
+                lags, np.median(res[kind]["profile"][:, c], 0), "o", ms=2.5, color=colors[kind], label="exact $S$"
+            )
             ax.semilogy(lags, np.median(res[kind]["P_ret"][:, c], 0), "k-", lw=1, label=r"$\prod(1-g)$")
             ax.semilogy(lags, np.median(res[kind]["P_g"][:, c], 0), "k--", lw=1, label=r"$\prod g$")
             ax.set_ylim(1e-12, 2)
@@ -318,8 +398,15 @@ def _figures(s, res, rel_err, ckpts, T):
     fig2, axes2 = subplots(1, len(MODELS), figsize=(13, 3.8))
     for ax, kind in zip(axes2, MODELS):
         prof = np.median(res[kind]["profile"], 0)
-        im = ax.imshow(np.log10(np.maximum(prof.T, 1e-16)), aspect="auto", origin="lower", cmap="viridis",
-                       extent=(0.5, T + 0.5, -0.5, C - 0.5), vmin=-12, vmax=0)
+        im = ax.imshow(
+            np.log10(np.maximum(prof.T, 1e-16)),
+            aspect="auto",
+            origin="lower",
+            cmap="viridis",
+            extent=(0.5, T + 0.5, -0.5, C - 0.5),
+            vmin=-12,
+            vmax=0,
+        )
         ax.set_yticks(range(C), [str(c) for c in ckpts])
         ax.set(xlabel="lag $h$", ylabel="training step", title=f"{kind}: " + r"$\log_{10}\tilde\mu(h)$")
         fig2.colorbar(im, ax=ax)
@@ -336,14 +423,29 @@ def _figures(s, res, rel_err, ckpts, T):
     fig4, axes4 = subplots(1, 2, figsize=(11, 4))
     for kind in MODELS:
         r = res[kind]
-        axes4[0].semilogy(lags, np.abs(np.median(r["diag"][:, -1], 0)), "o", ms=3, color=colors[kind],
-                          label=rf"{kind}: exact $[M]_{{qq}}$")
-        axes4[0].semilogy(lags, np.abs(np.median(r["mu01"][:, -1], 0)), "-", color=colors[kind],
-                          label=rf"{kind}: $\mu^{{(0)}}+\mu^{{(1)}}$")
+        axes4[0].semilogy(
+            lags,
+            np.abs(np.median(r["diag"][:, -1], 0)),
+            "o",
+            ms=3,
+            color=colors[kind],
+            label=rf"{kind}: exact $[M]_{{qq}}$",
+        )
+        axes4[0].semilogy(
+            lags,
+            np.abs(np.median(r["mu01"][:, -1], 0)),
+            "-",
+            color=colors[kind],
+            label=rf"{kind}: $\mu^{{(0)}}+\mu^{{(1)}}$",
+        )
         axes4[0].semilogy(lags, np.abs(np.median(r["mu0"][:, -1], 0)), ":", color=colors[kind])
         axes4[1].semilogy(lags, np.median(rel_err[kind][:, -1], 0), "o-", ms=3, color=colors[kind], label=kind)
-    axes4[0].set(xlabel="lag $\\ell$", ylabel="median diagonal transport", ylim=(1e-20, 2),
-                 title="derived first-order $\\mu$ (lines; dotted: $\\mu^{(0)}$) vs exact (markers)")
+    axes4[0].set(
+        xlabel="lag $\\ell$",
+        ylabel="median diagonal transport",
+        ylim=(1e-20, 2),
+        title="derived first-order $\\mu$ (lines; dotted: $\\mu^{(0)}$) vs exact (markers)",
+    )
     axes4[1].axhline(TRACK_TOL, color="k", ls="--", lw=1, label=f"{TRACK_TOL:.0%}")
     axes4[1].set(xlabel="lag $\\ell$", ylabel="relative error of the median", title="first-order theory error per lag")
     axes4[0].legend(fontsize=7), axes4[1].legend(fontsize=8)
@@ -351,8 +453,20 @@ def _figures(s, res, rel_err, ckpts, T):
     return {"lag_profiles": fig, "profile_heatmap": fig2, "fitted_power": fig3, "mu_theory_vs_exact": fig4}
 
 
-PAPER = dict(seeds=20, steps=800, batch=64, T=80, N=64, Ni=4, lr=1e-2, alpha=0.8,
-              checkpoints=(0, 50, 200, 400, 600, 800), probe=12, workers=0, r2_min=0.99)
+PAPER = dict(
+    seeds=20,
+    steps=800,
+    batch=64,
+    T=80,
+    N=64,
+    Ni=4,
+    lr=1e-2,
+    alpha=0.8,
+    checkpoints=(0, 50, 200, 400, 600, 800),
+    probe=12,
+    workers=0,
+    r2_min=0.99,
+)
 STUDY = Study(
     name="gating-lr",
     title="S1: lag-dependent effective learning rates of leaky/scalar/vector gates (SGD, adding)",
@@ -360,14 +474,21 @@ STUDY = Study(
     profiles={
         "paper": PAPER,
         "quick": PAPER | dict(seeds=1, probe=1, checkpoints=(0, 400, 800), workers=1),
-        "smoke": PAPER | dict(seeds=1, steps=20, batch=8, T=24, probe=1, checkpoints=(0, 20), workers=1,
-                               r2_min=0.9),
+        "smoke": PAPER | dict(seeds=1, steps=20, batch=8, T=24, probe=1, checkpoints=(0, 20), workers=1, r2_min=0.9),
     },
     run=run,
-    options=(Option("steps", "--steps", int, "SGD steps", integer_at_least(1), multiple=False),
-             Option("seeds", "--seeds", int, "seeds (one compiled computation)", integer_at_least(1), multiple=False),
-             Option("probe", "--probe", int, "probe sequences", integer_at_least(1), multiple=False),
-             Option("workers", "--workers", int, "CPU processes the training runs and probes are spread over (0 = one per core, 1 = this process)",
-                    integer_at_least(0), multiple=False)),
+    options=(
+        Option("steps", "--steps", int, "SGD steps", integer_at_least(1), multiple=False),
+        Option("seeds", "--seeds", int, "seeds (one compiled computation)", integer_at_least(1), multiple=False),
+        Option("probe", "--probe", int, "probe sequences", integer_at_least(1), multiple=False),
+        Option(
+            "workers",
+            "--workers",
+            int,
+            "CPU processes the training runs and probes are spread over (0 = one per core, 1 = this process)",
+            integer_at_least(0),
+            multiple=False,
+        ),
+    ),
     description=__doc__.splitlines()[0],
 )

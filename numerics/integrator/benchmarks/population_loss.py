@@ -50,8 +50,10 @@ def _state(N: int) -> Params:
 
 
 def _threads() -> dict[str, str]:
-    return {k: os.environ.get(k, "unset") for k in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS",
-                                                     "XLA_FLAGS")}
+    return {
+        k: os.environ.get(k, "unset")
+        for k in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS", "XLA_FLAGS")
+    }
 
 
 def run(size: str) -> list[BenchRow]:
@@ -69,12 +71,19 @@ def run(size: str) -> list[BenchRow]:
         Lj, gj, _ = f(p)
         Ls, gs = scipy_loss_and_grads(Wn, un, vn, As, bs, cs, s)
         err = max(float(np.max(np.abs(np.asarray(a) - b)) / np.max(np.abs(b))) for a, b in zip((gj.W, gj.u, gj.v), gs))
-        rows.append(BenchRow(
-            group="integrator", name=f"population-loss gradient N={N}", candidate="JAX doubling + adjoint (jit)",
-            baseline="SciPy Bartels-Stewart, same formulas", candidate_s=cand, baseline_s=base, compile_s=compile_s,
-            target=3.0 if N == 400 else None,
-            extra={"N": N, "max_rel_grad_diff": err, "threads (both arms, same process)": _threads()},
-        ))
+        rows.append(
+            BenchRow(
+                group="integrator",
+                name=f"population-loss gradient N={N}",
+                candidate="JAX doubling + adjoint (jit)",
+                baseline="SciPy Bartels-Stewart, same formulas",
+                candidate_s=cand,
+                baseline_s=base,
+                compile_s=compile_s,
+                target=3.0 if N == 400 else None,
+                extra={"N": N, "max_rel_grad_diff": err, "threads (both arms, same process)": _threads()},
+            )
+        )
     return rows
 
 

@@ -76,13 +76,25 @@ def _run(size: str) -> list[BenchRow]:
         "scipy_solves_timed": int(n_scipy),
         "scipy_scaled": n_scipy != n,
         "max_abs_diff_vs_scipy": err,
-        "note": ("baseline timed on an evenly spaced subset of the grid and scaled per solve to the full grid"
-                 if n_scipy != n else "baseline timed on the full grid"),
+        "note": (
+            "baseline timed on an evenly spaced subset of the grid and scaled per solve to the full grid"
+            if n_scipy != n
+            else "baseline timed on the full grid"
+        ),
     }
-    return [BenchRow("reduced", f"aligned ODE, {n} solves over (c*, eps)", "diffrax Tsit5, vmap+jit",
-                     "scipy solve_ivp RK45 loop (lambdify)", cand_s, base_s, compile_s, 20.0, extra)]
+    return [
+        BenchRow(
+            "reduced",
+            f"aligned ODE, {n} solves over (c*, eps)",
+            "diffrax Tsit5, vmap+jit",
+            "scipy solve_ivp RK45 loop (lambdify)",
+            cand_s,
+            base_s,
+            compile_s,
+            20.0,
+            extra,
+        )
+    ]
 
 
-BENCHMARKS = (
-    Benchmark("reduced_sweep", "1,000 aligned outlier ODE solves: vmapped diffrax vs a SciPy loop", _run),
-)
+BENCHMARKS = (Benchmark("reduced_sweep", "1,000 aligned outlier ODE solves: vmapped diffrax vs a SciPy loop", _run),)

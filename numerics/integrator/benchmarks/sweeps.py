@@ -51,9 +51,17 @@ def _phase_row(S: int, n: int, steps: int, target: float | None) -> BenchRow:
         return [f(s, c, G, u0, v0, e)[1] for s, c in pts]
 
     base = time_call(loop, repeats=2)
-    return BenchRow("integrator", f"phase diagram {S}x{S}, N={n}, {steps} GD steps",
-                    "one jitted sweep (vmapped chunks)", "Python loop of jitted per-point calls", cand, base, compile_s,
-                    target, {"points": S * S, "N": n, "steps": steps})
+    return BenchRow(
+        "integrator",
+        f"phase diagram {S}x{S}, N={n}, {steps} GD steps",
+        "one jitted sweep (vmapped chunks)",
+        "Python loop of jitted per-point calls",
+        cand,
+        base,
+        compile_s,
+        target,
+        {"points": S * S, "N": n, "steps": steps},
+    )
 
 
 def phase_diagram_vmap(size: str):
@@ -69,32 +77,59 @@ def bptt_sgd_throughput(size: str):
     target = make_target("leaky", c_star=0.5)
 
     def call():
-        return lr.bptt_sgd(jax.random.PRNGKey(1), p0, target, dt=dt, batch=batch, window=window, burn_in=burn,
-                           eta=0.05, n_steps=steps)["W"]
+        return lr.bptt_sgd(
+            jax.random.PRNGKey(1), p0, target, dt=dt, batch=batch, window=window, burn_in=burn, eta=0.05, n_steps=steps
+        )["W"]
 
     t0 = time.perf_counter()
     call()
     first = time.perf_counter() - t0
+
     # the first call compiles bptt_sgd's chunk for these shapes; time the steady state as the
     # difference between a long and a short run (removes per-call set-up as well)
     def run(k):
-        return lambda: lr.bptt_sgd(jax.random.PRNGKey(2), p0, target, dt=dt, batch=batch, window=window,
-                                   burn_in=burn, eta=0.05, n_steps=k, save_every=k)["W"]
+        return lambda: lr.bptt_sgd(
+            jax.random.PRNGKey(2),
+            p0,
+            target,
+            dt=dt,
+            batch=batch,
+            window=window,
+            burn_in=burn,
+            eta=0.05,
+            n_steps=k,
+            save_every=k,
+        )["W"]
 
     short = time_call(run(steps), repeats=1)
     long = time_call(run(3 * steps), repeats=1)
     per_step = max((long - short) / (2 * steps), 1e-9)
     seq_steps = batch * int(round((window + burn) / dt))
     rate = seq_steps / per_step
-    return [BenchRow("integrator", f"BPTT-SGD N={n}, batch={batch}, dt={dt}",
-                     "bptt_sgd (steady state per SGD step)", "one call incl. compile", per_step,
-                     first / steps, max(first - steps * per_step, 0.0), None,
-                     {"sequence_steps_per_s": rate, "sequence_steps_per_sgd_step": seq_steps})]
+    return [
+        BenchRow(
+            "integrator",
+            f"BPTT-SGD N={n}, batch={batch}, dt={dt}",
+            "bptt_sgd (steady state per SGD step)",
+            "one call incl. compile",
+            per_step,
+            first / steps,
+            max(first - steps * per_step, 0.0),
+            None,
+            {"sequence_steps_per_s": rate, "sequence_steps_per_sgd_step": seq_steps},
+        )
+    ]
 
 
 BENCHMARKS = (
-    Benchmark("phase_diagram_vmap", "(sigma, c*) GD sweep: one vmapped jit call vs a Python loop of jitted points",
-              phase_diagram_vmap),
-    Benchmark("bptt_sgd_throughput", "BPTT-SGD throughput in sequences x time steps per second (report only)",
-              bptt_sgd_throughput),
+    Benchmark(
+        "phase_diagram_vmap",
+        "(sigma, c*) GD sweep: one vmapped jit call vs a Python loop of jitted points",
+        phase_diagram_vmap,
+    ),
+    Benchmark(
+        "bptt_sgd_throughput",
+        "BPTT-SGD throughput in sequences x time steps per second (report only)",
+        bptt_sgd_throughput,
+    ),
 )

@@ -135,8 +135,7 @@ def target_option(single: bool = False) -> Option:
 
 def c_star_option() -> Option:
     """``--c-star X`` (repeatable), :math:`c_\\star>0`."""
-    return Option("c_star", "--c-star", float, "target decay rate c* > 0 (learned outlier 1 - c*)",
-                  validate=positive)
+    return Option("c_star", "--c-star", float, "target decay rate c* > 0 (learned outlier 1 - c*)", validate=positive)
 
 
 def _sigma_validate(name: str, x: float) -> float:
@@ -145,8 +144,7 @@ def _sigma_validate(name: str, x: float) -> float:
 
 def sigma_option() -> Option:
     """``--sigma X`` (repeatable), :math:`0\\le\\sigma<1` (stable bulk)."""
-    return Option("sigma", "--sigma", float, "initial recurrent scale sigma, 0 <= sigma < 1",
-                  validate=_sigma_validate)
+    return Option("sigma", "--sigma", float, "initial recurrent scale sigma, 0 <= sigma < 1", validate=_sigma_validate)
 
 
 def _parse_int(raw: str) -> int:
@@ -182,9 +180,15 @@ def point_key(seed: int, *ints: int):
 
 def draws_option() -> Option:
     """``--draws D``: network draws per grid point, integer :math:`D\\ge1` (spec §11: :math:`\\ge5` in ``paper``)."""
-    return int_option("network_draws", "--draws", "full-network draws per grid point, trained in one compiled "
-                      "computation (integer >= 1; spec §11 asks for >= 5 in the paper profile, which uses 5); every network check holds the "
-                      "worst draw", lo=1, multiple=False)
+    return int_option(
+        "network_draws",
+        "--draws",
+        "full-network draws per grid point, trained in one compiled "
+        "computation (integer >= 1; spec §11 asks for >= 5 in the paper profile, which uses 5); every network check holds the "
+        "worst draw",
+        lo=1,
+        multiple=False,
+    )
 
 
 def network_draws(params: Mapping[str, Any]) -> int:
@@ -214,8 +218,10 @@ def spread(x: Sequence[float] | np.ndarray, fmt: str) -> str:
     x = np.asarray(x, float).ravel()
     if x.size == 1:
         return format(float(x[0]), fmt)
-    return (f"{format(float(np.mean(x)), fmt)} +- {float(np.std(x, ddof=1)):.2g} "
-            f"[{format(float(np.min(x)), fmt)}, {format(float(np.max(x)), fmt)}]")
+    return (
+        f"{format(float(np.mean(x)), fmt)} +- {float(np.std(x, ddof=1)):.2g} "
+        f"[{format(float(np.min(x)), fmt)}, {format(float(np.max(x)), fmt)}]"
+    )
 
 
 def reduction_starts(keys, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -245,8 +251,9 @@ def top_eigenvalue(eigs: np.ndarray) -> np.ndarray:
     return np.take_along_axis(eigs, idx[..., None], axis=-1)[..., 0]
 
 
-def track_outliers(eigs: Sequence[np.ndarray] | np.ndarray, n_tracks: int = 1,
-                   start: str = "last", conjugate_pairs: bool = False) -> np.ndarray:
+def track_outliers(
+    eigs: Sequence[np.ndarray] | np.ndarray, n_tracks: int = 1, start: str = "last", conjugate_pairs: bool = False
+) -> np.ndarray:
     r"""Follow ``n_tracks`` eigenvalues through snapshots by nearest-neighbour matching.
 
     ``eigs[k]`` holds the eigenvalues of :math:`W(t_k)` (any order, complex). The tracks
@@ -318,18 +325,22 @@ def reduction_deviation(W, u, v, L, E, M, a, b, L_red) -> dict[str, float]:
     E = np.asarray(E)
     n = E.shape[0]
     W_red = np.einsum("ia,tab,jb->tij", E, np.asarray(M), E)
-    dev = {"W": float(np.max(np.abs(np.asarray(W) - W_red))),
-           "u": float(np.max(np.abs(np.asarray(u) / math.sqrt(n) - np.asarray(a) @ E.T))),
-           "v": float(np.max(np.abs(np.asarray(v) / math.sqrt(n) - np.asarray(b) @ E.T))),
-           "L": float(np.max(np.abs(np.asarray(L) - np.asarray(L_red))))}
+    dev = {
+        "W": float(np.max(np.abs(np.asarray(W) - W_red))),
+        "u": float(np.max(np.abs(np.asarray(u) / math.sqrt(n) - np.asarray(a) @ E.T))),
+        "v": float(np.max(np.abs(np.asarray(v) / math.sqrt(n) - np.asarray(b) @ E.T))),
+        "L": float(np.max(np.abs(np.asarray(L) - np.asarray(L_red)))),
+    }
     dev["max"] = max(dev.values())
     return dev
 
 
 def exactness_text(dev: dict[str, float]) -> str:
     """One-line breakdown of :func:`reduction_deviation` for a check description."""
-    return (f"max|W - E M E^T| {dev['W']:.2g}, max|u/sqrt(N) - E a| {dev['u']:.2g}, max|v/sqrt(N) - E b| "
-            f"{dev['v']:.2g}, max|L - L_red| {dev['L']:.2g}")
+    return (
+        f"max|W - E M E^T| {dev['W']:.2g}, max|u/sqrt(N) - E a| {dev['u']:.2g}, max|v/sqrt(N) - E b| "
+        f"{dev['v']:.2g}, max|L - L_red| {dev['L']:.2g}"
+    )
 
 
 # ----------------------------------------------------------------------------- figures
@@ -362,9 +373,16 @@ def palette(groups: Sequence[str]) -> dict[str, Any]:
 _MARKERS = "osD^vP*X"
 
 
-def time_figure(panels: Mapping[str, Sequence[Curve]], *, ylabel: str, title: str,
-                xlabel: str = r"training time $t$", logy: bool = False, logx: bool = False,
-                ncols: int | None = None) -> Figure:
+def time_figure(
+    panels: Mapping[str, Sequence[Curve]],
+    *,
+    ylabel: str,
+    title: str,
+    xlabel: str = r"training time $t$",
+    logy: bool = False,
+    logx: bool = False,
+    ncols: int | None = None,
+) -> Figure:
     """One panel per key of ``panels`` (e.g. per :math:`c_\\star`): theory lines, network markers.
 
     Used for the outlier-vs-time and loss-vs-time figures of every integrator study.
@@ -386,8 +404,9 @@ def time_figure(panels: Mapping[str, Sequence[Curve]], *, ylabel: str, title: st
             if c.kind == "target":
                 ax.axhline(float(y.ravel()[0]), color="0.3", ls="--", lw=1.2, label=c.label)
             elif c.kind == "network":
-                ax.plot(t, y, ls="none", marker=mk[c.group], ms=4.5, mfc="none", mew=1.1,
-                        color=cols[c.group], label=c.label)
+                ax.plot(
+                    t, y, ls="none", marker=mk[c.group], ms=4.5, mfc="none", mew=1.1, color=cols[c.group], label=c.label
+                )
             elif c.kind == "aux":
                 ax.plot(t, y, ls=":", lw=1.4, color=cols[c.group], label=c.label)
             elif c.kind == "spread":
@@ -408,27 +427,58 @@ def time_figure(panels: Mapping[str, Sequence[Curve]], *, ylabel: str, title: st
     return fig
 
 
-def _complex_plane(ax, eigs: np.ndarray, sigma: float, *, outlier=None, theory=None,
-                   theory_path=None, lim: float = 1.1, title: str = "") -> None:
+def _complex_plane(
+    ax,
+    eigs: np.ndarray,
+    sigma: float,
+    *,
+    outlier=None,
+    theory=None,
+    theory_path=None,
+    lim: float = 1.1,
+    title: str = "",
+) -> None:
     eigs = np.asarray(eigs, complex).ravel()
     th = np.linspace(0, 2 * np.pi, 256)
     if sigma > 0:
-        ax.plot(sigma * np.cos(th), sigma * np.sin(th), color="0.45", lw=1.0, ls="-",
-                label=rf"bulk $|\lambda|=\sigma={sigma:g}$")
+        ax.plot(
+            sigma * np.cos(th),
+            sigma * np.sin(th),
+            color="0.45",
+            lw=1.0,
+            ls="-",
+            label=rf"bulk $|\lambda|=\sigma={sigma:g}$",
+        )
     ax.axvline(1.0, color="tab:red", lw=0.8, ls=":", label=r"stability edge Re$\,\lambda=1$")
     if theory_path is not None:
         tp = np.asarray(theory_path, complex).ravel()
         ax.plot(tp.real, tp.imag, color=colormap("viridis")(0.75), lw=1.2, alpha=0.8, label="theory path")
-    ax.plot(eigs.real, eigs.imag, ls="none", marker=".", ms=3, color=colormap("viridis")(0.25),
-            alpha=0.7, label=r"eigenvalues of $W$")
+    ax.plot(
+        eigs.real,
+        eigs.imag,
+        ls="none",
+        marker=".",
+        ms=3,
+        color=colormap("viridis")(0.25),
+        alpha=0.7,
+        label=r"eigenvalues of $W$",
+    )
     if outlier is not None:
         o = np.atleast_1d(np.asarray(outlier, complex))
-        ax.plot(o.real, o.imag, ls="none", marker="o", ms=9, mfc="none", mew=1.6,
-                color=colormap("viridis")(0.55), label="outlier (network)")
+        ax.plot(
+            o.real,
+            o.imag,
+            ls="none",
+            marker="o",
+            ms=9,
+            mfc="none",
+            mew=1.6,
+            color=colormap("viridis")(0.55),
+            label="outlier (network)",
+        )
     if theory is not None:
         o = np.atleast_1d(np.asarray(theory, complex))
-        ax.plot(o.real, o.imag, ls="none", marker="x", ms=9, mew=1.8, color="black",
-                label="outlier (theory)")
+        ax.plot(o.real, o.imag, ls="none", marker="x", ms=9, mew=1.8, color="black", label="outlier (theory)")
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
     ax.set_aspect("equal")
@@ -439,10 +489,16 @@ def _complex_plane(ax, eigs: np.ndarray, sigma: float, *, outlier=None, theory=N
     ax.set_title(title, fontsize=10)
 
 
-def spectrum_snapshots_figure(times: Sequence[float], eigs: Sequence[np.ndarray], sigma: float, *,
-                              outlier: Sequence[Any] | None = None,
-                              theory: Sequence[Any] | None = None,
-                              title: str = "", lim: float | None = None) -> Figure:
+def spectrum_snapshots_figure(
+    times: Sequence[float],
+    eigs: Sequence[np.ndarray],
+    sigma: float,
+    *,
+    outlier: Sequence[Any] | None = None,
+    theory: Sequence[Any] | None = None,
+    title: str = "",
+    lim: float | None = None,
+) -> Figure:
     r"""Eigenvalues of :math:`W(t)` at a few training times, one complex-plane panel each.
 
     Each panel shows the spectrum (dots), the bulk circle :math:`|\lambda|=\sigma`, the
@@ -462,21 +518,35 @@ def spectrum_snapshots_figure(times: Sequence[float], eigs: Sequence[np.ndarray]
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
     for k, ax in enumerate(axes.ravel()[:n]):
-        _complex_plane(ax, eigs[k], sigma, outlier=None if outlier is None else outlier[k],
-                       theory=None if theory is None else theory[k], lim=lim,
-                       title=rf"$t={float(times[k]):.3g}$")
+        _complex_plane(
+            ax,
+            eigs[k],
+            sigma,
+            outlier=None if outlier is None else outlier[k],
+            theory=None if theory is None else theory[k],
+            lim=lim,
+            title=rf"$t={float(times[k]):.3g}$",
+        )
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 5), fontsize=8,
-               bbox_to_anchor=(0.5, -0.02))
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 5), fontsize=8, bbox_to_anchor=(0.5, -0.02))
     fig.suptitle(title)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig
 
 
-def spectrum_animation(times: Sequence[float], eigs: Sequence[np.ndarray], sigma: float, *,
-                       theory_path: np.ndarray | None = None, outlier: Sequence[Any] | None = None,
-                       title: str = "", fps: int = 8, lim: float | None = None,
-                       dpi: int = 60, max_frames: int = 60) -> bytes:
+def spectrum_animation(
+    times: Sequence[float],
+    eigs: Sequence[np.ndarray],
+    sigma: float,
+    *,
+    theory_path: np.ndarray | None = None,
+    outlier: Sequence[Any] | None = None,
+    title: str = "",
+    fps: int = 8,
+    lim: float | None = None,
+    dpi: int = 60,
+    max_frames: int = 60,
+) -> bytes:
     r"""GIF of the spectrum of :math:`W(t)` over training (``--animate``); returns the bytes.
 
     Frame :math:`k` shows the eigenvalues at ``times[k]``, the bulk circle of radius
@@ -501,11 +571,16 @@ def spectrum_animation(times: Sequence[float], eigs: Sequence[np.ndarray], sigma
 
     def draw(k: int):
         ax.clear()
-        _complex_plane(ax, eigs[k], sigma,
-                       outlier=None if outlier is None else outlier[k],
-                       theory=None if tp is None else tp[k],
-                       theory_path=None if tp is None else tp[: k + 1].ravel(),
-                       lim=lim, title=f"{title}  t = {float(times[k]):.3g}".strip())
+        _complex_plane(
+            ax,
+            eigs[k],
+            sigma,
+            outlier=None if outlier is None else outlier[k],
+            theory=None if tp is None else tp[k],
+            theory_path=None if tp is None else tp[: k + 1].ravel(),
+            lim=lim,
+            title=f"{title}  t = {float(times[k]):.3g}".strip(),
+        )
         ax.legend(fontsize=6, loc="lower left")
         return []
 

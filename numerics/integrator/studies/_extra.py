@@ -117,8 +117,17 @@ def flow_or_none(fn: Callable[[], dict[str, Any]], notes: list[str], what: str) 
         return None
 
 
-def phase_figure(sigma: np.ndarray, c_star: np.ndarray, rel_change: np.ndarray, rich: np.ndarray,
-                 measured_boundary: np.ndarray, *, title: str, n: int, T: float) -> Figure:
+def phase_figure(
+    sigma: np.ndarray,
+    c_star: np.ndarray,
+    rel_change: np.ndarray,
+    rich: np.ndarray,
+    measured_boundary: np.ndarray,
+    *,
+    title: str,
+    n: int,
+    T: float,
+) -> Figure:
     r"""Phase diagram: colour = :math:`\lVert W_T-W_0\rVert_2/\lVert W_0\rVert_2` (log), open
     circles = cells where an outlier separated (rich), the theory line :math:`c_\star=1-\sigma`
     (:math:`\lvert1-c_\star\rvert=\sigma`), the measured boundary and the stability limit :math:`\sigma=1`."""
@@ -126,17 +135,26 @@ def phase_figure(sigma: np.ndarray, c_star: np.ndarray, rel_change: np.ndarray, 
     ds, dc = np.mean(np.diff(sigma)), np.mean(np.diff(c_star))
     ext = (sigma[0] - ds / 2, sigma[-1] + ds / 2, c_star[0] - dc / 2, c_star[-1] + dc / 2)
     rc = np.clip(rel_change, 1e-3, None)
-    im = ax.imshow(rc.T, origin="lower", extent=ext, aspect="auto", cmap="viridis",
-                   norm=LogNorm(vmin=rc.min(), vmax=rc.max()))
+    im = ax.imshow(
+        rc.T, origin="lower", extent=ext, aspect="auto", cmap="viridis", norm=LogNorm(vmin=rc.min(), vmax=rc.max())
+    )
     fig.colorbar(im, ax=ax, label=r"$\|W_T-W_0\|_2/\|W_0\|_2$")
     S, C = np.meshgrid(sigma, c_star, indexing="ij")
-    ax.plot(S[rich], C[rich], ls="none", marker="o", ms=6, mfc="none", mec="white", mew=1.2,
-            label="outlier separated (rich)")
+    ax.plot(
+        S[rich],
+        C[rich],
+        ls="none",
+        marker="o",
+        ms=6,
+        mfc="none",
+        mec="white",
+        mew=1.2,
+        label="outlier separated (rich)",
+    )
     ax.plot(S[~rich], C[~rich], ls="none", marker=".", ms=3, color="0.85", label="no outlier (lazy)")
     ss = np.linspace(0, 1, 100)
     ax.plot(ss, 1 - ss, color="tab:orange", lw=2.2, label=r"theory $|1-c_\star|=\sigma$")
-    ax.step(sigma, measured_boundary, where="mid", color="tab:red", lw=1.4, ls="--",
-            label="measured boundary")
+    ax.step(sigma, measured_boundary, where="mid", color="tab:red", lw=1.4, ls="--", label="measured boundary")
     ax.axvline(1.0, color="black", lw=1.2, ls=":", label=r"stability limit $\sigma=1$")
     ax.set_xlim(ext[0], 1.02)
     ax.set_ylim(ext[2], ext[3])

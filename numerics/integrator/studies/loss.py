@@ -72,24 +72,51 @@ PLATEAU_SHRINK = 0.1
 
 PROFILES: dict[str, dict[str, Any]] = {
     "smoke": {
-        "N": 16, "sigma": 0.1, "c_star": [0.3], "norms": ["raw", "unit"], "t_max": {"raw": 4.0, "unit": 6.0},
-        "n_saves": 41, "gd_T": 2.0, "gd_saves": 10, "gd_max_steps": 400,
-        "plateau_cases": [["unit", 0.3]], "eps": [1e-1, 1e-2, 1e-3], "plateau_dt": 0.1, "plateau_pad": 6.0,
+        "N": 16,
+        "sigma": 0.1,
+        "c_star": [0.3],
+        "norms": ["raw", "unit"],
+        "t_max": {"raw": 4.0, "unit": 6.0},
+        "n_saves": 41,
+        "gd_T": 2.0,
+        "gd_saves": 10,
+        "gd_max_steps": 400,
+        "plateau_cases": [["unit", 0.3]],
+        "eps": [1e-1, 1e-2, 1e-3],
+        "plateau_dt": 0.1,
+        "plateau_pad": 6.0,
         "ladder": {"raw": [0.5, 0.2], "unit": [0.5, 0.2]},
     },
     "quick": {
-        "N": 100, "sigma": 0.1, "c_star": [0.2, 0.05], "norms": ["raw", "unit"], "t_max": {"raw": 4.0, "unit": 12.0},
-        "n_saves": 121, "gd_T": 4.0, "gd_saves": 20, "gd_max_steps": 10000,
-        "plateau_cases": [["raw", 0.2], ["unit", 0.2]], "eps": [1e-1, 1e-2, 1e-3], "plateau_dt": 0.1,
+        "N": 100,
+        "sigma": 0.1,
+        "c_star": [0.2, 0.05],
+        "norms": ["raw", "unit"],
+        "t_max": {"raw": 4.0, "unit": 12.0},
+        "n_saves": 121,
+        "gd_T": 4.0,
+        "gd_saves": 20,
+        "gd_max_steps": 10000,
+        "plateau_cases": [["raw", 0.2], ["unit", 0.2]],
+        "eps": [1e-1, 1e-2, 1e-3],
+        "plateau_dt": 0.1,
         "plateau_pad": 8.0,
         "ladder": {"raw": [0.5, 0.2, 0.1, 0.05, 0.02], "unit": [0.5, 0.2, 0.1, 0.05, 0.02, 0.01]},
     },
     "paper": {
-        "N": 200, "sigma": 0.1, "c_star": [0.5, 0.2, 0.1, 0.05], "norms": ["raw", "unit"],
+        "N": 200,
+        "sigma": 0.1,
+        "c_star": [0.5, 0.2, 0.1, 0.05],
+        "norms": ["raw", "unit"],
         "t_max": {"raw": 4.0, "unit": 16.0},
-        "n_saves": 161, "gd_T": 4.0, "gd_saves": 20, "gd_max_steps": 5000,
+        "n_saves": 161,
+        "gd_T": 4.0,
+        "gd_saves": 20,
+        "gd_max_steps": 5000,
         "plateau_cases": [["raw", 0.2], ["unit", 0.2], ["raw", 0.05], ["unit", 0.05]],
-        "eps": [1e-1, 1e-2, 1e-3, 1e-4], "plateau_dt": 0.1, "plateau_pad": 8.0,
+        "eps": [1e-1, 1e-2, 1e-3, 1e-4],
+        "plateau_dt": 0.1,
+        "plateau_pad": 8.0,
         "ladder": {"raw": [0.5, 0.2, 0.1, 0.05, 0.02], "unit": [0.5, 0.2, 0.1, 0.05, 0.02, 0.01]},
     },
 }
@@ -129,8 +156,9 @@ def _flow(p0: lr.Params, target, ts: np.ndarray, what: str, **kw) -> dict[str, A
         raise SolveError(f"{NAME}: network gradient flow failed ({what}): {exc}") from None
 
 
-def crossing_time(p0: lr.Params, target, t_max: float, dt: float, f: float = F_LEARN,
-                  **solver) -> tuple[float, dict[str, Any]]:
+def crossing_time(
+    p0: lr.Params, target, t_max: float, dt: float, f: float = F_LEARN, **solver
+) -> tuple[float, dict[str, Any]]:
     r"""First time with :math:`L(t)<fL_0` of the network flow from ``p0``, located in two passes:
     saves every ``dt`` on :math:`[0,t_{\max}]`, then a re-solve from the last save above the
     threshold over that one interval with 201 saves (log-linear interpolation between them).
@@ -176,26 +204,43 @@ def _gd_part(p0: lr.Params, target, tag: str, cfg: StudyConfig, checks: list, se
     err = np.array([np.max(np.linalg.norm(W - W_ref, axis=(1, 2))) for W in Ws])
     err_L = np.array([np.max(np.abs(np.log(np.asarray(r["loss"]) / np.asarray(ref["loss"])))) for r in runs])
     rich = np.array([np.max(np.linalg.norm(2 * Ws[j + 1] - Ws[j] - W_ref, axis=(1, 2))) for j in range(len(Ws) - 1)])
-    series |= {f"gd_eta[{tag}]": etas, f"gd_err_W[{tag}]": err, f"gd_err_logL[{tag}]": err_L,
-               f"gd_err_richardson[{tag}]": rich}
+    series |= {
+        f"gd_eta[{tag}]": etas,
+        f"gd_err_W[{tag}]": err,
+        f"gd_err_logL[{tag}]": err_L,
+        f"gd_err_richardson[{tag}]": rich,
+    }
     orders = [_order(err[j], err[j + 1]) for j in range(len(err) - 1)]
     o_rich = _order(rich[0], rich[1])
     fmt = ", ".join(f"eta={e:.3g}: {x:.3g}" for e, x in zip(etas, err))
-    checks.append(check_in(
-        f"gd_order_{tag}", orders[-1], 1 - ORDER_TOL, 1 + ORDER_TOL,
-        f"GD (optax SGD per group, rates (1, N, N)) vs the gradient flow from the same network (N={p0.W.shape[0]}, "
-        f"sigma={cfg['sigma']}), max over {saves} saves on [0, {T:.3g}] of ||W_GD - W_flow||_F: {fmt} "
-        f"(eta = kappa x {bound:.3g}, kappa = {', '.join(str(k) for k in KAPPAS)}). GD is explicit Euler on the flow, "
-        f"E = C1 eta + C2 eta^2 + ..., so the order log2(E(2 eta)/E(eta)) is 1 + O(eta C2/C1); band 1 +- {ORDER_TOL} on "
-        f"the two smallest eta (pairwise orders {', '.join(f'{o:.3f}' for o in orders)}); a GD that did not converge to "
-        "the flow would give order ~0"))
-    checks.append(check_in(
-        f"gd_richardson_order_{tag}", o_rich, *RICHARDSON_BAND,
-        f"Richardson combination 2 W_eta - W_2eta cancels the O(eta) term: its error vs the flow "
-        f"({', '.join(f'{x:.3g}' for x in rich)}) must fall at order 2 (band {RICHARDSON_BAND[0]}-{RICHARDSON_BAND[1]}: "
-        "order 2 + O(eta), and the flow reference is solved at rtol 1e-10, far below these errors)"))
-    notes.append(f"GD {tag}: max |log L_GD/L_flow| over the saves {', '.join(f'{x:.3g}' for x in err_L)} "
-                 f"(eta = {', '.join(f'{e:.3g}' for e in etas)}); horizon {T:.3g}")
+    checks.append(
+        check_in(
+            f"gd_order_{tag}",
+            orders[-1],
+            1 - ORDER_TOL,
+            1 + ORDER_TOL,
+            f"GD (optax SGD per group, rates (1, N, N)) vs the gradient flow from the same network (N={p0.W.shape[0]}, "
+            f"sigma={cfg['sigma']}), max over {saves} saves on [0, {T:.3g}] of ||W_GD - W_flow||_F: {fmt} "
+            f"(eta = kappa x {bound:.3g}, kappa = {', '.join(str(k) for k in KAPPAS)}). GD is explicit Euler on the flow, "
+            f"E = C1 eta + C2 eta^2 + ..., so the order log2(E(2 eta)/E(eta)) is 1 + O(eta C2/C1); band 1 +- {ORDER_TOL} on "
+            f"the two smallest eta (pairwise orders {', '.join(f'{o:.3f}' for o in orders)}); a GD that did not converge to "
+            "the flow would give order ~0",
+        )
+    )
+    checks.append(
+        check_in(
+            f"gd_richardson_order_{tag}",
+            o_rich,
+            *RICHARDSON_BAND,
+            f"Richardson combination 2 W_eta - W_2eta cancels the O(eta) term: its error vs the flow "
+            f"({', '.join(f'{x:.3g}' for x in rich)}) must fall at order 2 (band {RICHARDSON_BAND[0]}-{RICHARDSON_BAND[1]}: "
+            "order 2 + O(eta), and the flow reference is solved at rtol 1e-10, far below these errors)",
+        )
+    )
+    notes.append(
+        f"GD {tag}: max |log L_GD/L_flow| over the saves {', '.join(f'{x:.3g}' for x in err_L)} "
+        f"(eta = {', '.join(f'{e:.3g}' for e in etas)}); horizon {T:.3g}"
+    )
     return {"etas": etas, "err": err, "rich": rich}
 
 
@@ -219,19 +264,29 @@ def _plateau_part(norm: str, c: float, cfg: StudyConfig, checks: list, series: d
     rel = np.diff(Ts) / pred - 1
     series |= {f"plateau_eps[{tag}]": np.array(eps), f"plateau_T[{tag}]": Ts, f"plateau_rel_err[{tag}]": rel}
     fmt = ", ".join(f"{eps[j]:g}->{eps[j + 1]:g}: {d:.5f} ({r:+.2e})" for j, (d, r) in enumerate(zip(np.diff(Ts), rel)))
-    checks.append(check_le(
-        f"plateau_law_{tag}", abs(rel[-1]), PLATEAU_TOL,
-        f"sigma=0 network (N={n}, same draw scaled by eps), first time L < {F_LEARN:g} L0: T_f = "
-        f"{', '.join(f'{t:.4f}' for t in Ts)} for eps = {', '.join(f'{e:g}' for e in eps)}. Increments (relative error "
-        f"vs the linearised escape law (1+c*)/(2A*) ln(eps1^2/eps2^2) = {pred[0]:.5f} per decade): {fmt}. The O(1) "
-        f"offset cancels in increments and the remainder is O(eps^2) (the nonlinear terms), ~1e-4 relative or less "
-        f"at the last pair; crossing times are resolved to ~1e-6 (fine re-solve). Tolerance {PLATEAU_TOL:g} "
-        "on the last pair: a wrong rate (e.g. (1+c*)/A* without the 1/2) is off by 100%"))
+    checks.append(
+        check_le(
+            f"plateau_law_{tag}",
+            abs(rel[-1]),
+            PLATEAU_TOL,
+            f"sigma=0 network (N={n}, same draw scaled by eps), first time L < {F_LEARN:g} L0: T_f = "
+            f"{', '.join(f'{t:.4f}' for t in Ts)} for eps = {', '.join(f'{e:g}' for e in eps)}. Increments (relative error "
+            f"vs the linearised escape law (1+c*)/(2A*) ln(eps1^2/eps2^2) = {pred[0]:.5f} per decade): {fmt}. The O(1) "
+            f"offset cancels in increments and the remainder is O(eps^2) (the nonlinear terms), ~1e-4 relative or less "
+            f"at the last pair; crossing times are resolved to ~1e-6 (fine re-solve). Tolerance {PLATEAU_TOL:g} "
+            "on the last pair: a wrong rate (e.g. (1+c*)/A* without the 1/2) is off by 100%",
+        )
+    )
     shrink = abs(rel[-1]) / abs(rel[0]) if rel[0] != 0 else float("nan")
-    checks.append(check_le(
-        f"plateau_convergence_{tag}", shrink, PLATEAU_SHRINK,
-        f"|relative error| of the last increment / of the first ({abs(rel[-1]):.2e} / {abs(rel[0]):.2e}): the "
-        f"deviation from the escape law is O(eps^2), a factor 100 per decade; at most {PLATEAU_SHRINK:g} required"))
+    checks.append(
+        check_le(
+            f"plateau_convergence_{tag}",
+            shrink,
+            PLATEAU_SHRINK,
+            f"|relative error| of the last increment / of the first ({abs(rel[-1]):.2e} / {abs(rel[0]):.2e}): the "
+            f"deviation from the escape law is O(eps^2), a factor 100 per decade; at most {PLATEAU_SHRINK:g} required",
+        )
+    )
     return {"norm": norm, "c": c, "eps": eps, "T": Ts, "curves": curves, "amp": amp}
 
 
@@ -281,11 +336,15 @@ def run(cfg: StudyConfig) -> StudyResult:
         series |= {f"t[{tag}]": ts, f"L_network[{tag}]": L, f"L_theory[{tag}]": Lth}
         T_net, T_th = rd.time_to_fraction(ts, L, F_LEARN), rd.time_to_fraction(ts, Lth, F_LEARN)
         net_T[norm].append((c, T_net))
-        notes.append(f"{tag}: learning time (L < {F_LEARN:g} L0) network {T_net:.3g}, idealised 2x2 flow {T_th:.3g}; "
-                     f"max |log L_net/L_theory| = {np.max(np.abs(np.log(L / Lth))):.3g} (finite N={n}, sigma={sigma})")
+        notes.append(
+            f"{tag}: learning time (L < {F_LEARN:g} L0) network {T_net:.3g}, idealised 2x2 flow {T_th:.3g}; "
+            f"max |log L_net/L_theory| = {np.max(np.abs(np.log(L / Lth))):.3g} (finite N={n}, sigma={sigma})"
+        )
         grp = f"c*={c:g}"
-        curves[norm] += [ic.Curve(ts, Lth / Lth[0], f"{grp}: 2x2 theory", group=grp, kind="theory"),
-                         ic.Curve(ts, L / L[0], f"{grp}: network", group=grp, kind="network")]
+        curves[norm] += [
+            ic.Curve(ts, Lth / Lth[0], f"{grp}: 2x2 theory", group=grp, kind="theory"),
+            ic.Curve(ts, L / L[0], f"{grp}: network", group=grp, kind="network"),
+        ]
         gd[tag] = _gd_part(p0, target, tag, cfg, checks, series, notes)
         bar.update()
     plateaus = {}
@@ -297,21 +356,32 @@ def run(cfg: StudyConfig) -> StudyResult:
     for norm, (cs, Ts) in ladder.items():
         series[f"ladder_c_star[{norm}]"] = cs
         series[f"ladder_T[{norm}]"] = Ts
-        notes.append(f"learning time of the idealised 2x2 flow, {norm} target: "
-                     + ", ".join(f"c*={c:g}: T={t:.3g} (c*T={c * t:.3g})" for c, t in zip(cs, Ts)))
-    figures = {"loss_curves": _loss_figure(curves, n, sigma),
-               "plateau": _plateau_figure(plateaus, n),
-               "learning_time": _learning_time_figure(ladder, net_T, n, sigma),
-               "gd_convergence": _gd_figure(gd)}
+        notes.append(
+            f"learning time of the idealised 2x2 flow, {norm} target: "
+            + ", ".join(f"c*={c:g}: T={t:.3g} (c*T={c * t:.3g})" for c, t in zip(cs, Ts))
+        )
+    figures = {
+        "loss_curves": _loss_figure(curves, n, sigma),
+        "plateau": _plateau_figure(plateaus, n),
+        "learning_time": _learning_time_figure(ladder, net_T, n, sigma),
+        "gd_convergence": _gd_figure(gd),
+    }
     return StudyResult(NAME, cfg.profile, checks, dict(cfg.params), series, figures, seed=cfg.seed, notes=notes)
 
 
 # ----------------------------------------------------------------------------- figures
 def _loss_figure(curves: dict[str, list], n: int, sigma: float):
-    panels = {f"{norm} target" + (r" ($A_\star^2=2c_\star$)" if norm == "unit" else r" ($A_\star=1$)"): cs
-              for norm, cs in curves.items() if cs}
-    return ic.time_figure(panels, ylabel=r"$L(t)/L_0$", logy=True,
-                          title=f"Loss curves: idealised 2x2 flow (lines) vs network N={n}, sigma={sigma:g} (markers)")
+    panels = {
+        f"{norm} target" + (r" ($A_\star^2=2c_\star$)" if norm == "unit" else r" ($A_\star=1$)"): cs
+        for norm, cs in curves.items()
+        if cs
+    }
+    return ic.time_figure(
+        panels,
+        ylabel=r"$L(t)/L_0$",
+        logy=True,
+        title=f"Loss curves: idealised 2x2 flow (lines) vs network N={n}, sigma={sigma:g} (markers)",
+    )
 
 
 def _plateau_figure(plateaus: dict[str, dict], n: int):
@@ -324,12 +394,22 @@ def _plateau_figure(plateaus: dict[str, dict], n: int):
             ax.axvline(T, color=col, ls=":", lw=1.0)
         ax.axhline(F_LEARN, color="0.4", ls="--", lw=1.0, label=rf"$L={F_LEARN:g}\,L_0$")
         T = p["T"]
-        ax.annotate("", xy=(T[-1], 2 * F_LEARN), xytext=(T[-2], 2 * F_LEARN),
-                    arrowprops=dict(arrowstyle="<->", color="black", lw=1.0))
+        ax.annotate(
+            "",
+            xy=(T[-1], 2 * F_LEARN),
+            xytext=(T[-2], 2 * F_LEARN),
+            arrowprops=dict(arrowstyle="<->", color="black", lw=1.0),
+        )
         norm, c = p["norm"], p["c"]
         pred = plateau_slope(c, p["amp"])
-        ax.text(0.5 * (T[-1] + T[-2]), 4 * F_LEARN, rf"$\frac{{1+c_\star}}{{A_\star}}\ln10={pred:.3f}$",
-                ha="center", va="bottom", fontsize=8)
+        ax.text(
+            0.5 * (T[-1] + T[-2]),
+            4 * F_LEARN,
+            rf"$\frac{{1+c_\star}}{{A_\star}}\ln10={pred:.3f}$",
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
         ax.set_yscale("log")
         ax.set_ylim(1e-5, 2.0)  # below ~1e-8 the sigma=0 loss sits on the slow second mode, then round-off
         ax.set_xlabel(r"training time $t$")
@@ -349,8 +429,16 @@ def _learning_time_figure(ladder, net_T, n: int, sigma: float):
         ax.plot(cs, Ts, "-", color=cols[norm], lw=1.6, label=f"2x2 theory, {norm}")
         pts = np.array(net_T.get(norm, []), float).reshape(-1, 2)
         if pts.size:
-            ax.plot(pts[:, 0], pts[:, 1], "o", mfc="none", mew=1.3, ms=7, color=cols[norm],
-                    label=f"network N={n}, sigma={sigma:g}, {norm}")
+            ax.plot(
+                pts[:, 0],
+                pts[:, 1],
+                "o",
+                mfc="none",
+                mew=1.3,
+                ms=7,
+                color=cols[norm],
+                label=f"network N={n}, sigma={sigma:g}, {norm}",
+            )
     cs_all = np.concatenate([cs for cs, _ in ladder.values()]) if ladder else np.array([0.01, 0.5])
     cc = np.geomspace(cs_all.min(), cs_all.max(), 50)
     ax.plot(cc, 1 / (6 * cc), "k--", lw=1.0, label=r"slaved asymptote $1/(6c_\star)$ (unit)")
@@ -370,8 +458,7 @@ def _gd_figure(gd: dict[str, dict]):
     cols = ic.palette(list(gd))
     for tag, g in gd.items():
         ax.plot(g["etas"], g["err"], "o-", color=cols[tag], lw=1.3, label=f"GD {tag}")
-        ax.plot(g["etas"][:-1], g["rich"], "s--", mfc="none", color=cols[tag], lw=1.0,
-                label=f"Richardson {tag}")
+        ax.plot(g["etas"][:-1], g["rich"], "s--", mfc="none", color=cols[tag], lw=1.0, label=f"Richardson {tag}")
     if gd:
         g = next(iter(gd.values()))
         e = g["etas"]
@@ -394,7 +481,6 @@ STUDY = Study(
     paper="integrator",
     profiles=PROFILES,
     run=run,
-    options=(ic.c_star_option(), ic.int_option("N", "--N", "number of hidden units N (integer >= 2)",
-                                               multiple=False)),
+    options=(ic.c_star_option(), ic.int_option("N", "--N", "number of hidden units N (integer >= 2)", multiple=False)),
     description=__doc__.split("\n\n")[0],
 )

@@ -59,13 +59,39 @@ NAME = "integrator-multi"
 DELTA = 0.05  # spec §8 default
 
 PROFILES: dict[str, dict[str, Any]] = {
-    "smoke": {"rates": [[0.1, 0.5], [0.1, 0.4, 0.7]], "sigma": [0.0, 0.2], "N": [16], "eps": 0.3, "network_draws": 2,
-              "t_max": 20.0, "n_save": 41, "rtol": 1e-8, "atol": 1e-10},
-    "quick": {"rates": [[0.1, 0.5], [0.1, 0.4, 0.7]], "sigma": [0.0, 0.2], "N": [40], "eps": 0.3, "network_draws": 1,
-              "t_max": 60.0, "n_save": 121, "rtol": 1e-8, "atol": 1e-10},
-    "paper": {"rates": [[0.1, 0.5], [0.1, 0.4, 0.7], [0.05, 0.3, 0.6]], "sigma": [0.0, 0.1, 0.2],
-              "N": [100, 200, 500], "eps": 0.3, "t_max": 100.0, "n_save": 201, "rtol": 1e-9, "atol": 1e-11,
-              "network_draws": 5},  # spec §11: N in {100, 200, 500}, >= 5 draws per point
+    "smoke": {
+        "rates": [[0.1, 0.5], [0.1, 0.4, 0.7]],
+        "sigma": [0.0, 0.2],
+        "N": [16],
+        "eps": 0.3,
+        "network_draws": 2,
+        "t_max": 20.0,
+        "n_save": 41,
+        "rtol": 1e-8,
+        "atol": 1e-10,
+    },
+    "quick": {
+        "rates": [[0.1, 0.5], [0.1, 0.4, 0.7]],
+        "sigma": [0.0, 0.2],
+        "N": [40],
+        "eps": 0.3,
+        "network_draws": 1,
+        "t_max": 60.0,
+        "n_save": 121,
+        "rtol": 1e-8,
+        "atol": 1e-10,
+    },
+    "paper": {
+        "rates": [[0.1, 0.5], [0.1, 0.4, 0.7], [0.05, 0.3, 0.6]],
+        "sigma": [0.0, 0.1, 0.2],
+        "N": [100, 200, 500],
+        "eps": 0.3,
+        "t_max": 100.0,
+        "n_save": 201,
+        "rtol": 1e-9,
+        "atol": 1e-11,
+        "network_draws": 5,
+    },  # spec §11: N in {100, 200, 500}, >= 5 draws per point
 }
 
 
@@ -94,8 +120,9 @@ def _targets(cfg: StudyConfig) -> list[tuple[str, Target, np.ndarray]]:
         # so no time scale dominates the loss (with raw w_i = 1 the slowest term dominates and one
         # outlier at a compromise position fits the sum almost as well)
         t = make_target("sum_exp", rates=[float(r) for r in rates], weights=[np.sqrt(2 * float(r)) for r in rates])
-        out.append((f"K={len(rates)}, c=({', '.join(f'{r:g}' for r in rates)})", t,
-                    np.array([1 - float(r) for r in rates])))
+        out.append(
+            (f"K={len(rates)}, c=({', '.join(f'{r:g}' for r in rates)})", t, np.array([1 - float(r) for r in rates]))
+        )
     return out
 
 
@@ -126,8 +153,11 @@ def _reduction_checks(lab, n, K, ts, target, p0s, outs, tol, rtol, atol, notes):
     leaks, devs, floors, dev_text, lam2 = [], [], [], None, None
     for j, (p0, out) in enumerate(zip(p0s, outs)):
         red0, E = lr.reduce_from_network(p0.u, p0.v)
-        red = ex.flow_or_none(lambda: lr.gradient_flow(red0, target, jnp.asarray(ts), s=1.0, rates=(1.0, 1.0, 1.0),
-                                                       n_eigs=2, **tol), notes, f"reduced {lab}, N={n}, draw {j}")
+        red = ex.flow_or_none(
+            lambda: lr.gradient_flow(red0, target, jnp.asarray(ts), s=1.0, rates=(1.0, 1.0, 1.0), n_eigs=2, **tol),
+            notes,
+            f"reduced {lab}, N={n}, draw {j}",
+        )
         if red is None:
             return None
         E, W = np.asarray(E), np.asarray(out["W"])
@@ -140,9 +170,13 @@ def _reduction_checks(lab, n, K, ts, target, p0s, outs, tol, rtol, atol, notes):
             dev_text = ic.exactness_text(dev)
         if K > 2:  # the two-pole floor: the same exact 2x2 flow run 10x longer
             t_long = jnp.asarray([0.0, ts[-1], 10 * ts[-1]])
-            lng = ex.flow_or_none(lambda: lr.gradient_flow(red0, target, t_long, s=1.0, rates=(1.0, 1.0, 1.0),
-                                                           rtol=rtol, atol=atol, n_eigs=2), notes,
-                                  f"floor {lab}, N={n}, draw {j}")
+            lng = ex.flow_or_none(
+                lambda: lr.gradient_flow(
+                    red0, target, t_long, s=1.0, rates=(1.0, 1.0, 1.0), rtol=rtol, atol=atol, n_eigs=2
+                ),
+                notes,
+                f"floor {lab}, N={n}, draw {j}",
+            )
             floors.append(float(np.asarray(lng["loss"])[-1]) if lng is not None else np.nan)
         if j == 0:
             lam2 = np.stack([np.linalg.eigvals(m) for m in Mr])
@@ -163,18 +197,22 @@ def run(cfg: StudyConfig) -> StudyResult:
     anim = None
     floors: dict[tuple[str, int], np.ndarray] = {}  # two-pole floor per (target, N) and draw (sigma = 0 2x2 flow)
     final_loss: dict[tuple[str, float, int], np.ndarray] = {}  # L(T) per draw
-    runs = [(lab, t, poles, float(s), int(n)) for lab, t, poles in _targets(cfg) for s in cfg["sigma"] for n in cfg["N"]]
+    runs = [
+        (lab, t, poles, float(s), int(n)) for lab, t, poles in _targets(cfg) for s in cfg["sigma"] for n in cfg["N"]
+    ]
     for lab, target, poles, sigma, n in tqdm(runs, desc="multi-timescale runs", disable=not cfg.progress):
         K = len(poles)
         tag = f"{lab}, sigma={sigma:g}, N={n}"
         # draw j has the same u0, v0 at every sigma (only W0 scales with sigma)
         P0 = jax.vmap(lambda k: lr.init_params(k, n, sigma, eps=float(cfg["eps"])))(
-            ic.draw_keys(cfg.seed, 60, n, draws=D))
+            ic.draw_keys(cfg.seed, 60, n, draws=D)
+        )
         p0s = [jax.tree.map(lambda x, j=j: x[j], P0) for j in range(D)]
         # sigma = 0 is the spec T9 exactness comparison: network and reduced flow at EXACT_SOLVER tolerances
         tol = ic.EXACT_SOLVER if sigma == 0.0 else {"rtol": rtol, "atol": atol}
-        outs = ex.flow_or_none(lambda: lr.gradient_flow_draws(P0, target, jnp.asarray(ts), n_eigs=n, **tol),
-                               notes, f"network {tag}")
+        outs = ex.flow_or_none(
+            lambda: lr.gradient_flow_draws(P0, target, jnp.asarray(ts), n_eigs=n, **tol), notes, f"network {tag}"
+        )
         if outs is None:
             checks.append(check_true(f"stable_{tag}", False, "gradient flow stayed stable (spec §10 guard)"))
             continue
@@ -196,32 +234,47 @@ def run(cfg: StudyConfig) -> StudyResult:
             f"{tag} ({D} draw{'s' * (D > 1)}): L(T)/L0 = {ic.spread(L[:, -1] / L[:, 0], '.3g')}; outliers that "
             f"left |lambda| <= {radius:g}: {ic.spread(n_esc, '.0f')} of {K}; escape times "
             + ", ".join(f"#{k + 1} {_escape_text(te)}" for k, te in enumerate(T_esc.T))
-            + "; final positions (draw 0) " + ", ".join(f"{z.real:.3f}{z.imag:+.3f}i" for z in tracks[-1])
-            + " vs targets 1-c_i = " + ", ".join(f"{p.real:.3f}" for p in poles))
+            + "; final positions (draw 0) "
+            + ", ".join(f"{z.real:.3f}{z.imag:+.3f}i" for z in tracks[-1])
+            + " vs targets 1-c_i = "
+            + ", ".join(f"{p.real:.3f}" for p in poles)
+        )
         if sigma == 0.0:
             red = _reduction_checks(lab, n, K, ts, target, p0s, outs, tol, rtol, atol, notes)
             if red is None:
                 checks.append(check_true(f"reduced_stable_{tag}", False, "reduced flow stayed stable"))
                 continue
             leak, dev, dev_text, fl, lam2 = red
-            checks.append(check_le(
-                f"two_pole_subspace_{lab}_N{n}", leak, ic.EXACT_TOL,
-                "sigma=0: max_t ||(I-EE^T)W|| + ||W(I-EE^T)|| (W stays in span{u0,v0}, spec §5.1/§8); spec T9 "
-                f"tolerance 1e-8 (every gradient lies in the span, so only round-off leaks; solver rtol "
-                f"{tol['rtol']:g}); {dtext}"))
-            checks.append(check_le(
-                f"two_pole_reduced_match_{lab}_N{n}", dev, ic.EXACT_TOL,
-                "sigma=0: full network vs the 2x2 reduced flow (N=2, s=1, unit rates) from reduce_from_network, "
-                f"max over t <= {ts[-1]:g} of: {dev_text} (worst draw); spec T9 tolerance 1e-8, both solved "
-                f"at rtol {tol['rtol']:g}, atol {tol['atol']:g}; {dtext}"))
+            checks.append(
+                check_le(
+                    f"two_pole_subspace_{lab}_N{n}",
+                    leak,
+                    ic.EXACT_TOL,
+                    "sigma=0: max_t ||(I-EE^T)W|| + ||W(I-EE^T)|| (W stays in span{u0,v0}, spec §5.1/§8); spec T9 "
+                    f"tolerance 1e-8 (every gradient lies in the span, so only round-off leaks; solver rtol "
+                    f"{tol['rtol']:g}); {dtext}",
+                )
+            )
+            checks.append(
+                check_le(
+                    f"two_pole_reduced_match_{lab}_N{n}",
+                    dev,
+                    ic.EXACT_TOL,
+                    "sigma=0: full network vs the 2x2 reduced flow (N=2, s=1, unit rates) from reduce_from_network, "
+                    f"max over t <= {ts[-1]:g} of: {dev_text} (worst draw); spec T9 tolerance 1e-8, both solved "
+                    f"at rtol {tol['rtol']:g}, atol {tol['atol']:g}; {dtext}",
+                )
+            )
             if fl.size and np.isfinite(fl).all():
                 floors[(lab, n)] = fl
                 series[f"two_pole_floor[{tag}]"] = fl[0] if D == 1 else fl
             series[f"reduced_eigs[{tag}]"] = lam2
-            notes.append(f"{tag}: the network's W has rank <= 2 (draw 0, M eigenvalues at T: "
-                         + ", ".join(f"{z.real:.3f}{z.imag:+.3f}i" for z in lam2[-1])
-                         + f"); {'a loss floor remains' if K > 2 else 'both poles can be learned'} "
-                         f"(L(T)/L0 = {ic.spread(L[:, -1] / L[:, 0], '.3g')})")
+            notes.append(
+                f"{tag}: the network's W has rank <= 2 (draw 0, M eigenvalues at T: "
+                + ", ".join(f"{z.real:.3f}{z.imag:+.3f}i" for z in lam2[-1])
+                + f"); {'a loss floor remains' if K > 2 else 'both poles can be learned'} "
+                f"(L(T)/L0 = {ic.spread(L[:, -1] / L[:, 0], '.3g')})"
+            )
         # figures (draw 0)
         pan = []
         for k in range(tracks.shape[1]):
@@ -232,12 +285,26 @@ def run(cfg: StudyConfig) -> StudyResult:
         eig_panels[tag] = pan
         lp = [ic.Curve(ts, L[0] / L[0, 0], "network loss", group="loss", kind="theory")]
         if D > 1:
-            lp.append(ic.Curve(ts, np.stack([(L / L[:, :1]).min(0), (L / L[:, :1]).max(0)]),
-                               f"range over {D} draws", group="loss", kind="spread"))
+            lp.append(
+                ic.Curve(
+                    ts,
+                    np.stack([(L / L[:, :1]).min(0), (L / L[:, :1]).max(0)]),
+                    f"range over {D} draws",
+                    group="loss",
+                    kind="spread",
+                )
+            )
         for k, te in enumerate(t_esc):
             if np.isfinite(te):
-                lp.append(ic.Curve([te], [np.interp(te, ts, L[0] / L[0, 0])], f"escape of outlier {k + 1}",
-                                   group=f"o{k}", kind="network"))
+                lp.append(
+                    ic.Curve(
+                        [te],
+                        [np.interp(te, ts, L[0] / L[0, 0])],
+                        f"escape of outlier {k + 1}",
+                        group=f"o{k}",
+                        kind="network",
+                    )
+                )
         loss_panels[tag] = lp
         if cfg.options.get("animate") and sigma > 0 and (anim is None or K > anim[0]):
             anim = (K, tag, sigma, eigs, tracks)
@@ -251,22 +318,32 @@ def run(cfg: StudyConfig) -> StudyResult:
                 f"two-pole floor {ic.spread(floors[(lab, n)], '.3g')} (loss of the exact sigma=0 2x2 flow of the same "
                 f"draw at t = {10 * ts[-1]:g}); below it in {below} of {D} draw{'s' * (D > 1)}"
                 + ("" if below < D else ": the bulk lets the network fit more than two poles")
-                + ("" if below else ": no sign here that the bulk lifts the two-pole limit"))
+                + ("" if below else ": no sign here that the bulk lifts the two-pole limit")
+            )
     figures = {}
     if eig_panels:
         figures["outlier_paths"] = ic.time_figure(
-            eig_panels, ylabel=r"Re $\lambda$ (tracked outliers)", ncols=2,
-            title="Multi-timescale target: outliers escape one at a time (dashed: targets 1-c_i)")
+            eig_panels,
+            ylabel=r"Re $\lambda$ (tracked outliers)",
+            ncols=2,
+            title="Multi-timescale target: outliers escape one at a time (dashed: targets 1-c_i)",
+        )
         figures["loss_staircase"] = ic.time_figure(
-            loss_panels, ylabel=r"$L(t)/L_0$", logy=True, ncols=2,
-            title="Loss staircase; one marker per outlier escape from the disk sigma + delta")
+            loss_panels,
+            ylabel=r"$L(t)/L_0$",
+            logy=True,
+            ncols=2,
+            title="Loss staircase; one marker per outlier escape from the disk sigma + delta",
+        )
     if anim is not None:
         K, tag, sigma, eigs, tracks = anim
-        files["animation.gif"] = ic.spectrum_animation(ts, eigs, sigma, theory_path=None, outlier=list(tracks),
-                                                       title=tag)
+        files["animation.gif"] = ic.spectrum_animation(
+            ts, eigs, sigma, theory_path=None, outlier=list(tracks), title=tag
+        )
     params = {k: v for k, v in cfg.params.items() if k != "target"}
-    return StudyResult(NAME, cfg.profile, checks, params, series, figures, seed=cfg.seed, notes=notes,
-                       extra_files=files)
+    return StudyResult(
+        NAME, cfg.profile, checks, params, series, figures, seed=cfg.seed, notes=notes, extra_files=files
+    )
 
 
 STUDY = Study(
@@ -275,9 +352,13 @@ STUDY = Study(
     paper="integrator",
     profiles=PROFILES,
     run=run,
-    options=(ic.target_option(), ic.sigma_option(), ic.n_option(), ic.draws_option(),
-             Option("eps", "--eps", float, "initial read-in/readout scale epsilon > 0", validate=positive,
-                    multiple=False)),
+    options=(
+        ic.target_option(),
+        ic.sigma_option(),
+        ic.n_option(),
+        ic.draws_option(),
+        Option("eps", "--eps", float, "initial read-in/readout scale epsilon > 0", validate=positive, multiple=False),
+    ),
     description=__doc__.split("\n\n")[0],
     flags={"animate": "write animation.gif: spectrum of W(t) with the tracked outliers (largest K, sigma > 0)"},
 )

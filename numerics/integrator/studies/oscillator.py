@@ -61,12 +61,36 @@ __all__ = ["STUDY", "run", "T4_REF", "path_gap"]
 NAME = "integrator-oscillator"
 #: spec §9 T4: (c*, omega*) -> (L0, {t: (lambda_+, L)})
 T4_REF: dict[tuple[float, float], tuple[float, dict[float, tuple[complex, float]]]] = {
-    (0.2, 1.0): (0.649, {5: (0.046 + 0.158j, 0.302), 10: (0.390 + 0.517j, 0.195), 15: (0.689 + 0.889j, 0.049),
-                         20: (0.795 + 0.994j, 2.5e-4), 30: (0.800 + 1.000j, 1.7e-9)}),
-    (0.1, 2.0): (1.253, {5: (-0.037 + 0.185j, 1.05), 10: (-0.181 + 0.570j, 0.979), 15: (-0.213 + 0.879j, 0.947),
-                         20: (-0.120 + 1.156j, 0.913), 25: (0.146 + 1.508j, 0.821), 30: (0.899 + 1.999j, 1.2e-4)}),
-    (0.3, 0.5): (0.527, {10: (-0.017 + 0.258j, 0.063), 20: (0.001 + 0.490j, 0.053), 40: (0.254 + 0.759j, 0.036),
-                         70: (0.700 + 0.503j, 4.7e-6)}),
+    (0.2, 1.0): (
+        0.649,
+        {
+            5: (0.046 + 0.158j, 0.302),
+            10: (0.390 + 0.517j, 0.195),
+            15: (0.689 + 0.889j, 0.049),
+            20: (0.795 + 0.994j, 2.5e-4),
+            30: (0.800 + 1.000j, 1.7e-9),
+        },
+    ),
+    (0.1, 2.0): (
+        1.253,
+        {
+            5: (-0.037 + 0.185j, 1.05),
+            10: (-0.181 + 0.570j, 0.979),
+            15: (-0.213 + 0.879j, 0.947),
+            20: (-0.120 + 1.156j, 0.913),
+            25: (0.146 + 1.508j, 0.821),
+            30: (0.899 + 1.999j, 1.2e-4),
+        },
+    ),
+    (0.3, 0.5): (
+        0.527,
+        {
+            10: (-0.017 + 0.258j, 0.063),
+            20: (0.001 + 0.490j, 0.053),
+            40: (0.254 + 0.759j, 0.036),
+            70: (0.700 + 0.503j, 4.7e-6),
+        },
+    ),
 }
 T_END = {(0.2, 1.0): 30.0, (0.1, 2.0): 30.0, (0.3, 0.5): 70.0}
 #: 127 saves put every T4 time on the grid for both horizons (30/126*21 = 5, 70/126*18 = 10),
@@ -77,12 +101,37 @@ FINAL_TOL = 0.02  # network final pair vs 1 - c* +- i omega*
 GAP_TOL = 0.05  # path gap at N = 500
 
 PROFILES: dict[str, dict[str, Any]] = {
-    "smoke": {"targets": [[0.2, 1.0]], "N": [12, 80], "n_save": N_SAVE, "t_scale": 1.0, "network_N_max": 12,
-              "network_draws": 3, "rtol": 1e-8, "atol": 1e-10},
-    "quick": {"targets": [[0.2, 1.0], [0.1, 2.0], [0.3, 0.5]], "N": [100, 500], "n_save": N_SAVE, "t_scale": 1.0,
-              "network_N_max": 100, "network_targets": [[0.1, 2.0]], "network_draws": 1, "rtol": 1e-8, "atol": 1e-10},
-    "paper": {"targets": [[0.2, 1.0], [0.1, 2.0], [0.3, 0.5]], "N": [100, 200, 500], "n_save": 2 * N_SAVE - 1,
-              "t_scale": 1.0, "network_N_max": 500, "network_draws": 5, "rtol": 1e-9, "atol": 1e-11},  # spec §11
+    "smoke": {
+        "targets": [[0.2, 1.0]],
+        "N": [12, 80],
+        "n_save": N_SAVE,
+        "t_scale": 1.0,
+        "network_N_max": 12,
+        "network_draws": 3,
+        "rtol": 1e-8,
+        "atol": 1e-10,
+    },
+    "quick": {
+        "targets": [[0.2, 1.0], [0.1, 2.0], [0.3, 0.5]],
+        "N": [100, 500],
+        "n_save": N_SAVE,
+        "t_scale": 1.0,
+        "network_N_max": 100,
+        "network_targets": [[0.1, 2.0]],
+        "network_draws": 1,
+        "rtol": 1e-8,
+        "atol": 1e-10,
+    },
+    "paper": {
+        "targets": [[0.2, 1.0], [0.1, 2.0], [0.3, 0.5]],
+        "N": [100, 200, 500],
+        "n_save": 2 * N_SAVE - 1,
+        "t_scale": 1.0,
+        "network_N_max": 500,
+        "network_draws": 5,
+        "rtol": 1e-9,
+        "atol": 1e-11,
+    },  # spec §11
 }
 
 
@@ -119,8 +168,12 @@ def pair_equations_autodiff(out: dict[str, np.ndarray], params: np.ndarray) -> f
     gen_det = jax.vmap(f_det)(M, Md)
     ad_tr = jax.vmap(lambda m, md: jnp.trace(md.reshape(2, 2)))(M, Md)
     ad_det = jax.vmap(lambda m, md: jax.jvp(lambda x: jnp.linalg.det(x.reshape(2, 2)), (m,), (md,))[1])(M, Md)
-    return float(max(jnp.max(jnp.abs(gen_tr - ad_tr)) / jnp.max(jnp.abs(ad_tr)),
-                     jnp.max(jnp.abs(gen_det - ad_det)) / jnp.max(jnp.abs(ad_det))))
+    return float(
+        max(
+            jnp.max(jnp.abs(gen_tr - ad_tr)) / jnp.max(jnp.abs(ad_tr)),
+            jnp.max(jnp.abs(gen_det - ad_det)) / jnp.max(jnp.abs(ad_det)),
+        )
+    )
 
 
 def pair_equations_residual(out: dict[str, np.ndarray], params: np.ndarray) -> tuple[float, float]:
@@ -140,8 +193,10 @@ def pair_equations_residual(out: dict[str, np.ndarray], params: np.ndarray) -> t
     det = M[:, 0, 0] * M[:, 1, 1] - M[:, 0, 1] * M[:, 1, 0]
     fd_tr = (tr[2:] - tr[:-2]) / (t[2:] - t[:-2])
     fd_det = (det[2:] - det[:-2]) / (t[2:] - t[:-2])
-    err = max(np.max(np.abs(fd_tr - dtr[1:-1])) / np.max(np.abs(dtr)),
-              np.max(np.abs(fd_det - ddet[1:-1])) / np.max(np.abs(ddet)))
+    err = max(
+        np.max(np.abs(fd_tr - dtr[1:-1])) / np.max(np.abs(dtr)),
+        np.max(np.abs(fd_det - ddet[1:-1])) / np.max(np.abs(ddet)),
+    )
     h = float(np.max(np.diff(t)))
     d2 = [np.max(np.abs(np.gradient(np.gradient(f, t), t))) / np.max(np.abs(f)) for f in (dtr, ddet)]
     bound = 2 * h**2 * max(d2) / 6 + 1e-9
@@ -195,7 +250,7 @@ def run(cfg: StudyConfig) -> StudyResult:
     D = int(cfg.params.get("network_draws", 1))
     a0, b0, M0 = rd.orthogonal_start()
     path_panels, loss_panels, reim_panels = [], {}, {}
-    for (c, w) in tqdm(targets, desc="oscillator targets", disable=not cfg.progress):
+    for c, w in tqdm(targets, desc="oscillator targets", disable=not cfg.progress):
         tag = f"c*={c:g}, w*={w:g}"
         T = float(cfg["t_scale"]) * T_END.get((c, w), 30.0 if c >= 0.2 else 40.0)
         ts = np.linspace(0.0, T, n_save)
@@ -211,42 +266,75 @@ def run(cfg: StudyConfig) -> StudyResult:
         ref = T4_REF.get((c, w))
         if ref:
             L0ref, pts = ref
-            checks.append(check_le(f"T4_{tag}_L0_rel", abs(th["L"][0] / L0ref - 1), L_TOL,
-                                   "spec T4: reduced L0 within 3% of the reference"))
+            checks.append(
+                check_le(
+                    f"T4_{tag}_L0_rel",
+                    abs(th["L"][0] / L0ref - 1),
+                    L_TOL,
+                    "spec T4: reduced L0 within 3% of the reference",
+                )
+            )
             for tk in sorted(pts):
                 lam_ref, L_ref = pts[tk]
-                lam, Lk = _at(ts, lam_th, th["L"], float(tk), lambda: rd.reduced_flow(
-                    a0, b0, M0, tp, np.array([0.0, float(tk)]), kind="oscillator", rtol=rtol, atol=atol))
-                checks.append(check_le(
-                    f"T4_{tag}_t{tk:g}_lambda", max(abs(lam.real - lam_ref.real), abs(lam.imag - lam_ref.imag)),
-                    LAM_TOL, f"spec T4: |Re|,|Im| of lambda_+ at t={tk:g} within 0.005 of {lam_ref} (got "
-                    f"{lam.real:.4f}{lam.imag:+.4f}i)"))
-                checks.append(check_le(
-                    f"T4_{tag}_t{tk:g}_L_rel", abs(Lk / L_ref - 1), L_TOL,
-                    f"spec T4: L at t={tk:g} within 3% of {L_ref:g} (got {Lk:.4g})"))
+                lam, Lk = _at(
+                    ts,
+                    lam_th,
+                    th["L"],
+                    float(tk),
+                    lambda: rd.reduced_flow(
+                        a0, b0, M0, tp, np.array([0.0, float(tk)]), kind="oscillator", rtol=rtol, atol=atol
+                    ),
+                )
+                checks.append(
+                    check_le(
+                        f"T4_{tag}_t{tk:g}_lambda",
+                        max(abs(lam.real - lam_ref.real), abs(lam.imag - lam_ref.imag)),
+                        LAM_TOL,
+                        f"spec T4: |Re|,|Im| of lambda_+ at t={tk:g} within 0.005 of {lam_ref} (got "
+                        f"{lam.real:.4f}{lam.imag:+.4f}i)",
+                    )
+                )
+                checks.append(
+                    check_le(
+                        f"T4_{tag}_t{tk:g}_L_rel",
+                        abs(Lk / L_ref - 1),
+                        L_TOL,
+                        f"spec T4: L at t={tk:g} within 3% of {L_ref:g} (got {Lk:.4g})",
+                    )
+                )
         ad = pair_equations_autodiff(th, np.asarray(tp))
-        checks.append(check_le(
-            f"pair_equations_autodiff_{tag}", ad, 1e-10,
-            "generated pair equations d tr M/dt = tr Mdot, d det M/dt = tr(adj(M) Mdot) vs autodiff (trace of the "
-            "generated Mdot, jax.jvp of det along it) on the solved path, relative to max |rate|; float64 "
-            "round-off bound"))
+        checks.append(
+            check_le(
+                f"pair_equations_autodiff_{tag}",
+                ad,
+                1e-10,
+                "generated pair equations d tr M/dt = tr Mdot, d det M/dt = tr(adj(M) Mdot) vs autodiff (trace of the "
+                "generated Mdot, jax.jvp of det along it) on the solved path, relative to max |rate|; float64 "
+                "round-off bound",
+            )
+        )
         res, bound = pair_equations_residual(th, np.asarray(tp))
-        notes.append(f"{tag}: pair equations vs centred finite differences of the saved path (h={T / (n_save - 1):.3g}): "
-                     f"relative mismatch {res:.3g}, estimated truncation h^2 max|d3f|/6 ~ {bound / 2:.3g} (reported; "
-                     "the save grid is coarse)")
+        notes.append(
+            f"{tag}: pair equations vs centred finite differences of the saved path (h={T / (n_save - 1):.3g}): "
+            f"relative mismatch {res:.3g}, estimated truncation h^2 max|d3f|/6 ~ {bound / 2:.3g} (reported; "
+            "the save grid is coarse)"
+        )
         net_paths = {}
         draws: dict[int, tuple[list[np.ndarray], list[np.ndarray]]] = {}  # per N: every draw's lambda_+ and L
         loss_curves = [ic.Curve(ts, th["L"] / th["L"][0], "reduced theory", group="theory", kind="theory")]
-        reim = [ic.Curve(ts, lam_th.real, "Re (theory)", group="Re", kind="theory"),
-                ic.Curve(ts, lam_th.imag, "Im (theory)", group="Im", kind="theory"),
-                ic.Curve(ts, [1 - c], r"$1-c_\star$", kind="target"),
-                ic.Curve(ts, [w], r"$\omega_\star$", kind="target")]
+        reim = [
+            ic.Curve(ts, lam_th.real, "Re (theory)", group="Re", kind="theory"),
+            ic.Curve(ts, lam_th.imag, "Im (theory)", group="Im", kind="theory"),
+            ic.Curve(ts, [1 - c], r"$1-c_\star$", kind="target"),
+            ic.Curve(ts, [w], r"$\omega_\star$", kind="target"),
+        ]
         target = make_target("oscillator", c_star=c, omega_star=w)
         for n in Ns:
             p0 = lr.init_params(ic.point_key(cfg.seed, 40, n), n, 0.0)
             red0, E = lr.reduce_from_network(p0.u, p0.v)
-            full = cfg.params.get("network_targets") is None or [c, w] in [list(map(float, x)) for x in
-                                                                           cfg["network_targets"]]
+            full = cfg.params.get("network_targets") is None or [c, w] in [
+                list(map(float, x)) for x in cfg["network_targets"]
+            ]
             run_net = n <= n_net and full
             # spec T9 exactness: where the full network runs, both sides at the tight EXACT_SOLVER tolerances
             tol = ic.EXACT_SOLVER if run_net else {"rtol": rtol, "atol": atol}
@@ -254,31 +342,42 @@ def run(cfg: StudyConfig) -> StudyResult:
             lam_red = red["eig"][:, 0]
             lam_red = np.where(lam_red.imag < 0, np.conj(lam_red), lam_red)
             if run_net:
-                out = ex.flow_or_none(lambda: lr.gradient_flow(p0, target, jnp.asarray(ts), n_eigs=2,
-                                                               **ic.EXACT_SOLVER), notes, f"network {tag} N={n}")
+                out = ex.flow_or_none(
+                    lambda: lr.gradient_flow(p0, target, jnp.asarray(ts), n_eigs=2, **ic.EXACT_SOLVER),
+                    notes,
+                    f"network {tag} N={n}",
+                )
                 if out is None:
                     checks.append(check_true(f"network_{tag}_N{n}_stable", False, "gradient flow stayed stable"))
                     continue
                 eig_net = [np.linalg.eigvals(Wk) for Wk in out["W"]]
                 lam_net = _upper(eig_net)
                 L_net = np.asarray(out["loss"])
-                dev = ic.reduction_deviation(out["W"], out["u"], out["v"], L_net, E, red["M"], red["a"],
-                                             red["b"], red["L"])
-                checks.append(check_le(
-                    f"exact_reduction_{tag}_N{n}", dev["max"], ic.EXACT_TOL,
-                    "spec T9 / §5.1 identity: full network from W0=0 vs the 2x2 flow from reduce_from_network, "
-                    f"max over training of: {ic.exactness_text(dev)}; spec tolerance 1e-8, both solved at "
-                    f"rtol {ic.EXACT_SOLVER['rtol']:g}, atol {ic.EXACT_SOLVER['atol']:g} (entries, not "
-                    "eigenvalues: the pair is born from a double eigenvalue, where eigenvalues are "
-                    "square-root sensitive)"))
+                dev = ic.reduction_deviation(
+                    out["W"], out["u"], out["v"], L_net, E, red["M"], red["a"], red["b"], red["L"]
+                )
+                checks.append(
+                    check_le(
+                        f"exact_reduction_{tag}_N{n}",
+                        dev["max"],
+                        ic.EXACT_TOL,
+                        "spec T9 / §5.1 identity: full network from W0=0 vs the 2x2 flow from reduce_from_network, "
+                        f"max over training of: {ic.exactness_text(dev)}; spec tolerance 1e-8, both solved at "
+                        f"rtol {ic.EXACT_SOLVER['rtol']:g}, atol {ic.EXACT_SOLVER['atol']:g} (entries, not "
+                        "eigenvalues: the pair is born from a double eigenvalue, where eigenvalues are "
+                        "square-root sensitive)",
+                    )
+                )
                 label = f"network N={n}"
             else:
                 lam_net, L_net = lam_red, red["L"]
                 label = f"network N={n} (exact reduction)"
                 if n <= n_net:
-                    notes.append(f"{tag}, N={n}: network computed through the exact §5.1 reduction (quick profile "
-                                 "runs the full N-unit gradient flow for the plateau case only; the identity is "
-                                 "checked there by exact_reduction_*)")
+                    notes.append(
+                        f"{tag}, N={n}: network computed through the exact §5.1 reduction (quick profile "
+                        "runs the full N-unit gradient flow for the plateau case only; the identity is "
+                        "checked there by exact_reduction_*)"
+                    )
             net_paths[label] = lam_net
             series[f"network_lambda[{tag}, N={n}]"] = lam_net
             series[f"network_L[{tag}, N={n}]"] = L_net
@@ -294,16 +393,26 @@ def run(cfg: StudyConfig) -> StudyResult:
             gap_t = max(float(np.max(np.abs(x - lam_th))) for x in lams)
             tol = GAP_TOL * math.sqrt(500.0 / n)
             which = "" if D == 1 else f", worst of {D} draws (draw 0 {gaps[0]:.3g})"
-            checks.append(check_le(
-                f"path_gap_{tag}_N{n}", max(gaps), tol,
-                f"largest distance from the network pair path to the theory path (time-free{which}); tolerance "
-                f"0.05 at N=500 scaled by (500/N)^(1/2) (finite-N initial overlaps u0.v0/N, |u0|^2/N - 1 are "
-                f"O(N^-1/2)); time-matched gap {gap_t:.3g}"))
+            checks.append(
+                check_le(
+                    f"path_gap_{tag}_N{n}",
+                    max(gaps),
+                    tol,
+                    f"largest distance from the network pair path to the theory path (time-free{which}); tolerance "
+                    f"0.05 at N=500 scaled by (500/N)^(1/2) (finite-N initial overlaps u0.v0/N, |u0|^2/N - 1 are "
+                    f"O(N^-1/2)); time-matched gap {gap_t:.3g}",
+                )
+            )
             finals = [abs(x[-1] - fixed) for x in lams]
-            checks.append(check_le(
-                f"final_pair_{tag}_N{n}", max(finals), FINAL_TOL,
-                f"network pair at t={T:g} within 0.02 of the fixed point 1-c* + i w* = {fixed}"
-                + ("" if D == 1 else f" (worst of {D} draws)")))
+            checks.append(
+                check_le(
+                    f"final_pair_{tag}_N{n}",
+                    max(finals),
+                    FINAL_TOL,
+                    f"network pair at t={T:g} within 0.02 of the fixed point 1-c* + i w* = {fixed}"
+                    + ("" if D == 1 else f" (worst of {D} draws)"),
+                )
+            )
             loss_curves.append(ic.Curve(ts, L_net / L_net[0], label, group=label, kind="network"))
             reim.append(ic.Curve(ts, lam_net.real, f"Re ({label})", group="Re", kind="network"))
             reim.append(ic.Curve(ts, lam_net.imag, f"Im ({label})", group="Im", kind="network"))
@@ -315,39 +424,60 @@ def run(cfg: StudyConfig) -> StudyResult:
             # excursion is required only at the N where the theory dips deeper than that tolerance
             need = [n for n in draw_min_re if depth > GAP_TOL * math.sqrt(500.0 / n)]
             shown = {n: sum(v < 0 for v in vals) for n, vals in draw_min_re.items()}
-            counts = ", ".join(f"N={n}: {shown[n]}/{len(draw_min_re[n])} (max min-Re {max(draw_min_re[n]):.3f})"
-                               for n in draw_min_re)
-            what = (f"theory: Re lambda first moves left (min {-depth:.3f} at t={plateau_t:.3g}); draws showing the "
-                    f"excursion (min Re < 0): {counts}")
+            counts = ", ".join(
+                f"N={n}: {shown[n]}/{len(draw_min_re[n])} (max min-Re {max(draw_min_re[n]):.3f})" for n in draw_min_re
+            )
+            what = (
+                f"theory: Re lambda first moves left (min {-depth:.3f} at t={plateau_t:.3g}); draws showing the "
+                f"excursion (min Re < 0): {counts}"
+            )
             if need:
-                checks.append(check_true(
-                    f"leftward_excursion_{tag}", all(shown[n] == len(draw_min_re[n]) for n in need),
-                    f"{what}; required in every draw at N in {need}, where the depth {depth:.3f} exceeds the "
-                    f"path-gap tolerance 0.05 (500/N)^(1/2) within which a network path may legitimately differ"))
+                checks.append(
+                    check_true(
+                        f"leftward_excursion_{tag}",
+                        all(shown[n] == len(draw_min_re[n]) for n in need),
+                        f"{what}; required in every draw at N in {need}, where the depth {depth:.3f} exceeds the "
+                        f"path-gap tolerance 0.05 (500/N)^(1/2) within which a network path may legitimately differ",
+                    )
+                )
             else:
-                notes.append(f"{tag}: {what}. Not checked: the depth {depth:.3f} is below the path-gap tolerance "
-                             f"0.05 (500/N)^(1/2) at every N, so finite-N draws may legitimately miss it")
+                notes.append(
+                    f"{tag}: {what}. Not checked: the depth {depth:.3f} is below the path-gap tolerance "
+                    f"0.05 (500/N)^(1/2) at every N, so finite-N draws may legitimately miss it"
+                )
         if (c, w) == (0.1, 2.0):
             i20 = int(np.argmin(np.abs(ts - 20.0)))
             curves = [x for _, Ls in draws.values() for x in Ls]
             vals = [th["L"][i20] / th["L"][0]] + [x[i20] / x[0] for x in curves]
-            checks.append(check_true(
-                f"plateau_{tag}", all(v > 0.5 for v in vals) and th["L"][-1] / th["L"][0] < 1e-3,
-                f"loss plateau: L(20)/L0 > 0.5 in theory and networks ({', '.join(f'{v:.2f}' for v in vals)}) "
-                f"followed by the escape, L(30)/L0 = {th['L'][-1] / th['L'][0]:.2g} < 1e-3 (spec §6 phase 3)"))
-        path_panels.append({"title": tag, "theory": [lam_th, np.conj(lam_th)],
-                            "network": {k: v for k, v in net_paths.items()} | {
-                                f"{k} (conj.)": np.conj(v) for k, v in list(net_paths.items())[-1:]},
-                            "fixed": [fixed, np.conj(fixed)]})
+            checks.append(
+                check_true(
+                    f"plateau_{tag}",
+                    all(v > 0.5 for v in vals) and th["L"][-1] / th["L"][0] < 1e-3,
+                    f"loss plateau: L(20)/L0 > 0.5 in theory and networks ({', '.join(f'{v:.2f}' for v in vals)}) "
+                    f"followed by the escape, L(30)/L0 = {th['L'][-1] / th['L'][0]:.2g} < 1e-3 (spec §6 phase 3)",
+                )
+            )
+        path_panels.append(
+            {
+                "title": tag,
+                "theory": [lam_th, np.conj(lam_th)],
+                "network": {k: v for k, v in net_paths.items()}
+                | {f"{k} (conj.)": np.conj(v) for k, v in list(net_paths.items())[-1:]},
+                "fixed": [fixed, np.conj(fixed)],
+            }
+        )
         loss_panels[tag] = loss_curves
         reim_panels[tag] = reim
     figures = {
         "pair_paths": ex.complex_path_figure(
-            path_panels, title="Conjugate pair in the complex plane: reduced theory (line) vs network (markers)"),
-        "loss": ic.time_figure(loss_panels, ylabel=r"$L(t)/L_0$", logy=True,
-                               title="Loss: reduced theory (line) vs network (markers)"),
-        "re_im": ic.time_figure(reim_panels, ylabel=r"Re$\,\lambda_+$, Im$\,\lambda_+$",
-                                title="Pair eigenvalue vs training time"),
+            path_panels, title="Conjugate pair in the complex plane: reduced theory (line) vs network (markers)"
+        ),
+        "loss": ic.time_figure(
+            loss_panels, ylabel=r"$L(t)/L_0$", logy=True, title="Loss: reduced theory (line) vs network (markers)"
+        ),
+        "re_im": ic.time_figure(
+            reim_panels, ylabel=r"Re$\,\lambda_+$, Im$\,\lambda_+$", title="Pair eigenvalue vs training time"
+        ),
     }
     params = dict(cfg.params)
     return StudyResult(NAME, cfg.profile, checks, params, series, figures, seed=cfg.seed, notes=notes)

@@ -57,17 +57,57 @@ __all__ = ["STUDY", "run", "em_discretise", "gd_on_em_loss", "sampled_discrete_l
 NAME = "integrator-sgd"
 
 PROFILES: dict[str, dict[str, Any]] = {
-    "smoke": {"N": 8, "sigma": 0.2, "c_star": 0.5, "dt": 0.1, "burn_in": 10.0, "window": 10.0,
-              "eta": 0.05, "n_steps": 20, "save_every": 5, "batches": [2, 8, 32], "seeds": 16,
-              "eta_arm": [0.1], "mc_sequences": 64, "mc_length": 2000, "dts": [0.2, 0.1, 0.05]},
-    "quick": {"N": 16, "sigma": 0.2, "c_star": 0.5, "dt": 0.1, "burn_in": 10.0, "window": 20.0,
-              "eta": 0.05, "n_steps": 60, "save_every": 10, "batches": [2, 8, 32, 128], "seeds": 32,
-              "eta_arm": [0.1, 0.05, 0.025], "mc_sequences": 256, "mc_length": 4000,
-              "dts": [0.2, 0.1, 0.05, 0.025]},
-    "paper": {"N": 32, "sigma": 0.2, "c_star": 0.5, "dt": 0.05, "burn_in": 10.0, "window": 40.0,
-              "eta": 0.05, "n_steps": 100, "save_every": 10, "batches": [2, 8, 32, 128, 512], "seeds": 64,
-              "eta_arm": [0.1, 0.05, 0.025, 0.0125], "mc_sequences": 1024, "mc_length": 8000,
-              "dts": [0.2, 0.1, 0.05, 0.025, 0.0125]},
+    "smoke": {
+        "N": 8,
+        "sigma": 0.2,
+        "c_star": 0.5,
+        "dt": 0.1,
+        "burn_in": 10.0,
+        "window": 10.0,
+        "eta": 0.05,
+        "n_steps": 20,
+        "save_every": 5,
+        "batches": [2, 8, 32],
+        "seeds": 16,
+        "eta_arm": [0.1],
+        "mc_sequences": 64,
+        "mc_length": 2000,
+        "dts": [0.2, 0.1, 0.05],
+    },
+    "quick": {
+        "N": 16,
+        "sigma": 0.2,
+        "c_star": 0.5,
+        "dt": 0.1,
+        "burn_in": 10.0,
+        "window": 20.0,
+        "eta": 0.05,
+        "n_steps": 60,
+        "save_every": 10,
+        "batches": [2, 8, 32, 128],
+        "seeds": 32,
+        "eta_arm": [0.1, 0.05, 0.025],
+        "mc_sequences": 256,
+        "mc_length": 4000,
+        "dts": [0.2, 0.1, 0.05, 0.025],
+    },
+    "paper": {
+        "N": 32,
+        "sigma": 0.2,
+        "c_star": 0.5,
+        "dt": 0.05,
+        "burn_in": 10.0,
+        "window": 40.0,
+        "eta": 0.05,
+        "n_steps": 100,
+        "save_every": 10,
+        "batches": [2, 8, 32, 128, 512],
+        "seeds": 64,
+        "eta_arm": [0.1, 0.05, 0.025, 0.0125],
+        "mc_sequences": 1024,
+        "mc_length": 8000,
+        "dts": [0.2, 0.1, 0.05, 0.025, 0.0125],
+    },
 }
 
 
@@ -80,8 +120,9 @@ def em_discretise(params: lr.Params, target: Target, dt: float) -> tuple[lr.Para
     return lr.Params(Wd, math.sqrt(dt) * params.u, params.v), Td
 
 
-def gd_on_em_loss(params0: lr.Params, target: Target, dt: float, eta: float, n_steps: int,
-                  save_every: int) -> dict[str, np.ndarray]:
+def gd_on_em_loss(
+    params0: lr.Params, target: Target, dt: float, eta: float, n_steps: int, save_every: int
+) -> dict[str, np.ndarray]:
     r"""Population GD on the EM loss :math:`L_{\Delta t}(W,u,v)=L_{\rm disc}(I+\Delta t(W-I),\sqrt{\Delta t}u,v)`
     in the :math:`(W,u,v)` coordinates with the default per-group rates :math:`(r_W,r_u,r_v)`.
 
@@ -95,12 +136,17 @@ def gd_on_em_loss(params0: lr.Params, target: Target, dt: float, eta: float, n_s
     n = params0.W.shape[0]
     pd_, td = em_discretise(params0, target, dt)
     r = lr.default_rates(n, "mean_field")
-    out = lr.gradient_descent(pd_, td, eta, n_steps, save_every=save_every, time="discrete",
-                              rates=(dt**2 * r.W, dt * r.u, r.v))
+    out = lr.gradient_descent(
+        pd_, td, eta, n_steps, save_every=save_every, time="discrete", rates=(dt**2 * r.W, dt * r.u, r.v)
+    )
     W = np.eye(n) + (np.asarray(out["W"]) - np.eye(n)) / dt
     u, v = np.asarray(out["u"]) / math.sqrt(dt), np.asarray(out["v"])
-    loss = np.array([float(lr.population_loss(lr.Params(jnp.asarray(a), jnp.asarray(b), jnp.asarray(c)), target))
-                     for a, b, c in zip(W, u, v)])
+    loss = np.array(
+        [
+            float(lr.population_loss(lr.Params(jnp.asarray(a), jnp.asarray(b), jnp.asarray(c)), target))
+            for a, b, c in zip(W, u, v)
+        ]
+    )
     return {"ts": np.asarray(out["ts"]), "W": W, "u": u, "v": v, "loss": loss}
 
 
@@ -125,8 +171,9 @@ def _rate_fit(batches, gaps: np.ndarray) -> tuple[float, float]:
     return float(coef[0]), math.sqrt(s2 * float(np.linalg.inv(A.T @ A)[0, 0]))
 
 
-def sampled_discrete_loss(key, params: lr.Params, target: Target, s: float, sequences: int, length: int,
-                          burn: int) -> tuple[float, float]:
+def sampled_discrete_loss(
+    key, params: lr.Params, target: Target, s: float, sequences: int, length: int, burn: int
+) -> tuple[float, float]:
     r"""Monte Carlo :math:`\tfrac12\mathbb E(y_n-y_{\star,n})^2` of the discrete-time network
     :math:`h_n=Wh_{n-1}+ux_n`, :math:`z_n=A_sz_{n-1}+b_sx_n` (mean and standard error over sequences)."""
 
@@ -160,12 +207,18 @@ def _discrete_part(cfg: StudyConfig, p0: lr.Params, target: Target, checks, seri
     pd_, td = em_discretise(p, target, float(cfg["dt"]))
     L_closed = float(lr.population_loss(pd_, td, s, time="discrete"))
     burn = int(round(float(cfg["burn_in"]) / float(cfg["dt"])))
-    mc, se = sampled_discrete_loss(ic.point_key(cfg.seed, 91), pd_, td, s, int(cfg["mc_sequences"]),
-                                   int(cfg["mc_length"]) + burn, burn)
-    checks.append(check_le(
-        "discrete_closed_form_vs_monte_carlo", abs(mc - L_closed) / se, 3.0,
-        f"discrete-time closed-form L (Stein Gramians) vs Monte Carlo mean of 0.5 (y_n - y*_n)^2 over "
-        f"{cfg['mc_sequences']} sampled sequences (|diff| / SE <= 3); closed {L_closed:.5g}, MC {mc:.5g} +- {se:.2g}"))
+    mc, se = sampled_discrete_loss(
+        ic.point_key(cfg.seed, 91), pd_, td, s, int(cfg["mc_sequences"]), int(cfg["mc_length"]) + burn, burn
+    )
+    checks.append(
+        check_le(
+            "discrete_closed_form_vs_monte_carlo",
+            abs(mc - L_closed) / se,
+            3.0,
+            f"discrete-time closed-form L (Stein Gramians) vs Monte Carlo mean of 0.5 (y_n - y*_n)^2 over "
+            f"{cfg['mc_sequences']} sampled sequences (|diff| / SE <= 3); closed {L_closed:.5g}, MC {mc:.5g} +- {se:.2g}",
+        )
+    )
     L_cont = float(lr.population_loss(p, target, s))
     dts = np.array([float(x) for x in cfg["dts"]])
     bias = []
@@ -176,14 +229,22 @@ def _discrete_part(cfg: StudyConfig, p0: lr.Params, target: Target, checks, seri
     slope = float(np.polyfit(np.log(dts), np.log(bias), 1)[0])
     series["dt_ladder"] = dts
     series["dt_bias"] = bias
-    checks.append(check_in(
-        "em_bias_order_dt", slope, 0.8, 1.2,
-        "log-log slope of |L_dt - L| vs dt (EM-discretised population loss, closed form): first order, "
-        f"slope 1 +- 0.2 (curvature of the next order over dt in {dts.tolist()})"))
-    notes.append(f"O(dt) floor: |L_dt - L|/L = {bias[list(dts).index(float(cfg['dt']))] / L_cont:.3g} "
-                 f"at dt={cfg['dt']} for the test network (L={L_cont:.4g}); SGD follows grad L_dt in "
-                 "expectation, so its gap to GD on L saturates at this relative level as B grows, while its gap "
-                 "to GD on L_dt (the checked reference) has no such floor")
+    checks.append(
+        check_in(
+            "em_bias_order_dt",
+            slope,
+            0.8,
+            1.2,
+            "log-log slope of |L_dt - L| vs dt (EM-discretised population loss, closed form): first order, "
+            f"slope 1 +- 0.2 (curvature of the next order over dt in {dts.tolist()})",
+        )
+    )
+    notes.append(
+        f"O(dt) floor: |L_dt - L|/L = {bias[list(dts).index(float(cfg['dt']))] / L_cont:.3g} "
+        f"at dt={cfg['dt']} for the test network (L={L_cont:.4g}); SGD follows grad L_dt in "
+        "expectation, so its gap to GD on L saturates at this relative level as B grows, while its gap "
+        "to GD on L_dt (the checked reference) has no such floor"
+    )
 
 
 def run(cfg: StudyConfig) -> StudyResult:
@@ -215,9 +276,20 @@ def run(cfg: StudyConfig) -> StudyResult:
     curves_lam, curves_L = [], []
     jobs = [(i, b, k) for i, b in enumerate(batches) for k in range(seeds)]
     for i, b, k in tqdm(jobs, desc="BPTT-SGD runs", disable=not cfg.progress):
-        out = ex.flow_or_none(lambda: lr.bptt_sgd(ic.point_key(cfg.seed, 92, b, k), p0, target, batch=b, eta=eta,
-                                                  n_steps=steps, save_every=every, **common),
-                              notes, f"bptt_sgd B={b} seed {k}")
+        out = ex.flow_or_none(
+            lambda: lr.bptt_sgd(
+                ic.point_key(cfg.seed, 92, b, k),
+                p0,
+                target,
+                batch=b,
+                eta=eta,
+                n_steps=steps,
+                save_every=every,
+                **common,
+            ),
+            notes,
+            f"bptt_sgd B={b} seed {k}",
+        )
         if out is None:
             gaps[i, k] = gaps_gd[i, k] = lgaps[i, k] = np.nan
             continue
@@ -235,26 +307,40 @@ def run(cfg: StudyConfig) -> StudyResult:
     alpha, alpha_se = _rate_fit(batches, gaps)
     alpha_L, alpha_L_se = _rate_fit(batches, lgaps)
     fmt = ", ".join(f"B={b}: {g:.3g}+-{e:.1g}" for b, g, e in zip(batches, gmean, gse))
-    checks.append(check_ge(
-        "sgd_gap_monotone_in_batch", float(np.min(z)), 2.0,
-        f"RMS over saves of |lambda_top(SGD) - lambda_top(population GD on the EM loss L_dt)| (same eta, same "
-        f"steps; GD on L_dt is SGD's large-B limit), mean +- SE over {seeds} seeds: {fmt}. Each successive "
-        f"mean must be smaller by >= 2 combined standard errors (z = {', '.join(f'{x:.2f}' for x in z)}; "
-        "value = min z): a decrease that is not resolved counts as a failure (one-sided false-pass rate "
-        "~2% per step if the gap did not shrink)"))
-    checks.append(check_in(
-        "sgd_gap_rate_in_batch", alpha, -0.5 - 3 * alpha_se, -0.5 + 3 * alpha_se,
-        f"fitted rate of that gap, log(per-seed gap) vs log B by least squares: B^{alpha:.3f} +- {alpha_se:.2g} "
-        "(SE from the residuals); SGD noise of a B-sequence average has variance ~1/B, so the deviation from "
-        "GD on L_dt scales as B^-1/2 (no floor: the reference has the same dt); band -1/2 +- 3 SE"))
+    checks.append(
+        check_ge(
+            "sgd_gap_monotone_in_batch",
+            float(np.min(z)),
+            2.0,
+            f"RMS over saves of |lambda_top(SGD) - lambda_top(population GD on the EM loss L_dt)| (same eta, same "
+            f"steps; GD on L_dt is SGD's large-B limit), mean +- SE over {seeds} seeds: {fmt}. Each successive "
+            f"mean must be smaller by >= 2 combined standard errors (z = {', '.join(f'{x:.2f}' for x in z)}; "
+            "value = min z): a decrease that is not resolved counts as a failure (one-sided false-pass rate "
+            "~2% per step if the gap did not shrink)",
+        )
+    )
+    checks.append(
+        check_in(
+            "sgd_gap_rate_in_batch",
+            alpha,
+            -0.5 - 3 * alpha_se,
+            -0.5 + 3 * alpha_se,
+            f"fitted rate of that gap, log(per-seed gap) vs log B by least squares: B^{alpha:.3f} +- {alpha_se:.2g} "
+            "(SE from the residuals); SGD noise of a B-sequence average has variance ~1/B, so the deviation from "
+            "GD on L_dt scales as B^-1/2 (no floor: the reference has the same dt); band -1/2 +- 3 SE",
+        )
+    )
     notes.append(
         "gap to population GD on the continuous L (not SGD's limit): "
         + ", ".join(f"B={b}: {g:.3g}+-{e:.1g}" for b, g, e in zip(batches, gd_mean, gd_se))
         + f" (successive z = {', '.join(f'{x:.2f}' for x in z_gd)}); its large-B limit is the O(dt) floor, the RMS gap "
-        f"{floor:.3g} between GD on L_dt and GD on L")
-    notes.append("relative loss gap |L(SGD) - L(GD on L_dt)|/L0: "
-                 + ", ".join(f"B={b}: {g:.3g}+-{e:.1g}" for b, g, e in zip(batches, lmean, lse))
-                 + f"; fitted rate B^{alpha_L:.2f} +- {alpha_L_se:.2g}")
+        f"{floor:.3g} between GD on L_dt and GD on L"
+    )
+    notes.append(
+        "relative loss gap |L(SGD) - L(GD on L_dt)|/L0: "
+        + ", ".join(f"B={b}: {g:.3g}+-{e:.1g}" for b, g, e in zip(batches, lmean, lse))
+        + f"; fitted rate B^{alpha_L:.2f} +- {alpha_L_se:.2g}"
+    )
     series["fitted_rate"] = np.array([alpha, alpha_L])
     # eta arm: gap to the gradient flow as eta shrinks (largest batch)
     flow = lr.gradient_flow(p0, target, jnp.asarray(ts), n_eigs=2)
@@ -264,33 +350,80 @@ def run(cfg: StudyConfig) -> StudyResult:
         e = float(e)
         k_steps = int(round(ts[-1] / e))
         sv = max(1, int(round(k_steps / (len(ts) - 1))))
-        out = ex.flow_or_none(lambda: lr.bptt_sgd(ic.point_key(cfg.seed, 93, int(1e6 * e)), p0, target,
-                                                  batch=batches[-1], eta=e, n_steps=sv * (len(ts) - 1),
-                                                  save_every=sv, **common), notes, f"eta arm {e}")
+        out = ex.flow_or_none(
+            lambda: lr.bptt_sgd(
+                ic.point_key(cfg.seed, 93, int(1e6 * e)),
+                p0,
+                target,
+                batch=batches[-1],
+                eta=e,
+                n_steps=sv * (len(ts) - 1),
+                save_every=sv,
+                **common,
+            ),
+            notes,
+            f"eta arm {e}",
+        )
         if out is None:
             continue
         arm.append((e, float(np.sqrt(np.mean((_top(out["W"]) - lam_flow) ** 2)))))
     series["eta_arm"] = np.array(arm)
-    notes.append("eta arm (B=%d): RMS outlier gap to the gradient flow " % batches[-1]
-                 + ", ".join(f"eta={e:g}: {g:.3g}" for e, g in arm))
-    curves_lam += [ic.Curve(ts, lam_ref, "population GD on L_dt", group="GD_dt", kind="theory"),
-                   ic.Curve(ts, lam_gd, "population GD on L", group="GD", kind="theory"),
-                   ic.Curve(ts, lam_flow, "gradient flow", group="flow", kind="aux")]
-    curves_L += [ic.Curve(ts, L_ref / L_gd[0], "population GD on L_dt", group="GD_dt", kind="theory"),
-                 ic.Curve(ts, L_gd / L_gd[0], "population GD on L", group="GD", kind="theory")]
-    figures = {"sgd_vs_flow": ic.time_figure(
-        {r"top eigenvalue $\lambda_{\rm top}(t)$": curves_lam, r"loss $L(t)/L_0$": curves_L},
-        ylabel="value", title=f"BPTT-SGD (dt={cfg['dt']}, eta={eta:g}) vs population GD (L_dt, L) / flow, N={n}")}
+    notes.append(
+        "eta arm (B=%d): RMS outlier gap to the gradient flow " % batches[-1]
+        + ", ".join(f"eta={e:g}: {g:.3g}" for e, g in arm)
+    )
+    curves_lam += [
+        ic.Curve(ts, lam_ref, "population GD on L_dt", group="GD_dt", kind="theory"),
+        ic.Curve(ts, lam_gd, "population GD on L", group="GD", kind="theory"),
+        ic.Curve(ts, lam_flow, "gradient flow", group="flow", kind="aux"),
+    ]
+    curves_L += [
+        ic.Curve(ts, L_ref / L_gd[0], "population GD on L_dt", group="GD_dt", kind="theory"),
+        ic.Curve(ts, L_gd / L_gd[0], "population GD on L", group="GD", kind="theory"),
+    ]
+    figures = {
+        "sgd_vs_flow": ic.time_figure(
+            {r"top eigenvalue $\lambda_{\rm top}(t)$": curves_lam, r"loss $L(t)/L_0$": curves_L},
+            ylabel="value",
+            title=f"BPTT-SGD (dt={cfg['dt']}, eta={eta:g}) vs population GD (L_dt, L) / flow, N={n}",
+        )
+    }
     figures["sgd_vs_flow"].axes[1].set_yscale("log")
 
     fig, ax = subplots(figsize=(5.2, 4))
-    ax.errorbar(batches, gmean, yerr=gse, marker="o", ls="none", capsize=3, color=colormap("viridis")(0.2),
-                label=r"outlier gap to GD on $L_{\Delta t}$ (mean $\pm$ SE)")
-    ax.errorbar(batches, gd_mean, yerr=gd_se, marker="^", ls="none", capsize=3, mfc="none", color=colormap("viridis")(0.45),
-                label=r"outlier gap to GD on $L$ (mean $\pm$ SE)")
+    ax.errorbar(
+        batches,
+        gmean,
+        yerr=gse,
+        marker="o",
+        ls="none",
+        capsize=3,
+        color=colormap("viridis")(0.2),
+        label=r"outlier gap to GD on $L_{\Delta t}$ (mean $\pm$ SE)",
+    )
+    ax.errorbar(
+        batches,
+        gd_mean,
+        yerr=gd_se,
+        marker="^",
+        ls="none",
+        capsize=3,
+        mfc="none",
+        color=colormap("viridis")(0.45),
+        label=r"outlier gap to GD on $L$ (mean $\pm$ SE)",
+    )
     ax.axhline(floor, color="0.4", ls=":", lw=1.0, label=r"$O(\Delta t)$ floor: GD on $L_{\Delta t}$ vs $L$")
-    ax.errorbar(batches, lmean, yerr=lse, marker="s", ls="none", capsize=3, mfc="none", color=colormap("viridis")(0.7),
-                label=r"relative loss gap to GD on $L_{\Delta t}$")
+    ax.errorbar(
+        batches,
+        lmean,
+        yerr=lse,
+        marker="s",
+        ls="none",
+        capsize=3,
+        mfc="none",
+        color=colormap("viridis")(0.7),
+        label=r"relative loss gap to GD on $L_{\Delta t}$",
+    )
     bb = np.array(batches, float)
     ax.plot(bb, gmean[0] * (bb / bb[0]) ** -0.5, color="black", lw=1.2, label=r"$\propto B^{-1/2}$")
     ax.set_xscale("log")
