@@ -247,8 +247,8 @@ class Study:
     - `options`: CLI overrides (each `key` is a field of `params`); `flags`: boolean switches
       (`{"animate": "help text"}`); `description`: the text of `compare STUDY --help`.
     - `validate`: optional cross-field check of a profile with overrides (raises `UsageError`).
-    - `run`: legacy single function `run(config) -> StudyResult`, with `profiles` holding full
-      dictionaries; used only by studies not yet split into the three steps.
+    - `run_fn`: legacy single function `run_fn(config) -> StudyResult`, with `profiles` holding
+      full dictionaries; used only by studies not yet split into the three steps.
     """
 
     name: str
@@ -264,12 +264,12 @@ class Study:
     description: str = ""
     flags: Mapping[str, str] = field(default_factory=dict)
     validate: Callable[[Any], None] | None = None
-    run: Callable[[StudyConfig], Any] | None = None
+    run_fn: Callable[[StudyConfig], Any] | None = None
 
     def __post_init__(self) -> None:
         if self.params is None:  # legacy
-            if self.run is None:
-                raise TypeError(f"study {self.name}: give params + measure/checks/figures (or a legacy run)")
+            if self.run_fn is None:
+                raise TypeError(f"study {self.name}: give params + measure/checks/figures (or a legacy run_fn)")
             return
         if not (dataclasses.is_dataclass(self.params) and isinstance(self.params, Params)):
             raise TypeError(f"study {self.name}: params must be an instance of a Params dataclass")
@@ -330,14 +330,23 @@ class Study:
             self.validate(params)
         return StudyConfig(self.name, profile, int(seed), params, progress, dict(options or {}))
 
-    def execute(self, config: StudyConfig):
-        """measure → checks → figures, as a `StudyResult` (timing is the runner's)."""
+    def undeclared(self, check_names: Sequence[str]) -> list[str]:
+        """The check names that match none of the study's `declared` rows."""
+        return [n for n in check_names if not any(spec.matches(n) for spec in self.declared)]
+
+    def run(self, config: StudyConfig):
+        """measure → checks → figures, as a `StudyResult` (timing, seed and config bookkeeping
+        are the runner's: `numerics.study.runner.run_study`). A check that the study did not
+        declare is an error: `compare STUDY --help` must list every check a run can make."""
         from numerics.study._results import StudyResult
 
         if not self.declarative:
-            return self.run(config)  # type: ignore[misc]
+            return self.run_fn(config)  # type: ignore[misc]
         m = self.measure(config)  # type: ignore[misc]
         checks = list(self.checks(config, m))  # type: ignore[misc]
+        missing = self.undeclared([c.name for c in checks])
+        if missing:
+            raise RuntimeError(f"study {self.name} made checks it does not declare: {', '.join(missing)}")
         figures = dict(self.figures(config, m))  # type: ignore[misc]
         params = config.params.as_dict() | ({"summary": m.summary} if m.summary else {})
         return StudyResult(

@@ -76,7 +76,7 @@ def run_study(study: Study, config: StudyConfig) -> StudyResult:
     """Run one study: its measure → checks → figures, timed; the result carries the seed
     and the parameters it ran with. The runner is the only place that owns these three."""
     t0 = time.perf_counter()
-    result = study.execute(config)
+    result = study.run(config)
     result.runtime_s = time.perf_counter() - t0
     result.seed = config.seed
     params = config.params

@@ -416,7 +416,7 @@ STUDY = Study(
     title="Spectrum -> envelope: exact finite-cap envelope, fits, finite-H spread of beta estimators",
     paper="anticollapse",
     profiles=PROFILES,
-    run=run,
+    run_fn=run,
     options=(
         Option(
             "resamples",

@@ -1027,7 +1027,7 @@ STUDY = Study(
     title="Anti-collapse in networks: ConstGate/SharedGate/DiagGate and the diagonal linear RNN under forcing",
     paper="anticollapse",
     profiles=PROFILES,
-    run=run,
+    run_fn=run,
     options=(
         Option("tau_c", "--tau-c", float, "capacity clamp τ_c of the clamp arm (steps)", positive, multiple=False),
         Option(

@@ -761,7 +761,7 @@ STUDY = Study(
     title="Coarse-grained process: Monte Carlo beta vs the Lundberg root, atom, threshold, phases",
     paper="anticollapse",
     profiles=PROFILES,
-    run=run,
+    run_fn=run,
     options=(
         Option(
             "n_units",

@@ -307,7 +307,7 @@ STUDY = Study(
             workers=1,
         ),
     },
-    run=run,
+    run_fn=run,
     options=(
         Option("steps", "--steps", int, "training iterations", integer_at_least(1), multiple=False),
         Option("seeds", "--seeds", int, "seeds (one compiled computation)", integer_at_least(1), multiple=False),

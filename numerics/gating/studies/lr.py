@@ -476,7 +476,7 @@ STUDY = Study(
         "quick": PAPER | dict(seeds=1, probe=1, checkpoints=(0, 400, 800), workers=1),
         "smoke": PAPER | dict(seeds=1, steps=20, batch=8, T=24, probe=1, checkpoints=(0, 20), workers=1, r2_min=0.9),
     },
-    run=run,
+    run_fn=run,
     options=(
         Option("steps", "--steps", int, "SGD steps", integer_at_least(1), multiple=False),
         Option("seeds", "--seeds", int, "seeds (one compiled computation)", integer_at_least(1), multiple=False),

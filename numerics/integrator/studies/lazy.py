@@ -620,7 +620,7 @@ STUDY = Study(
     title="Lazy regime: kernel K_sigma, readout-only power laws, full training, rich/lazy phase diagram",
     paper="integrator",
     profiles=PROFILES,
-    run=run,
+    run_fn=run,
     options=(
         ic.target_option(),
         ic.sigma_option(),

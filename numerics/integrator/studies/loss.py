@@ -480,7 +480,7 @@ STUDY = Study(
     title="Loss curves per c* and normalisation, small-eps plateau law, learning time vs c*, GD -> flow as eta -> 0",
     paper="integrator",
     profiles=PROFILES,
-    run=run,
+    run_fn=run,
     options=(ic.c_star_option(), ic.int_option("N", "--N", "number of hidden units N (integer >= 2)", multiple=False)),
     description=__doc__.split("\n\n")[0],
 )

@@ -351,7 +351,7 @@ STUDY = Study(
     title="Multi-timescale targets: outlier staircase, two-pole limit at sigma = 0 (exploratory)",
     paper="integrator",
     profiles=PROFILES,
-    run=run,
+    run_fn=run,
     options=(
         ic.target_option(),
         ic.sigma_option(),

@@ -492,7 +492,7 @@ STUDY = Study(
     title="Oscillator target: conjugate-pair reduced flow (T4) vs full networks, plateau for (0.1, 2)",
     paper="integrator",
     profiles=PROFILES,
-    run=run,
+    run_fn=run,
     options=(ic.c_star_option(), _omega_option()),
     description=__doc__.split("\n\n")[0],
 )

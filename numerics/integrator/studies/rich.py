@@ -770,7 +770,7 @@ STUDY = Study(
     title="rich regime: outlier eigenvalue of W vs the reduced 2x2 flow and the aligned ODE",
     paper="integrator",
     profiles=PROFILES,
-    run=run,
+    run_fn=run,
     options=(ic.c_star_option(), ic.sigma_option(), ic.n_option(), ic.target_option(single=True), ic.draws_option()),
     description="Full linear RNN (gradient flow on the closed-form loss) against the idealised reduced "
     "2x2 flow and the aligned 2-D outlier ODE: top eigenvalue and loss over training for several N, "

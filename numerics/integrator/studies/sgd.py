@@ -443,6 +443,6 @@ STUDY = Study(
     title="BPTT-SGD on sampled noise vs population GD (EM-discretised loss); discrete-time variant, O(dt) floor",
     paper="integrator",
     profiles=PROFILES,
-    run=run,
+    run_fn=run,
     description=__doc__.split("\n\n")[0],
 )
