@@ -1,4 +1,4 @@
-"""``python -m numerics`` is the ``rnn-timescales`` command."""
+"""`python -m numerics` is the `rnn-timescales` command."""
 
 from numerics.cli import main
 

@@ -1,4 +1,4 @@
-"""``rnn-timescales``: regenerate derivations, compare theory with simulation, export LaTeX.
+"""`rnn-timescales`: regenerate derivations, compare theory with simulation, export LaTeX.
 
 Exit codes: 0 success; 1 a check failed (or a solve/training error); 2 bad input
 (one-line message naming the bad value and the allowed range, no traceback).
@@ -40,7 +40,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _seed(raw: str) -> int:
-    """argparse type of ``--seed``: an integer in [0, 2**32)."""
+    """argparse type of `--seed`: an integer in [0, 2**32)."""
     try:
         n = int(raw)
     except ValueError:
@@ -67,7 +67,7 @@ def _writable_dir(path: str) -> Path:
 
 
 def build_parser(study_name: str | None = None, bench_names: Sequence[str] = ()) -> argparse.ArgumentParser:
-    """The top-level parser; ``compare STUDY`` gets that study's own options, ``bench`` the
+    """The top-level parser; `compare STUDY` gets that study's own options, `bench` the
     benchmark names (passed in only for that command: importing them loads JAX)."""
     fmt = argparse.RawDescriptionHelpFormatter
     parser = _Parser(prog=PROG, description=__doc__.splitlines()[0], epilog=EPILOG, formatter_class=fmt)
@@ -290,7 +290,7 @@ def _as_dict(params) -> dict:
 
 
 def _already_done(out: Path, config) -> bool | None:
-    """``None`` if ``OUT/STUDY/metrics.json`` is missing or from another profile, seed or
+    """`None` if `OUT/STUDY/metrics.json` is missing or from another profile, seed or
     parameters; else whether that completed run passed (a skipped failure still fails)."""
     import json
 
@@ -413,7 +413,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:
-        # the reader went away (``rnn-timescales list | head``): not an error of ours
+        # the reader went away (`rnn-timescales list | head`): not an error of ours
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0

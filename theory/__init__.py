@@ -1,8 +1,8 @@
 """Symbolic theory (SymPy only; this package never imports jax).
 
-Modules: :mod:`theory.equations` (the Equation record and registry),
-:mod:`theory.integrator._derivations`, :mod:`theory.gating`, :mod:`theory.anticollapse`,
-and :mod:`theory.export` (LaTeX / Markdown files under ``derivations/``).
+Modules: `theory.equations` (the Equation record and registry),
+`theory.integrator._derivations`, `theory.gating`, `theory.anticollapse`,
+and `theory.export` (LaTeX / Markdown files under `derivations/`).
 """
 
 from theory.equations import (

@@ -3,26 +3,26 @@ r"""Anti-collapse theory (SymPy): envelope from spectrum, Lundberg functions, β
 Livi, *Anti-collapse dynamics and the emergence of multi-time-scale learning in
 recurrent neural networks*, arXiv:2606.29519. The coarse-grained process, the
 existence theorem and the closed forms are **the toolkit's formulation**
-(``/work/shared/specs/anticollapse.md`` §2–§5), not a transcription of the paper.
+(documented in [§2–§5][anticollapse-s2] of the anti-collapse page), not a transcription of the paper.
 
 | code name | symbol | meaning |
 |---|---|---|
-| ``ell`` | :math:`\ell` | lag |
-| ``tau``, ``tau0``, ``tau_c``, ``tau_b`` | :math:`\tau,\tau_0,\tau_c,\tau_b` | time scale; atom; cap; bulk level |
-| ``tau_max``, ``lstar`` | :math:`\tau_{\max}`, :math:`\ell^\star` | envelope cutoff; crossover lag |
-| ``beta``, ``rho`` | :math:`\beta,\rho` | spectral exponent; tail mass |
-| ``theta`` | :math:`\theta` | Lundberg argument |
-| ``kappa``, ``kappa_eff``, ``sigma`` | :math:`\kappa,\kappa_{\rm eff},\sigma` | pull; net pull; Gaussian amplitude |
-| ``lam_J``, ``gamma`` | :math:`\lambda_J,\gamma` | push rate; Exp rate of log-size |
-| ``c``, ``a``, ``lam`` | :math:`c,a,\lambda` | tempered-stable intensity, index, tempering |
-| ``alpha``, ``y_c`` | :math:`\alpha,y_c` | stable index; truncation |
-| ``p``, ``J_max`` | :math:`p,J_{\max}` | Bernoulli push probability; bound of pushes |
-| ``kappa_alpha`` | :math:`\kappa_\alpha` | learnability exponent |
+| `ell` | $\ell$ | lag |
+| `tau`, `tau0`, `tau_c`, `tau_b` | $\tau,\tau_0,\tau_c,\tau_b$ | time scale; atom; cap; bulk level |
+| `tau_max`, `lstar` | $\tau_{\max}$, $\ell^\star$ | envelope cutoff; crossover lag |
+| `beta`, `rho` | $\beta,\rho$ | spectral exponent; tail mass |
+| `theta` | $\theta$ | Lundberg argument |
+| `kappa`, `kappa_eff`, `sigma` | $\kappa,\kappa_{\rm eff},\sigma$ | pull; net pull; Gaussian amplitude |
+| `lam_J`, `gamma` | $\lambda_J,\gamma$ | push rate; Exp rate of log-size |
+| `c`, `a`, `lam` | $c,a,\lambda$ | tempered-stable intensity, index, tempering |
+| `alpha`, `y_c` | $\alpha,y_c$ | stable index; truncation |
+| `p`, `J_max` | $p,J_{\max}$ | Bernoulli push probability; bound of pushes |
+| `kappa_alpha` | $\kappa_\alpha$ | learnability exponent |
 
-Public: :func:`equations` (registry, names ``anticollapse.ac_*``), :func:`families`
+Public: `equations` (registry, names `anticollapse.ac_*`), `families`
 (Lundberg function of each forcing family as a named parameterised expression,
-used by :mod:`numerics.anticollapse._lundberg` through the codegen adapter), :func:`envelope_capped`
-(2.3) and the symbol table :data:`SYM`.
+used by `numerics.anticollapse._lundberg` through the codegen adapter), `envelope_capped`
+(2.3) and the symbol table `SYM`.
 """
 
 from __future__ import annotations
@@ -90,17 +90,17 @@ P_ = sp.Function("P")
 
 
 class Family(NamedTuple):
-    r"""One forcing family: Lundberg function :math:`\Phi(\theta)` and its parameters.
+    r"""One forcing family: Lundberg function $\Phi(\theta)$ and its parameters.
 
-    ``phi`` is a closed expression in ``theta`` and ``params`` (for the truncated
-    stable family, ``phi`` holds an unevaluated integral and ``integrand`` the smooth
-    integrand in ``t`` on [0, 1] that :mod:`numerics.anticollapse._lundberg` integrates by quadrature).
-    ``theta_inf`` is the right end of the finiteness interval (``oo`` if none).
-    ``discrete`` marks a per-step :math:`\Phi_d` of the recursion (3.2).
-    ``dphi0`` is :math:`\Phi'(0)`, the net mean drift of X (stationarity iff < 0).
-    ``numeric`` (optional) is an algebraically identical form of ``phi`` that stays
-    finite in float64 where ``phi`` overflows; :mod:`numerics.anticollapse._lundberg` evaluates it
-    instead of ``phi`` (tests check that the two agree to high precision)."""
+    `phi` is a closed expression in `theta` and `params` (for the truncated
+    stable family, `phi` holds an unevaluated integral and `integrand` the smooth
+    integrand in `t` on [0, 1] that `numerics.anticollapse._lundberg` integrates by quadrature).
+    `theta_inf` is the right end of the finiteness interval (`oo` if none).
+    `discrete` marks a per-step $\Phi_d$ of the recursion (3.2).
+    `dphi0` is $\Phi'(0)$, the net mean drift of X (stationarity iff < 0).
+    `numeric` (optional) is an algebraically identical form of `phi` that stays
+    finite in float64 where `phi` overflows; `numerics.anticollapse._lundberg` evaluates it
+    instead of `phi` (tests check that the two agree to high precision)."""
 
     name: str
     phi: sp.Expr
@@ -118,7 +118,7 @@ _t = sp.Symbol("t", **_P)
 
 @functools.cache
 def families() -> dict[str, Family]:
-    """The six forcing families of spec §5 (plus the discrete Bernoulli–Exp analogue)."""
+    """The six forcing families of [§5][anticollapse-s5] (plus the discrete Bernoulli–Exp analogue)."""
     th = S.theta
     gauss = -S.kappa * th + S.sigma**2 * th**2 / 2
     pp_jump = sp.integrate(
@@ -220,7 +220,7 @@ def families() -> dict[str, Family]:
 
 # ----------------------------------------------------------------------------- envelope
 def envelope_capped(capped: bool = True) -> sp.Expr:
-    r"""(2.3): atom :math:`1-\rho` at :math:`\tau_0` plus Pareto(β) tail capped at :math:`\tau_c`."""
+    r"""(2.3): atom $1-\rho$ at $\tau_0$ plus Pareto(β) tail capped at $\tau_c$."""
     b, l, t0, tc, rho = S.beta, S.ell, S.tau0, S.tau_c, S.rho
     if capped:
         Z = 1 - (t0 / tc) ** b
@@ -238,7 +238,7 @@ def envelope_density() -> sp.Expr:
 
 @functools.cache
 def envelope_ranges() -> dict[str, sp.Expr]:
-    r"""The three asymptotic ranges of (2.3) (``Z`` = :math:`1-(\tau_0/\tau_c)^\beta`)."""
+    r"""The three asymptotic ranges of (2.3) (`Z` = $1-(\tau_0/\tau_c)^\beta$)."""
     b, l, t0, tc, rho = S.beta, S.ell, S.tau0, S.tau_c, S.rho
     Z = 1 - (t0 / tc) ** b
     mean_rate = (1 - rho) / t0 + sp.integrate(envelope_density() / S.tau, (S.tau, t0, tc), conds="none")
@@ -259,7 +259,7 @@ def _positive_root(phi: sp.Expr) -> sp.Expr:
 
 @functools.cache
 def closed_form_betas() -> dict[str, sp.Expr]:
-    """β from SymPy ``solve`` of Φ(β)=0: Gaussian, Poisson–Pareto, tempered a = 1/2."""
+    """β from SymPy `solve` of Φ(β)=0: Gaussian, Poisson–Pareto, tempered a = 1/2."""
     fam = families()
     half = fam["tempered_lo"].phi.subs(S.a, sp.Rational(1, 2))
     return {
@@ -271,9 +271,9 @@ def closed_form_betas() -> dict[str, sp.Expr]:
 
 @functools.cache
 def window_edges() -> dict[str, tuple[sp.Expr, sp.Expr]]:
-    r"""Existence windows in κ from :math:`\Phi'(0)=0` (stationarity edge) and
-    :math:`\Phi(\lambda)=0` (root reaches :math:`\theta_\infty`): tempered a<1 gives
-    :math:`(m, m/a]`; a∈(1,2) gives :math:`(0, c\Gamma(-a)(a-1)\lambda^{a-1}]`."""
+    r"""Existence windows in κ from $\Phi'(0)=0$ (stationarity edge) and
+    $\Phi(\lambda)=0$ (root reaches $\theta_\infty$): tempered a<1 gives
+    $(m, m/a]$; a∈(1,2) gives $(0, c\Gamma(-a)(a-1)\lambda^{a-1}]$."""
     fam = families()
     lo = fam["tempered_lo"].phi
     k_lo = sp.solve(sp.diff(lo, S.theta).subs(S.theta, 0), S.kappa)[0]
@@ -291,7 +291,7 @@ _RELATIONS = {"<", ">", r"\le", r"\ge", r"\sim", r"\iff", r"\approx", r"\simeq",
 
 
 def _eq(name, lhs, rhs, *args, relation="=", provenance="derived", notes=""):
-    """``_eq(name, lhs, rhs, [relation,] description, section, ...)``."""
+    """`_eq(name, lhs, rhs, [relation,] description, section, ...)`."""
     if args[0] in _RELATIONS:
         relation, args = args[0], args[1:]
     desc, section = args
@@ -300,7 +300,7 @@ def _eq(name, lhs, rhs, *args, relation="=", provenance="derived", notes=""):
 
 @functools.cache
 def equations() -> tuple[Equation, ...]:
-    """Every anti-collapse equation (spec §2–§6), names ``anticollapse.ac_*``."""
+    """Every anti-collapse equation ([§2][anticollapse-s2]–§6), names `anticollapse.ac_*`."""
     b, l, th = S.beta, S.ell, S.theta
     fam = families()
     betas = closed_form_betas()
@@ -317,7 +317,7 @@ def equations() -> tuple[Equation, ...]:
             f_(l),
             E_(sp.exp(-l / S.tau)),
             "envelope is the Laplace transform of the time-scale law (mixture of exponentials)",
-            "spec §2 (2.1)",
+            "§2 (2.1)",
             provenance="definition",
         ),
         _eq(
@@ -326,7 +326,7 @@ def equations() -> tuple[Equation, ...]:
             f_(l) * l**b / sp.gamma(1 + b),
             r"\iff",
             "Lemma T: P(tau>x) ~ x^-beta L(x) iff f(l) ~ Gamma(1+beta) l^-beta L(l) (both sides -> same L)",
-            "spec §2 (2.2)",
+            "§2 (2.2)",
             provenance="verified",
             notes="Checked on (2.3): l^beta f -> rho Gamma(1+beta) tau_0^beta as l -> oo (tests, S6).",
         ),
@@ -335,7 +335,7 @@ def equations() -> tuple[Equation, ...]:
             f_(l),
             envelope_capped(True),
             "exact envelope of an atom at tau_0 plus a Pareto(beta) tail capped at tau_c",
-            "spec §2 (2.3)",
+            "§2 (2.3)",
             provenance="verified",
             notes="Equals quadrature of its defining integral (tests, S5).",
         ),
@@ -344,7 +344,7 @@ def equations() -> tuple[Equation, ...]:
             f_(l),
             rng["short"],
             "range 1, l << tau_0: no mode has decayed",
-            "spec §2 (2.3) range 1",
+            "§2 (2.3) range 1",
             relation=r"\simeq",
         ),
         _eq(
@@ -352,7 +352,7 @@ def equations() -> tuple[Equation, ...]:
             f_(l),
             rng["power"],
             "range 2, tau_0 << l << tau_c: Tauberian power law",
-            "spec §2 (2.3) range 2",
+            "§2 (2.3) range 2",
             relation=r"\simeq",
         ),
         _eq(
@@ -360,7 +360,7 @@ def equations() -> tuple[Equation, ...]:
             f_(l),
             rng["cutoff"],
             "range 3, l >> tau_c: exponential cutoff at rate 1/tau_c",
-            "spec §2 (2.3) range 3",
+            "§2 (2.3) range 3",
             relation=r"\simeq",
         ),
         _eq(
@@ -368,15 +368,15 @@ def equations() -> tuple[Equation, ...]:
             -l * sp.Derivative(sp.log(f_(l)), l),
             local_slope,
             "local log-log slope of the tempered form A l^-beta exp(-l/tau_max)",
-            "spec §2",
+            "§2",
         ),
-        _eq("crossover", S.lstar, lstar, "cutoff share equals power-law share", "spec §2 (2.4)"),
+        _eq("crossover", S.lstar, lstar, "cutoff share equals power-law share", "§2 (2.4)"),
         _eq(
             "learnability",
             sp.Function("N")(l),
             f_(l) ** (-S.kappa_alpha),
             "data needed to learn a lag-l dependence (arXiv:2512.05790)",
-            "spec §2",
+            "§2",
             relation=r"\propto",
             provenance="definition",
         ),
@@ -385,7 +385,7 @@ def equations() -> tuple[Equation, ...]:
             sp.Symbol(r"\mathcal{H}_N"),
             S.tau_max / S.kappa_alpha * sp.log(S.N),
             "learnable horizon, exponential envelope",
-            "spec §2",
+            "§2",
             provenance="definition",
         ),
         _eq(
@@ -393,7 +393,7 @@ def equations() -> tuple[Equation, ...]:
             sp.Symbol(r"\mathcal{H}_N"),
             S.N ** (1 / (S.kappa_alpha * b)),
             "learnable horizon, power-law envelope",
-            "spec §2",
+            "§2",
             relation=r"\propto",
             provenance="definition",
         ),
@@ -402,7 +402,7 @@ def equations() -> tuple[Equation, ...]:
             sp.Symbol("X_{k+1}"),
             sp.Max(0, sp.Symbol("X_k") + Y),
             "discrete coarse-grained process (Lindley/Kesten), X = log(tau/tau_b)",
-            "spec §3 (3.2)",
+            "§3 (3.2)",
             provenance="definition",
         ),
         _eq(
@@ -413,7 +413,7 @@ def equations() -> tuple[Equation, ...]:
             + sp.Integral((sp.exp(th * S.y) - 1) * sp.Function(r"\Pi_+")(S.y), (S.y, 0, sp.oo))
             + sp.Integral((sp.exp(-th * S.y) - 1) * sp.Function(r"\Pi_-")(S.y), (S.y, 0, sp.oo)),
             "Lundberg (cumulant) function of the free far-left motion, finite-variation jumps",
-            "spec §3 (3.3)",
+            "§3 (3.3)",
             provenance="definition",
         ),
         _eq(
@@ -421,7 +421,7 @@ def equations() -> tuple[Equation, ...]:
             Phi_d(th),
             sp.log(E_(sp.exp(th * Y))),
             "discrete-time Lundberg function of the step Y_k",
-            "spec §3 (3.4)",
+            "§3 (3.4)",
             provenance="definition",
         ),
         _eq(
@@ -430,7 +430,7 @@ def equations() -> tuple[Equation, ...]:
             sp.Integer(0),
             "<",
             "a stationary spectrum exists iff the net mean drift of X is negative",
-            "spec §4 (a)",
+            "§4 (a)",
             provenance="definition",
         ),
         _eq(
@@ -438,7 +438,7 @@ def equations() -> tuple[Equation, ...]:
             Phi(b),
             sp.Integer(0),
             "extended regime: positive root beta in (0, theta_inf] (discrete: E A^beta = 1)",
-            "spec §4 (4.1)",
+            "§4 (4.1)",
             provenance="definition",
         ),
         _eq(
@@ -447,7 +447,7 @@ def equations() -> tuple[Equation, ...]:
             S.C * (S.x / S.tau_b) ** (-b),
             r"\sim",
             "Cramer-Lundberg / Kesten-Goldie tail of the spectrum",
-            "spec §4 (4.2)",
+            "§4 (4.2)",
             provenance="definition",
         ),
     ]
@@ -467,19 +467,19 @@ def equations() -> tuple[Equation, ...]:
                 (Phi_d if fm.discrete else Phi)(th),
                 fm.phi,
                 f"Lundberg function: {fm.description}",
-                f"spec §{sec}",
+                f"§{sec}",
                 provenance="derived" if key == "poisson_pareto" else "definition",
             )
         )
     m = S.c * sp.gamma(1 - S.a) * S.lam ** (S.a - 1)
     out += [
-        _eq("beta_gaussian", b, betas["gaussian"], "solve Phi(beta)=0, Gaussian forcing", "spec §5.1"),
+        _eq("beta_gaussian", b, betas["gaussian"], "solve Phi(beta)=0, Gaussian forcing", "§5.1"),
         _eq(
             "density_gaussian",
             sp.Function("p_X")(S.x),
             b * sp.exp(-b * S.x),
             "stationary density, Gaussian forcing (Fokker-Planck, zero flux)",
-            "spec §5.1",
+            "§5.1",
             provenance="verified",
         ),
         _eq(
@@ -487,14 +487,14 @@ def equations() -> tuple[Equation, ...]:
             b,
             betas["poisson_pareto"],
             "solve Phi(beta)=0, Poisson-Pareto kicks",
-            "spec §5.2 (5.1)",
+            "§5.2 (5.1)",
         ),
         _eq(
             "rho_poisson_pareto",
             S.rho,
             S.lam_J / (S.kappa * S.gamma),
             "tail mass (atom 1-rho at tau_b)",
-            "spec §5.2 (5.1)",
+            "§5.2 (5.1)",
             provenance="verified",
         ),
         _eq(
@@ -502,7 +502,7 @@ def equations() -> tuple[Equation, ...]:
             tau_gt(S.x),
             S.rho * (S.x / S.tau_b) ** (-b),
             "exact law; satisfies the level-crossing equation",
-            "spec §5.2 (5.1)",
+            "§5.2 (5.1)",
             provenance="verified",
         ),
         _eq(
@@ -510,7 +510,7 @@ def equations() -> tuple[Equation, ...]:
             P_(sp.Eq(X, 0)),
             sp.Symbol(r"\beta_d") / S.gamma,
             "discrete analogue: atom mass from Exp(gamma) ladder heights",
-            "spec §5.2",
+            "§5.2",
             provenance="verified",
         ),
         _eq(
@@ -518,7 +518,7 @@ def equations() -> tuple[Equation, ...]:
             sp.Symbol("m"),
             m,
             "mean push of tempered stable, 0<a<1",
-            "spec §5.3",
+            "§5.3",
             provenance="definition",
         ),
         _eq(
@@ -527,7 +527,7 @@ def equations() -> tuple[Equation, ...]:
             edges["tempered_lo"][0],
             ">",
             "stationarity edge: solve Phi'(0)=0 for kappa (kappa > m)",
-            "spec §5.3",
+            "§5.3",
         ),
         _eq(
             "window_tempered_lo_upper",
@@ -535,16 +535,16 @@ def equations() -> tuple[Equation, ...]:
             edges["tempered_lo"][1],
             r"\le",
             "root edge: solve Phi(lambda)=0 for kappa (kappa <= m/a)",
-            "spec §5.3",
+            "§5.3",
         ),
-        _eq("beta_tempered_half", b, betas["tempered_half"], "solve Phi(beta)=0 at a=1/2", "spec §5.3"),
+        _eq("beta_tempered_half", b, betas["tempered_half"], "solve Phi(beta)=0 at a=1/2", "§5.3"),
         _eq(
             "window_tempered_hi",
             S.kappa_eff,
             edges["tempered_hi"][1],
             r"\le",
             "root edge for 1<a<2: solve Phi(lambda)=0 for kappa_eff",
-            "spec §5.4",
+            "§5.4",
         ),
         _eq(
             "beta_truncated_asymptotic",
@@ -552,7 +552,7 @@ def equations() -> tuple[Equation, ...]:
             (1 + S.alpha) * sp.log(S.y_c) / S.y_c,
             r"\approx",
             "leading order for beta y_c >> 1 (overestimates the root by 10-25%)",
-            "spec §5.5",
+            "§5.5",
             provenance="definition",
         ),
         _eq(
@@ -561,7 +561,7 @@ def equations() -> tuple[Equation, ...]:
             S.kappa,
             r"\le",
             "sharp threshold: collapse (X = 0 exactly) iff J_max <= kappa",
-            "spec §5.6",
+            "§5.6",
             provenance="verified",
         ),
         _eq(
@@ -570,7 +570,7 @@ def equations() -> tuple[Equation, ...]:
             S.kappa,
             "<",
             "bounded pushes: stationarity (extended | runaway boundary)",
-            "spec §5.6",
+            "§5.6",
             provenance="derived",
         ),
         _eq(
@@ -579,7 +579,7 @@ def equations() -> tuple[Equation, ...]:
             S.tau_b * (S.rho * S.H) ** (1 / b),
             r"\approx",
             "largest of H draws: end of the empirical power-law window",
-            "spec §6",
+            "§6",
             provenance="definition",
         ),
     ]

@@ -1,15 +1,15 @@
-r"""The equation record and the registry that ``derive``, ``latex`` and codegen read.
+r"""The equation record and the registry that `derive`, `latex` and codegen read.
 
-Every symbolic result of the toolkit is an :class:`Equation`: a name, a SymPy
+Every symbolic result of the toolkit is an `Equation`: a name, a SymPy
 left-hand side and right-hand side, a one-line description and its source (paper
 and section). Theory modules expose their equations through a pure function
-``equations() -> tuple[Equation, ...]``; :func:`all_equations` collects them from
-the modules listed in :data:`THEORY_MODULES`. There is no mutable global registry:
+`equations() -> tuple[Equation, ...]`; `all_equations` collects them from
+the modules listed in `THEORY_MODULES`. There is no mutable global registry:
 the registry *is* the list of modules, and deriving is calling their functions.
 
-Names are ``<module>.<equation>``, e.g. ``integrator.aligned_ode``. LaTeX comes
-from :func:`sympy.latex`; symbols are created with LaTeX-ready names (``c_\star``,
-``\lambda``), so the printed equations use the papers' notation directly.
+Names are `<module>.<equation>`, e.g. `integrator.aligned_ode`. LaTeX comes
+from `sympy.latex`; symbols are created with LaTeX-ready names (`c_\star`,
+`\lambda`), so the printed equations use the papers' notation directly.
 """
 
 from __future__ import annotations
@@ -49,19 +49,19 @@ Expr = sp.Basic | sp.MatrixBase
 
 @dataclass(frozen=True)
 class Equation:
-    r"""One named symbolic result ``lhs = rhs``.
+    r"""One named symbolic result `lhs = rhs`.
 
     Attributes:
-        name: registry name ``<module>.<equation>``.
+        name: registry name `<module>.<equation>`.
         lhs, rhs: SymPy expressions or matrices (an ODE system is a column of
             derivatives on the left and its right-hand side on the right).
         description: one line, what the equation says.
-        paper: source paper (one of :data:`PAPERS` values).
-        section: where in the paper/spec it lives, e.g. ``"spec §5.2"``.
-        relation: LaTeX relation symbol between the sides (``=``, ``\le``, ``\iff``...).
-        provenance: how the toolkit obtained it (``"derived"``: computed by SymPy
-            from earlier results; ``"definition"``: stated as a model definition;
-            ``"verified"``: stated and checked symbolically in tests).
+        paper: source paper (one of `PAPERS` values).
+        section: the section of the paper's documentation page, e.g. `"§5.2"`.
+        relation: LaTeX relation symbol between the sides (`=`, `\le`, `\iff`...).
+        provenance: how the toolkit obtained it (`"derived"`: computed by SymPy
+            from earlier results; `"definition"`: stated as a model definition;
+            `"verified"`: stated and checked symbolically in tests).
     """
 
     name: str
@@ -79,17 +79,17 @@ class Equation:
         return self.name.split(".", 1)[0]
 
     def latex(self) -> str:
-        """Paste-ready LaTeX (no surrounding ``$``)."""
+        """Paste-ready LaTeX (no surrounding `$`)."""
         return to_latex(self.lhs) + f" {self.relation} " + to_latex(self.rhs)
 
 
 def to_latex(expr: Expr) -> str:
-    """LaTeX of an expression or matrix, with column vectors printed as ``bmatrix``."""
+    """LaTeX of an expression or matrix, with column vectors printed as `bmatrix`."""
     return sp.latex(expr, mat_delim="", mat_str="bmatrix") if isinstance(expr, sp.MatrixBase) else sp.latex(expr)
 
 
 def equations_of(module: str) -> tuple[Equation, ...]:
-    """Equations of one theory module (``"integrator"``, ``"gating"``, ...)."""
+    """Equations of one theory module (`"integrator"`, `"gating"`, ...)."""
     if module not in THEORY_MODULES:
         raise UnknownEquationError(f"unknown theory module {module!r}; allowed: {', '.join(THEORY_MODULES)}")
     try:

@@ -1,7 +1,7 @@
-"""Render the registry to ``derivations/<module>.tex`` and ``derivations/<module>.md``.
+"""Render the registry to `derivations/<module>.tex` and `derivations/<module>.md`.
 
-Rendering is a pure function of the equations (:func:`render_module`); writing and
-checking are thin wrappers. ``derive --check`` re-derives everything and compares the
+Rendering is a pure function of the equations (`render_module`); writing and
+checking are thin wrappers. `derive --check` re-derives everything and compares the
 rendered text with the committed files byte for byte.
 """
 
@@ -59,7 +59,7 @@ def _md(module: str, eqs: tuple[Equation, ...]) -> str:
 
 
 def render_module(module: str) -> dict[str, str]:
-    """``{filename: text}`` for one theory module (empty if it has no equations)."""
+    """`{filename: text}` for one theory module (empty if it has no equations)."""
     eqs = equations_of(module)
     if not eqs:
         return {}
@@ -74,7 +74,7 @@ def render_all() -> dict[str, str]:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` through a temporary file in the same directory and ``os.replace``,
+    """Write `data` through a temporary file in the same directory and `os.replace`,
     so an interrupted write never leaves a truncated file (mode 0644)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -106,7 +106,7 @@ def write_derivations(directory: Path) -> list[Path]:
 
 def check_derivations(directory: Path) -> list[str]:
     """Names of files that are missing, differ from a fresh derivation, or are stale
-    (a ``.tex``/``.md`` file in ``directory`` that no module renders any more)."""
+    (a `.tex`/`.md` file in `directory` that no module renders any more)."""
     rendered = render_all()
     bad = []
     for name, text in rendered.items():

@@ -1,23 +1,23 @@
 r"""Per-neuron (elementwise) factors of the gated-cell Jacobians, derived with SymPy.
 
-Livi, arXiv:2508.12121 (spec ``gating.md`` §2–§3). One neuron :math:`q` of every cell
+Livi, arXiv:2508.12121 ([§2][gating-s2]–§3). One neuron $q$ of every cell
 updates as
 
-.. math::
-    x' = \sigma(z)\,\tanh(a) + (1-\sigma(z))\,x ,
-
-with :math:`a` the candidate pre-activation, :math:`z` the gate pre-activation and
-:math:`x` the neuron's previous state. Differentiating this scalar map gives the three
+$$
+x' = \sigma(z)\,\tanh(a) + (1-\sigma(z))\,x ,
+$$
+with $a$ the candidate pre-activation, $z$ the gate pre-activation and
+$x$ the neuron's previous state. Differentiating this scalar map gives the three
 factors from which every Jacobian of the toolkit is assembled by broadcasting:
 
 | code name | symbol | factor | meaning |
 |---|---|---|---|
-| ``leak`` | :math:`1-g` | :math:`\partial x'/\partial x` (explicit) | retention, diagonal of :math:`A_t` |
-| ``write`` | :math:`g\,\phi'(a)` | :math:`\partial x'/\partial a` | row scale of :math:`W_r` in :math:`A_t` and of the immediate Jacobians |
-| ``gate`` | :math:`d\,g(1-g)` | :math:`\partial x'/\partial z` | row scale of :math:`\partial z/\partial x` in :math:`B_t` |
+| `leak` | $1-g$ | $\partial x'/\partial x$ (explicit) | retention, diagonal of $A_t$ |
+| `write` | $g\,\phi'(a)$ | $\partial x'/\partial a$ | row scale of $W_r$ in $A_t$ and of the immediate Jacobians |
+| `gate` | $d\,g(1-g)$ | $\partial x'/\partial z$ | row scale of $\partial z/\partial x$ in $B_t$ |
 
-with :math:`g=\sigma(z)`, :math:`d=\phi(a)-x`. The factors are expressed in
-:math:`(a, x, g)` so that the code generator never needs a sigmoid; the numerics pass
+with $g=\sigma(z)$, $d=\phi(a)-x$. The factors are expressed in
+$(a, x, g)$ so that the code generator never needs a sigmoid; the numerics pass
 the gate value (a constant α for the leaky cell, 1 for the plain cell).
 
 This module is SymPy only and never imports jax.
@@ -49,7 +49,7 @@ __all__ = [
 
 
 class sigma(sp.Function):  # noqa: N801 - the paper's symbol
-    r"""Logistic sigmoid :math:`\sigma(z)=1/(1+e^{-z})` with :math:`\sigma'=\sigma(1-\sigma)`."""
+    r"""Logistic sigmoid $\sigma(z)=1/(1+e^{-z})$ with $\sigma'=\sigma(1-\sigma)$."""
 
     nargs = 1
 
@@ -75,15 +75,15 @@ z_sym = sp.Symbol(r"\tilde{a}", real=True)
 
 
 def scalar_update(a: sp.Expr = a_sym, x: sp.Expr = x_sym, z: sp.Expr = z_sym) -> sp.Expr:
-    r"""One neuron's update :math:`\sigma(z)\tanh a+(1-\sigma(z))x`."""
+    r"""One neuron's update $\sigma(z)\tanh a+(1-\sigma(z))x$."""
     return sigma(z) * sp.tanh(a) + (1 - sigma(z)) * x
 
 
 @functools.cache
 def cell_factors() -> dict[str, sp.Expr]:
-    r"""``{"leak", "write", "gate"}``: the partial derivatives of :func:`scalar_update`
-    with respect to :math:`x` (explicit), :math:`a` and :math:`z`, written in
-    :math:`(a, x, g)` by substituting :math:`\sigma(z)\to g`. Derived, not typed in."""
+    r"""`{"leak", "write", "gate"}`: the partial derivatives of `scalar_update`
+    with respect to $x$ (explicit), $a$ and $z$, written in
+    $(a, x, g)$ by substituting $\sigma(z)\to g$. Derived, not typed in."""
     f = scalar_update()
     sub = {sigma(z_sym): g_sym}
     out = {
@@ -132,7 +132,7 @@ w_rg = sp.MatrixSymbol("w_{r,g}", N_sym, 1)
 x_prev_vec = sp.MatrixSymbol("x_{t-1}", N_sym, 1)
 g_scalar = sp.Symbol("g_{t}", positive=True)
 
-#: Matrix form of the state Jacobians (spec §3), per cell kind: (A_t, B_t).
+#: Matrix form of the state Jacobians (docs: gating §3), per cell kind: (A_t, B_t).
 JACOBIAN_FORMS: dict[str, tuple[sp.Basic, sp.Basic]] = {
     "plain": (D_t * W_r, sp.ZeroMatrix(N_sym, N_sym)),
     "leaky": ((1 - alpha) * I_N + alpha * D_t * W_r, sp.ZeroMatrix(N_sym, N_sym)),
@@ -143,12 +143,12 @@ JACOBIAN_FORMS: dict[str, tuple[sp.Basic, sp.Basic]] = {
 
 # ============================================================================ finite-N derivation
 def symbolic_cell(kind: str, N: int, Ni: int = 1):
-    r"""Explicit SymPy model of one cell with symbolic weights at small ``N``.
+    r"""Explicit SymPy model of one cell with symbolic weights at small `N`.
 
-    Returns ``(f, x, J_derived, J_formula, theta)``: the update vector
-    :math:`f(x_{t-1},u_t)`, the state symbols, the Jacobian :math:`\partial f/\partial x`
-    computed by SymPy, the same from the matrix form of spec §3 (``JACOBIAN_FORMS``)
-    written entry by entry, and the parameter symbols ``{"W_r": Matrix, ...}``.
+    Returns `(f, x, J_derived, J_formula, theta)`: the update vector
+    $f(x_{t-1},u_t)$, the state symbols, the Jacobian $\partial f/\partial x$
+    computed by SymPy, the same from the matrix form of [§3][gating-s3] (`JACOBIAN_FORMS`)
+    written entry by entry, and the parameter symbols `{"W_r": Matrix, ...}`.
     """
     if kind not in ("plain", "leaky", "scalar", "vector"):
         raise ValueError(f"kind={kind!r} is not allowed; allowed: plain, leaky, scalar, vector")
@@ -191,8 +191,8 @@ def _is_zero(M: sp.Matrix) -> bool:
 
 @functools.cache
 def verify_jacobians(sizes: tuple[int, ...] = (2, 3)) -> dict[tuple[str, int], bool]:
-    r"""``{(kind, N): True}`` iff SymPy's Jacobian of the explicit cell equals the
-    matrix form entry by entry (expanded difference is 0), for every kind and ``N``."""
+    r"""`{(kind, N): True}` iff SymPy's Jacobian of the explicit cell equals the
+    matrix form entry by entry (expanded difference is 0), for every kind and `N`."""
     out = {}
     for kind in ("plain", "leaky", "scalar", "vector"):
         for N in sizes:
@@ -203,8 +203,8 @@ def verify_jacobians(sizes: tuple[int, ...] = (2, 3)) -> dict[tuple[str, int], b
 
 @functools.cache
 def verify_expansion(n: int = 3) -> bool:
-    r"""First-order coefficient of :math:`\prod_j(A_j+\varepsilon B_j)` (non-commuting symbols,
-    time order) equals :math:`\sum_i(\prod_{j>i}A_j)B_i(\prod_{j<i}A_j)`."""
+    r"""First-order coefficient of $\prod_j(A_j+\varepsilon B_j)$ (non-commuting symbols,
+    time order) equals $\sum_i(\prod_{j>i}A_j)B_i(\prod_{j<i}A_j)$."""
     A = sp.symbols(f"A_1:{n + 1}", commutative=False)
     B = sp.symbols(f"B_1:{n + 1}", commutative=False)
     F = sp.Integer(1)
@@ -219,9 +219,9 @@ def verify_expansion(n: int = 3) -> bool:
 
 @functools.cache
 def verify_diagonal_first_order(n: int = 4) -> bool:
-    r"""For diagonal leaks :math:`\lambda_j` and corrections :math:`r_j`, the
-    :math:`O(\varepsilon)` term of :math:`\prod(\lambda_j+\varepsilon r_j)` is
-    :math:`\prod\lambda_j\sum_i r_i/\lambda_i` (the :math:`\mu^{(1)}` of spec §5)."""
+    r"""For diagonal leaks $\lambda_j$ and corrections $r_j$, the
+    $O(\varepsilon)$ term of $\prod(\lambda_j+\varepsilon r_j)$ is
+    $\prod\lambda_j\sum_i r_i/\lambda_i$ (the $\mu^{(1)}$ of [§5][gating-s5])."""
     lam = sp.symbols(f"lambda_1:{n + 1}", positive=True)
     r = sp.symbols(f"r_1:{n + 1}")
     P = sp.expand(sp.Mul(*[lam[j] + eps * r[j] for j in range(n)]))
@@ -253,7 +253,7 @@ def equations() -> tuple[Equation, ...]:
             xq,
             scalar_update(aq, xprev, zq),
             "one neuron of every cell: gate times candidate plus retention of the previous state",
-            "spec §2",
+            "§2",
             provenance="definition",
             notes="Plain: g = 1; leaky: g = alpha; scalar gate: one shared gate; vector gate: one gate per neuron.",
         ),
@@ -262,21 +262,21 @@ def equations() -> tuple[Equation, ...]:
             sp.Derivative(xq, xprev),
             fac["leak"].subs(sub_q),
             "explicit retention factor (diagonal of A_t)",
-            "spec §3",
+            "§3",
         ),
         _eq(
             "factor_write",
             sp.Derivative(xq, aq),
             fac["write"].subs(sub_q),
             "row scale of W_r in A_t and of the immediate parameter Jacobians",
-            "spec §3",
+            "§3",
         ),
         _eq(
             "factor_gate",
             sp.Derivative(xq, zq),
             fac["gate"].subs(sub_q),
             "row scale of the gate-input Jacobian in B_t: d_t g(1-g), d_t = phi(a_t) - x_{t-1}",
-            "spec §3",
+            "§3",
         ),
     ]
     titles = {
@@ -293,7 +293,7 @@ def equations() -> tuple[Equation, ...]:
                 J_t,
                 rhs,
                 f"exact state Jacobian, {titles[kind]} cell",
-                "spec §3",
+                "§3",
                 provenance="verified",
                 notes="Checked entry by entry against SymPy's Jacobian of the explicit cell at N = 2 and 3.",
             )
@@ -304,7 +304,7 @@ def equations() -> tuple[Equation, ...]:
             A_t,
             JACOBIAN_FORMS["vector"][0],
             "frozen-gate part of J_t (vector gate; scalar: diag g -> g)",
-            "spec §3",
+            "§3",
             provenance="verified",
         ),
         _eq(
@@ -312,7 +312,7 @@ def equations() -> tuple[Equation, ...]:
             B_t,
             JACOBIAN_FORMS["vector"][1],
             "gate-derivative correction of J_t (vector gate; scalar: g(1-g) d_t w_rg^T; leaky/plain: 0)",
-            "spec §3",
+            "§3",
             provenance="verified",
         ),
     ]
@@ -324,7 +324,7 @@ def equations() -> tuple[Equation, ...]:
             f2.jacobian(xs),
             "vector-gate Jacobian written out for N = 2 (symbolic weights "
             "w = W_r, p = W_rg, v = W_i, s = W_ig, one input)",
-            "spec §3",
+            "§3",
         )
     )
     Wq = sp.Symbol(r"(W_r)_{qj}")
@@ -336,21 +336,21 @@ def equations() -> tuple[Equation, ...]:
             sp.Derivative(xq, Wq),
             sp.diff(scalar_update(aq + Wq * xj, xprev, zq), Wq).subs(Wq, 0).subs(sigma(zq), gq).factor(),
             "immediate state-to-parameter Jacobian, recurrent weights (row q)",
-            "spec §3",
+            "§3",
         ),
         _eq(
             "immediate_W_rg",
             sp.Derivative(xq, Wgq),
             sp.diff(scalar_update(aq, xprev, zq + Wgq * xj), Wgq).subs(Wgq, 0).subs(sigma(zq), gq).factor(),
             "immediate state-to-parameter Jacobian, gate weights (row q)",
-            "spec §3",
+            "§3",
         ),
         _eq(
             "immediate_matrix",
             sp.Symbol(r"\partial^{+} x_{t}/\partial \operatorname{vec} W_{r}"),
             diag_g * D_t * sp.kronecker_product(x_prev_vec.T, I_N),
             "matrix form: the gate multiplies each row's immediate Jacobian (a per-neuron step size)",
-            "spec §3",
+            "§3",
             provenance="definition",
         ),
     ]
@@ -369,7 +369,7 @@ def equations() -> tuple[Equation, ...]:
                 (t_sym, 1, sp.Symbol("T")),
             ),
             "BPTT as a sum over lags l = t - k of transported immediate Jacobians",
-            "spec §4",
+            "§4",
             provenance="definition",
             notes=r"$M_{t,k}=J_tJ_{t-1}\cdots J_{k+1}$, $M_{t,t}=I$.",
         )
@@ -380,7 +380,7 @@ def equations() -> tuple[Equation, ...]:
             Mtk,
             sp.Symbol(r"J_{t} J_{t-1} \cdots J_{k+1}"),
             "transport matrix over lag l = t - k, products in time order",
-            "spec §1",
+            "§1",
             provenance="definition",
         )
     )
@@ -392,7 +392,7 @@ def equations() -> tuple[Equation, ...]:
             F,
             sp.Function("F")(0) + eps * LF + sp.Function("R_2")(eps),
             "first-order expansion of the ordered product prod_j (A_j + eps B_j)",
-            "spec §5",
+            "§5",
             provenance="verified",
             notes="Coefficients checked on non-commuting symbols (n = 3).",
         ),
@@ -401,7 +401,7 @@ def equations() -> tuple[Equation, ...]:
             LF,
             sp.Sum(sp.Symbol(r"\Big(\prod_{j>i}A_j\Big)B_i\Big(\prod_{j<i}A_j\Big)"), (i_sym, 1, n_sym)),
             "first-order term, O(n) matrix products by prefix and suffix products",
-            "spec §5",
+            "§5",
             provenance="verified",
         ),
     ]
@@ -414,7 +414,7 @@ def equations() -> tuple[Equation, ...]:
             sp.Symbol(r"\|R_{2}\|"),
             bound,
             "remainder bound with a = max ||A_j||, b = max ||B_j||",
-            "spec §5",
+            "§5",
             relation=r"\le",
         ),
         _eq(
@@ -422,14 +422,14 @@ def equations() -> tuple[Equation, ...]:
             bound,
             sp.factor(lead) * eps**2 * b_**0 + sp.O(eps**3),
             "leading order of the bound: binom(n,2) eps^2 b^2 a^(n-2)",
-            "spec §5",
+            "§5",
         ),
         _eq(
             "gate_ratio",
             sp.Symbol("r_j"),
             sp.Symbol(r"\lVert B_{j}\rVert") / sp.Symbol(r"\lVert A_{j}\rVert"),
             "size of the gate correction (spectral norms); the expansion is accurate when r_j << 1",
-            "spec §5",
+            "§5",
             provenance="definition",
         ),
     ]
@@ -445,7 +445,7 @@ def equations() -> tuple[Equation, ...]:
             sp.Symbol(r"\mu^{(0)}_{q}"),
             mu0,
             "zeroth-order diagonal transport (retention product)",
-            "spec §5",
+            "§5",
             provenance="definition",
         ),
         _eq(
@@ -453,7 +453,7 @@ def equations() -> tuple[Equation, ...]:
             sp.Symbol(r"\mu^{(1)}_{q}"),
             mu0 * sp.Sum(R_i / (1 - g_i), (i_sym, k_sym + 1, t_sym)),
             "first-order diagonal correction, O(T) for all lags by prefix sums",
-            "spec §5",
+            "§5",
             provenance="verified",
             notes="Checked: the O(eps) coefficient of prod(lambda_j + eps r_j) is prod(lambda) sum(r_i/lambda_i).",
         ),
@@ -462,14 +462,14 @@ def equations() -> tuple[Equation, ...]:
             sp.Symbol(r"[R_{i}]_{qq}"),
             fac["write"].subs(sub_q) * Wqq + fac["gate"].subs(sub_q) * Wgqq,
             "diagonal of J minus the leak: write factor x (W_r)_qq + gate factor x (W_rg)_qq",
-            "spec §5",
+            "§5",
         ),
         _eq(
             "diag_transport",
             sp.Symbol(r"[M_{t,k}]_{qq}"),
             sp.Symbol(r"\mu^{(0)}_{q}") + sp.Symbol(r"\mu^{(1)}_{q}") + sp.O(sp.Symbol("R") ** 2),
             "per-neuron effective transport to first order in R",
-            "spec §5",
+            "§5",
             relation=r"\approx",
         ),
     ]
@@ -486,7 +486,7 @@ def equations() -> tuple[Equation, ...]:
             sp.Symbol(r"\mu^{(q)}_{t,\ell}"),
             mu_gate,
             "per-neuron, lag-dependent effective learning rate (zeroth-order diagonal transport)",
-            "spec §6",
+            "§6",
             provenance="derived",
         ),
         _eq(
@@ -494,14 +494,14 @@ def equations() -> tuple[Equation, ...]:
             sp.Symbol(r"\mu_{\ell}"),
             mu_const,
             "constant gate: isotropic geometric decay with lag",
-            "spec §6",
+            "§6",
         ),
         _eq(
             "retention_time",
             sp.Symbol(r"\tau_{\alpha}"),
             -1 / sp.log(1 - alpha),
             "time constant of the constant-gate decay (about 1/alpha for small alpha)",
-            "spec §6",
+            "§6",
             provenance="definition",
         ),
         _eq(
@@ -517,7 +517,7 @@ def equations() -> tuple[Equation, ...]:
             ),
             "row q of the input-side weights receives mu-weighted "
             "lag contributions (lags l = t - k, k = 1..t, as in bptt_lags: x_0 is fixed)",
-            "spec §6",
+            "§6",
             relation=r"\approx",
             provenance="definition",
         ),
@@ -527,7 +527,7 @@ def equations() -> tuple[Equation, ...]:
             -sp.kronecker_product(sp.Identity(sp.Symbol("m")), _M(r"P_{t,\ell}"))
             * sp.MatrixSymbol(r"\operatorname{vec}\nabla_{W}\ell_{t,\ell}", N_sym * sp.Symbol("m"), 1),
             "vector gate: diagonal preconditioner P = diag(mu^{(q)}_{t,l}) in neuron coordinates",
-            "spec §6",
+            "§6",
             relation=r"\approx",
             provenance="definition",
         ),
@@ -542,7 +542,7 @@ def equations() -> tuple[Equation, ...]:
             sp.Symbol(r"\eta_{\mathrm{eff}}(\ell)"),
             sp.Symbol(r"\mu_{\ell}"),
             "a gate is a lag-indexed step-size schedule, data-driven and drifting with theta",
-            "spec §6",
+            "§6",
             provenance="definition",
         ),
         _eq(
@@ -550,7 +550,7 @@ def equations() -> tuple[Equation, ...]:
             sp.Symbol(r"\Delta\theta_{n}"),
             -eta * sp.Sum((1 - beta) * beta**m_sym * grad_n[sp.Symbol("n") - m_sym], (m_sym, 0, sp.oo)),
             "EMA momentum v_n = beta v_(n-1) + (1-beta) grad_n unrolled (over iterations)",
-            "spec §6",
+            "§6",
             notes=f"Unrolled 4 steps by SymPy: v_n = {sp.sstr(ema_unrolled)} + O(beta^4).",
         ),
         _eq(
@@ -558,7 +558,7 @@ def equations() -> tuple[Equation, ...]:
             sp.Symbol(r"x_{t}"),
             sp.Sum(alpha * (1 - alpha) ** m_sym * phi_a[t_sym - m_sym], (m_sym, 0, sp.oo)),
             "the leaky state is the same EMA over lags with beta <-> 1 - alpha (W_r x folded into a_t)",
-            "spec §6",
+            "§6",
             notes="Derived by substituting beta = 1 - alpha in the EMA unrolling; a gate makes beta "
             "time-varying and per-neuron. Momentum accumulates over iterations, gates over lag.",
         ),
@@ -568,7 +568,7 @@ def equations() -> tuple[Equation, ...]:
             -eta * sp.Symbol(r"\hat m") / (sp.sqrt(sp.Symbol(r"\hat v")) + sp.Symbol(r"\epsilon")),
             "Adam: diagonal preconditioner in parameter coordinates from gradient statistics over iterations; "
             "a vector gate preconditions in neuron coordinates from state dynamics, per lag (complementary)",
-            "spec §6",
+            "§6",
             provenance="definition",
         ),
     ]
@@ -576,7 +576,7 @@ def equations() -> tuple[Equation, ...]:
 
 
 def _unroll_ema(beta_: sp.Symbol, grad: sp.IndexedBase, n: sp.Symbol, depth: int) -> sp.Expr:
-    """``v_n`` of ``v = beta v + (1-beta) grad`` unrolled ``depth`` steps (v_{n-depth} dropped)."""
+    """`v_n` of `v = beta v + (1-beta) grad` unrolled `depth` steps (v_{n-depth} dropped)."""
     v = sp.Integer(0)
     for m in reversed(range(depth)):
         v = beta_ * v + (1 - beta_) * grad[n - m]

@@ -1,29 +1,29 @@
 r"""Estimators and diagnostics of the anti-collapse spec (§7; Livi, arXiv:2606.29519).
 
-Pure functions with explicit ``jax.random`` keys. Inputs are time scales τ, envelopes
+Pure functions with explicit `jax.random` keys. Inputs are time scales τ, envelopes
 f(ℓ) on a lag grid, log-rate checkpoints ζ, or update increments. Where JAX brings
 nothing (sorting a few thousand numbers, small least squares) NumPy is used, but all
 randomness (bootstrap indices, synthetic calibration samples) is drawn from the key.
 
 | code name | symbol | meaning |
 |---|---|---|
-| ``tau`` | :math:`\tau_q=1/\bar\mu_q` | per-unit time scale (steps); non-finite entries are dropped |
-| ``lags`` | :math:`\ell` | lag grid, default ``round(linspace(4, 384, 128))`` |
-| ``f`` | :math:`f(\ell)` | envelope; ``f_tau`` its mixture rebuild (2.1) |
-| ``beta`` | :math:`\beta` | spectral exponent, :math:`P(\tau>x)\sim Cx^{-\beta}` |
-| ``tau_max``, ``lstar`` | :math:`\tau_{\max}`, :math:`\ell^\star=\beta\tau_{\max}` | tempered cutoff, crossover lag |
-| ``zeta`` | :math:`\zeta=\log\bar\mu=-\log\tau` | log-rate; small ζ = slow ("far-left") |
-| ``kappa`` | :math:`\hat\kappa_{\rm tail}` | far-left drift plateau (pull toward short τ, > 0) |
-| ``alpha`` | :math:`\alpha` | stable tail index of increments |
-| ``Phi_d`` | :math:`\hat\Phi_d(\theta)=\log\frac1n\sum e^{-\theta\Delta\zeta_i}` | empirical discrete Lundberg function |
+| `tau` | $\tau_q=1/\bar\mu_q$ | per-unit time scale (steps); non-finite entries are dropped |
+| `lags` | $\ell$ | lag grid, default `round(linspace(4, 384, 128))` |
+| `f` | $f(\ell)$ | envelope; `f_tau` its mixture rebuild (2.1) |
+| `beta` | $\beta$ | spectral exponent, $P(\tau>x)\sim Cx^{-\beta}$ |
+| `tau_max`, `lstar` | $\tau_{\max}$, $\ell^\star=\beta\tau_{\max}$ | tempered cutoff, crossover lag |
+| `zeta` | $\zeta=\log\bar\mu=-\log\tau$ | log-rate; small ζ = slow ("far-left") |
+| `kappa` | $\hat\kappa_{\rm tail}$ | far-left drift plateau (pull toward short τ, > 0) |
+| `alpha` | $\alpha$ | stable tail index of increments |
+| `Phi_d` | $\hat\Phi_d(\theta)=\log\frac1n\sum e^{-\theta\Delta\zeta_i}$ | empirical discrete Lundberg function |
 
-Sections: 7.2 :func:`unit_timescales`; 2.1 :func:`envelope_from_tau`; 7.3
-:func:`beta_tail`, :func:`hill_beta`; 7.4 :func:`beta_env`; 7.5 :func:`fit_envelope`;
-7.6 :func:`power_law_window`; 7.7 :func:`classify_phase`; 7.8 :func:`kappa_tail`;
-7.9 :func:`alpha_hat`, :func:`alpha_calibration`, :func:`stable_symmetric`,
-:func:`alpha_windows` (α̂ per checkpoint window); 7.10 :func:`beta_pred`; 7.11
-:func:`threshold_crossing`; 7.12 :func:`mixture_audit`; §8.5 :func:`zeta_spread`
-(Δζ = ζ_q90 − ζ_q10); §9 T8 :func:`ordering_probability`.
+Sections: 7.2 `unit_timescales`; 2.1 `envelope_from_tau`; 7.3
+`beta_tail`, `hill_beta`; 7.4 `beta_env`; 7.5 `fit_envelope`;
+7.6 `power_law_window`; 7.7 `classify_phase`; 7.8 `kappa_tail`;
+7.9 `alpha_hat`, `alpha_calibration`, `stable_symmetric`,
+`alpha_windows` (α̂ per checkpoint window); 7.10 `beta_pred`; 7.11
+`threshold_crossing`; 7.12 `mixture_audit`; §8.5 `zeta_spread`
+(Δζ = ζ_q90 − ζ_q10); §9 T8 `ordering_probability`.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ __all__ = [
     "LABEL_CODES",
 ]
 
-#: The default lag grid of the spec: ``round(linspace(4, 384, 128))``.
+#: The default lag grid of the spec: `round(linspace(4, 384, 128))`.
 DEFAULT_LAGS: np.ndarray = np.round(np.linspace(4.0, 384.0, 128))
 
 #: Network phase labels of §7.7, in the order the rule tests them.
@@ -96,7 +96,7 @@ def _finite_1d(x, name: str) -> np.ndarray:
 
 
 def _ols(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
-    """Least squares ``y ≈ X c``: coefficients and residual sum of squares."""
+    """Least squares `y ≈ X c`: coefficients and residual sum of squares."""
     coef, *_ = np.linalg.lstsq(X, y, rcond=None)
     r = y - X @ coef
     return coef, float(r @ r)
@@ -125,18 +125,18 @@ def unit_timescales(
     is_log: bool = True,
     n_fit_lags: int | None = 32,
 ) -> tuple[Float[Array, " H"], int]:
-    r"""Per-unit time scales from :math:`\mathbb E\log|\mu_q(\ell)|` (spec §7.2).
+    r"""Per-unit time scales from $\mathbb E\log|\mu_q(\ell)|$ ([§7.2][anticollapse-s7-2]).
 
-    :math:`\bar\mu_q` is minus the OLS slope of ``log_mu[:, q]`` on ℓ over ``n_fit_lags``
-    (spec: 32) lags in ``window`` (default [64, 384]): the grid lags in the window, thinned
-    to ``n_fit_lags`` evenly spaced by grid index (both ends kept; all of them when the
-    window holds no more; ``None``: all of them, e.g. 108 of the default 128-point grid);
-    :math:`\tau_q=1/\bar\mu_q`. Units with a
+    $\bar\mu_q$ is minus the OLS slope of `log_mu[:, q]` on ℓ over `n_fit_lags`
+    (spec: 32) lags in `window` (default [64, 384]): the grid lags in the window, thinned
+    to `n_fit_lags` evenly spaced by grid index (both ends kept; all of them when the
+    window holds no more; `None`: all of them, e.g. 108 of the default 128-point grid);
+    $\tau_q=1/\bar\mu_q$. Units with a
     non-negative slope are rejected: their τ is NaN (no τ = ∞ is manufactured) and
-    they are counted. Pass ``is_log=False`` to give :math:`|\mu|` itself.
+    they are counted. Pass `is_log=False` to give $|\mu|$ itself.
 
     Returns:
-        ``(tau, n_rejected)``: ``tau`` has shape ``(H,)`` with NaN at rejected units.
+        `(tau, n_rejected)`: `tau` has shape `(H,)` with NaN at rejected units.
     """
     y = np.asarray(log_mu, dtype=np.float64)
     if not is_log:
@@ -163,7 +163,7 @@ def unit_timescales(
 
 
 def envelope_from_tau(tau: Float[Array, " H"], lags: Float[Array, " L"]) -> Float[Array, " L"]:
-    r"""Mixture envelope (2.1): :math:`f_\tau(\ell)=\frac1H\sum_q e^{-\ell/\tau_q}` (finite τ only)."""
+    r"""Mixture envelope (2.1): $f_\tau(\ell)=\frac1H\sum_q e^{-\ell/\tau_q}$ (finite τ only)."""
     t = _finite_1d(tau, "tau")
     lag = np.asarray(lags, dtype=np.float64).reshape(-1)
     return np.exp(-lag[:, None] / t[None, :]).mean(axis=1)
@@ -171,8 +171,8 @@ def envelope_from_tau(tau: Float[Array, " H"], lags: Float[Array, " L"]) -> Floa
 
 # ----------------------------------------------------------------------------- 7.3
 class TailFit(NamedTuple):
-    """CCDF tail fit: exponent, :math:`R^2`, 90% bootstrap interval, :math:`P(\\hat\\beta<1)`,
-    and the bootstrap replicates (``boot``; for :func:`ordering_probability`)."""
+    """CCDF tail fit: exponent, $R^2$, 90% bootstrap interval, $P(\\hat\\beta<1)$,
+    and the bootstrap replicates (`boot`; for `ordering_probability`)."""
 
     beta: float
     r2: float
@@ -208,12 +208,12 @@ def beta_tail(
     q: tuple[float, float] = (0.75, 0.995),
     n_boot: int = 2000,
 ) -> TailFit:
-    r"""CCDF exponent :math:`\hat\beta_{\rm tail}` (spec §7.3).
+    r"""CCDF exponent $\hat\beta_{\rm tail}$ ([§7.3][anticollapse-s7-3]).
 
-    OLS of :math:`\log\hat S(\tau_{(i)})=c-\beta\log\tau_{(i)}` with plotting positions
-    :math:`\hat S(\tau_{(i)})=(n-i+0.5)/n` over :math:`i/n\in[q_0,q_1]`; a bootstrap
-    over units (``n_boot`` resamples) gives the 90% percentile interval and
-    :math:`P(\hat\beta<1)`.
+    OLS of $\log\hat S(\tau_{(i)})=c-\beta\log\tau_{(i)}$ with plotting positions
+    $\hat S(\tau_{(i)})=(n-i+0.5)/n$ over $i/n\in[q_0,q_1]$; a bootstrap
+    over units (`n_boot` resamples) gives the 90% percentile interval and
+    $P(\hat\beta<1)$.
     """
     t = _finite_1d(tau, "tau")
     if np.any(t <= 0):
@@ -240,8 +240,8 @@ def beta_tail(
 
 
 def hill_tail(x: Float[Array, " n"], k: int) -> float:
-    r"""Hill estimator of the tail index of positive samples ``x`` over the top ``k``:
-    :math:`\big[\frac1k\sum_{i<k}(\log x_{(n-i)}-\log x_{(n-k)})\big]^{-1}` (sd ≈ index/√k)."""
+    r"""Hill estimator of the tail index of positive samples `x` over the top `k`:
+    $\big[\frac1k\sum_{i<k}(\log x_{(n-i)}-\log x_{(n-k)})\big]^{-1}$ (sd ≈ index/√k)."""
     a = _finite_1d(x, "x")
     if not 1 <= k < a.size:
         raise ValueError(f"k={k} is out of range; allowed: 1 <= k < n={a.size}")
@@ -251,7 +251,7 @@ def hill_tail(x: Float[Array, " n"], k: int) -> float:
 
 
 def hill_beta(tau: Float[Array, " H"], k: int) -> float:
-    r""":math:`\hat\beta_H`: Hill on log τ over the top ``k`` units (spec §7.3)."""
+    r"""$\hat\beta_H$: Hill on log τ over the top `k` units ([§7.3][anticollapse-s7-3])."""
     return hill_tail(tau, k)
 
 
@@ -263,9 +263,9 @@ def beta_env(
     kind: str = "tau",
     window: tuple[float, float] | None = None,
 ) -> float:
-    r""":math:`\hat\beta_{\rm env}` (spec §7.4): minus the OLS slope of :math:`\log f` on
-    :math:`\log\ell`; ``kind="tau"`` rebuilds :math:`f_\tau` by (2.1) first,
-    ``kind="envelope"`` takes f on ``lags`` directly. Full grid unless ``window``."""
+    r"""$\hat\beta_{\rm env}$ ([§7.4][anticollapse-s7-4]): minus the OLS slope of $\log f$ on
+    $\log\ell$; `kind="tau"` rebuilds $f_\tau$ by (2.1) first,
+    `kind="envelope"` takes f on `lags` directly. Full grid unless `window`."""
     lag = np.asarray(lags, dtype=np.float64).reshape(-1)
     if kind == "tau":
         f = envelope_from_tau(tau_or_f, lag)
@@ -296,12 +296,12 @@ def _aic(rss: float, n: int, k: int) -> float:
 
 
 def fit_envelope(f: Float[Array, " L"], lags: Float[Array, " L"]) -> EnvelopeFit:
-    r"""Exp, power and tempered OLS fits of :math:`\log f` (spec §7.5).
+    r"""Exp, power and tempered OLS fits of $\log f$ ([§7.5][anticollapse-s7-5]).
 
-    exp :math:`a+b\ell`; power :math:`c+d\log\ell`; tempered :math:`a+d\log\ell+b\ell`;
-    :math:`\mathrm{AIC}=n\log(\mathrm{RSS}/n)+2k`. ``beta_power`` and ``beta_temp`` are
-    :math:`-d`; :math:`\tau_{\max}=-1/b` of the tempered fit (∞ if b ≥ 0); ℓ* is
-    :math:`\beta_{\rm temp}\tau_{\max}`, and ∞ when the power law wins.
+    exp $a+b\ell$; power $c+d\log\ell$; tempered $a+d\log\ell+b\ell$;
+    $\mathrm{AIC}=n\log(\mathrm{RSS}/n)+2k$. `beta_power` and `beta_temp` are
+    $-d$; $\tau_{\max}=-1/b$ of the tempered fit (∞ if b ≥ 0); ℓ* is
+    $\beta_{\rm temp}\tau_{\max}$, and ∞ when the power law wins.
     """
     lag = np.asarray(lags, dtype=np.float64).reshape(-1)
     fv = np.asarray(f, dtype=np.float64).reshape(-1)
@@ -339,8 +339,8 @@ class WindowTest(NamedTuple):
 def _runs_test_p(resid: np.ndarray, tol: float = 0.0, min_n: int = 8) -> float:
     """Two-sided Wald–Wolfowitz runs test (normal approximation) on residual signs.
 
-    Residuals with ``|r| <= tol`` count as exact fits and are dropped; with fewer than
-    ``min_n`` residuals left the fit is within tolerance everywhere and p = 1."""
+    Residuals with `|r| <= tol` count as exact fits and are dropped; with fewer than
+    `min_n` residuals left the fit is within tolerance everywhere and p = 1."""
     r = resid[np.abs(resid) > tol]
     if r.size < min_n:
         return 1.0
@@ -368,19 +368,19 @@ def power_law_window(
     alpha: float = 0.05,
     resid_tol: float = 0.02,
 ) -> WindowTest:
-    r"""Power-law-window gate (spec §7.6).
+    r"""Power-law-window gate ([§7.6][anticollapse-s7-6]).
 
     A window exists iff (1) the AIC winner is power or tempered; (2) the power-fit
-    exponent on :math:`\ell\le\ell^\star` exceeds 0.10; (3) ≥ 8 lags and ≥ 5% of the
+    exponent on $\ell\le\ell^\star$ exceeds 0.10; (3) ≥ 8 lags and ≥ 5% of the
     grid lie below ℓ*; (4) a runs test on the window residual signs gives p > 0.05.
     Above ℓ* a one-sided sign test (residuals of the extrapolated window fit mostly
-    negative) is reported as ``cutoff_sign_p`` (NaN if no lag lies above ℓ*).
+    negative) is reported as `cutoff_sign_p` (NaN if no lag lies above ℓ*).
 
-    *Toolkit default* ``resid_tol=0.02``: residuals with :math:`|\log f-\text{fit}|\le0.02`
+    *Toolkit default* `resid_tol=0.02`: residuals with $|\log f-\text{fit}|\le0.02$
     (2% in f) are treated as exact before the runs test. Without it a smooth,
-    noise-free envelope (the exact (2.3), or :math:`f_\tau` of a pure Pareto sample)
+    noise-free envelope (the exact (2.3), or $f_\tau$ of a pure Pareto sample)
     always fails (4): its residual signs form a handful of long runs (p ~ 1e-27),
-    however small the residuals are. ``resid_tol=0`` gives the literal rule.
+    however small the residuals are. `resid_tol=0` gives the literal rule.
     """
     lag = np.asarray(lags, dtype=np.float64).reshape(-1)
     fv = np.asarray(f, dtype=np.float64).reshape(-1)
@@ -419,10 +419,10 @@ def classify_phase(
     *,
     n_boot: int = 2000,
 ) -> PhaseResult:
-    r"""Phase label of a spectrum (spec §7.7), in order: no power-law window ⇒
-    ``collapsed``; CCDF :math:`R^2<0.90` ⇒ ``anticollapsed_unresolved``;
-    :math:`\beta_{\rm lo}>1` ⇒ ``concentrated``; :math:`\beta_{\rm hi}<1` ⇒ ``broad``;
-    otherwise ``boundary``. The envelope is the mixture rebuild :math:`f_\tau` (2.1)."""
+    r"""Phase label of a spectrum ([§7.7][anticollapse-s7-7]), in order: no power-law window ⇒
+    `collapsed`; CCDF $R^2<0.90$ ⇒ `anticollapsed_unresolved`;
+    $\beta_{\rm lo}>1$ ⇒ `concentrated`; $\beta_{\rm hi}<1$ ⇒ `broad`;
+    otherwise `boundary`. The envelope is the mixture rebuild $f_\tau$ (2.1)."""
     lag = np.asarray(lags, dtype=np.float64).reshape(-1)
     f = envelope_from_tau(tau, lag)
     env = fit_envelope(f, lag)
@@ -469,7 +469,7 @@ def _trimmed_mean(x: np.ndarray, trim: float) -> float:
 
 
 def _block_indices(rng: np.random.Generator, n: int, n_boot: int, block: int) -> np.ndarray:
-    """Moving-block bootstrap: ``(n_boot, n)`` indices into a length-``n`` sequence."""
+    """Moving-block bootstrap: `(n_boot, n)` indices into a length-`n` sequence."""
     block = max(1, min(block, n))
     nb = -(-n // block)
     starts = rng.integers(0, n - block + 1, size=(n_boot, nb))
@@ -493,10 +493,10 @@ def kappa_tail(
     n_boot: int = 1000,
     block: int | None = None,
 ) -> KappaFit:
-    r""":math:`\hat\kappa_{\rm tail}` (spec §7.8): trimmed mean of checkpoint increments
-    :math:`\Delta\zeta` over units with :math:`\zeta\le Q_{q_{\rm low}}(\zeta)` in the last
-    ``late_frac`` of checkpoints (positive = pull toward short τ). CI: 90% moving-block
-    bootstrap over checkpoint transitions (block :math:`\lceil n^{1/3}\rceil`), the slice
+    r"""$\hat\kappa_{\rm tail}$ ([§7.8][anticollapse-s7-8]): trimmed mean of checkpoint increments
+    $\Delta\zeta$ over units with $\zeta\le Q_{q_{\rm low}}(\zeta)$ in the last
+    `late_frac` of checkpoints (positive = pull toward short τ). CI: 90% moving-block
+    bootstrap over checkpoint transitions (block $\lceil n^{1/3}\rceil$), the slice
     boundary re-estimated per resample. BIC compares a constant with a linear model in
     ζ on the slice."""
     z = np.asarray(zeta_ckpts, dtype=np.float64)
@@ -525,10 +525,10 @@ def kappa_tail(
 
 # ----------------------------------------------------------------------------- 7.9
 def stable_symmetric(key: PRNGKeyArray, alpha: float | Float[Array, ""], shape: tuple[int, ...]) -> Float[Array, ...]:
-    r"""Symmetric α-stable :math:`S_\alpha(1,0,0)` samples by Chambers–Mallows–Stuck:
-    :math:`U\sim\mathcal U(-\pi/2,\pi/2)`, :math:`W\sim\mathrm{Exp}(1)`,
-    :math:`X=\frac{\sin\alpha U}{(\cos U)^{1/\alpha}}\big(\frac{\cos((1-\alpha)U)}{W}\big)^{(1-\alpha)/\alpha}`
-    (α = 2 gives :math:`\mathcal N(0,2)`, α = 1 Cauchy)."""
+    r"""Symmetric α-stable $S_\alpha(1,0,0)$ samples by Chambers–Mallows–Stuck:
+    $U\sim\mathcal U(-\pi/2,\pi/2)$, $W\sim\mathrm{Exp}(1)$,
+    $X=\frac{\sin\alpha U}{(\cos U)^{1/\alpha}}\big(\frac{\cos((1-\alpha)U)}{W}\big)^{(1-\alpha)/\alpha}$
+    (α = 2 gives $\mathcal N(0,2)$, α = 1 Cauchy)."""
     ku, kw = jax.random.split(key)
     u = jax.random.uniform(ku, shape, minval=-jnp.pi / 2, maxval=jnp.pi / 2)
     w = jax.random.exponential(kw, shape)
@@ -537,7 +537,7 @@ def stable_symmetric(key: PRNGKeyArray, alpha: float | Float[Array, ""], shape: 
 
 
 def _xi_moment(absz_sorted_desc_top: Array, k: int) -> Array:
-    """DEdH moment estimator ξ̂ from the ``k+1`` largest |z| (descending), JAX."""
+    """DEdH moment estimator ξ̂ from the `k+1` largest |z| (descending), JAX."""
     lg = jnp.log(absz_sorted_desc_top)
     d = lg[..., :k] - lg[..., k : k + 1]
     m1 = d.mean(axis=-1)
@@ -567,9 +567,9 @@ def _pow2(m: int) -> int:
 
 @functools.partial(jax.jit, static_argnames=("n_pad", "k_pad", "reps"))
 def _calib_xi_padded(key, alphas, n, k, n_pad: int, k_pad: int, reps: int):
-    """DEdH ξ̂ of ``reps`` samples of size ``n`` (traced) per α: drawn at the padded size
-    ``n_pad`` with the entries beyond ``n`` zeroed (never among the top k+1 ≤ n), and the
-    moment estimator over a traced ``k`` on the ``k_pad + 1`` largest. One compilation
+    """DEdH ξ̂ of `reps` samples of size `n` (traced) per α: drawn at the padded size
+    `n_pad` with the entries beyond `n` zeroed (never among the top k+1 ≤ n), and the
+    moment estimator over a traced `k` on the `k_pad + 1` largest. One compilation
     serves every (n, k) with the same power-of-two pads."""
     idx = jnp.arange(k_pad)
 
@@ -587,7 +587,7 @@ def _calib_xi_padded(key, alphas, n, k, n_pad: int, k_pad: int, reps: int):
     return jax.vmap(one)(keys, alphas)
 
 
-#: Spec §7.9 *toolkit default*: synthetic α-stable replicates per α of the α̂ calibration.
+#: docs: anticollapse §7.9 *toolkit default*: synthetic α-stable replicates per α of the α̂ calibration.
 CALIBRATION_REPS: int = 200
 
 
@@ -597,17 +597,17 @@ def alpha_calibration(
     alphas: tuple[float, ...] = tuple(np.round(np.arange(1.0, 2.01, 0.1), 2)),
     reps: int = CALIBRATION_REPS,
 ) -> AlphaCalibration:
-    r"""Calibration curve of §7.9: for each α ∈ ``alphas`` (1.0, 1.1, …, 2.0), ``reps``
-    (spec default 200) symmetric α-stable samples of size ``n`` (CMS), DEdH ξ̂ on the top
-    8% (k ≥ 50); mean :math:`\mathbb E\hat\xi(\alpha)` and sd per α. Pure in ``key``.
+    r"""Calibration curve of §7.9: for each α ∈ `alphas` (1.0, 1.1, …, 2.0), `reps`
+    (spec default 200) symmetric α-stable samples of size `n` (CMS), DEdH ξ̂ on the top
+    8% (k ≥ 50); mean $\mathbb E\hat\xi(\alpha)$ and sd per α. Pure in `key`.
 
-    **Deviation from the spec's wording** (§7.9 calibrates :math:`\alpha\mapsto\mathbb E\hat\alpha_{\rm raw}`,
-    :math:`\hat\alpha_{\rm raw}=1/\hat\xi`): the curve is :math:`\alpha\mapsto\mathbb E\hat\xi`. Near the
-    Gaussian end :math:`\mathbb E[1/\hat\xi]` does not exist in any useful sense: at α = 2 the true extreme-
+    **Deviation from the spec's wording** (§7.9 calibrates $\alpha\mapsto\mathbb E\hat\alpha_{\rm raw}$,
+    $\hat\alpha_{\rm raw}=1/\hat\xi$): the curve is $\alpha\mapsto\mathbb E\hat\xi$. Near the
+    Gaussian end $\mathbb E[1/\hat\xi]$ does not exist in any useful sense: at α = 2 the true extreme-
     value index is 0 and ξ̂ ≤ 0 in 99% of replicates at n = 4000 (86% at n = 256; sd of 1/ξ̂ ≈ 130), so
     a mean of 1/ξ̂ is dominated by replicates with ξ̂ near 0 and is not monotone in α. ξ̂ has a finite,
     well-estimated mean that decreases in α, and α ↦ 1/ξ is monotone where ξ > 0, so inverting the ξ̂
-    curve maps the same ordering without the pole (:func:`alpha_hat`)."""
+    curve maps the same ordering without the pole (`alpha_hat`)."""
     if reps < 2:
         raise ValueError(f"reps={reps} is out of range; allowed: reps >= 2 (an sd per alpha)")
     k = _k_top(n)
@@ -634,7 +634,7 @@ class AlphaFit(NamedTuple):
 
 
 def _invert(cal: AlphaCalibration, xi: float) -> float:
-    """α whose calibrated mean ξ̂ equals ``xi`` (the curve decreases in α); clipped to the grid."""
+    """α whose calibrated mean ξ̂ equals `xi` (the curve decreases in α); clipped to the grid."""
     order = np.argsort(cal.xi_mean)
     return float(np.interp(xi, cal.xi_mean[order], cal.alphas[order]))
 
@@ -646,17 +646,17 @@ def alpha_hat(
     calibration: AlphaCalibration | None = None,
     reps: int = CALIBRATION_REPS,
 ) -> AlphaFit:
-    r"""Forcing tail index (spec §7.9) from increments ``z``.
+    r"""Forcing tail index ([§7.9][anticollapse-s7-9]) from increments `z`.
 
-    DEdH moment estimator on the top 8% of :math:`|z|` (k ≥ 50),
-    :math:`\hat\xi=M^{(1)}+1-\frac12(1-(M^{(1)})^2/M^{(2)})^{-1}`, :math:`\hat\alpha_{\rm raw}=1/\hat\xi`
+    DEdH moment estimator on the top 8% of $|z|$ (k ≥ 50),
+    $\hat\xi=M^{(1)}+1-\frac12(1-(M^{(1)})^2/M^{(2)})^{-1}$, $\hat\alpha_{\rm raw}=1/\hat\xi$
     (∞ if ξ̂ ≤ 0). The bias correction inverts a matched-n calibration curve
-    :math:`\alpha\mapsto\mathbb E\hat\xi` (:func:`alpha_calibration`, ``reps`` replicates per α,
-    spec default 200; computed from ``key`` and cached if not given; it calibrates ξ̂, not
-    :math:`\hat\alpha_{\rm raw}=1/\hat\xi`: see the deviation noted there); the
-    90% CI maps :math:`\hat\xi\mp1.645\,\mathrm{sd}` through the same curve; the Gaussian
-    p-value is :math:`P(\hat\xi\ge\hat\xi_{\rm obs}\mid\alpha=2)` (normal approximation);
-    ``heavy`` is :math:`\alpha_{\rm hi}\le1.8`.
+    $\alpha\mapsto\mathbb E\hat\xi$ (`alpha_calibration`, `reps` replicates per α,
+    spec default 200; computed from `key` and cached if not given; it calibrates ξ̂, not
+    $\hat\alpha_{\rm raw}=1/\hat\xi$: see the deviation noted there); the
+    90% CI maps $\hat\xi\mp1.645\,\mathrm{sd}$ through the same curve; the Gaussian
+    p-value is $P(\hat\xi\ge\hat\xi_{\rm obs}\mid\alpha=2)$ (normal approximation);
+    `heavy` is $\alpha_{\rm hi}\le1.8$.
     """
     a = _finite_1d(z, "z")
     a = np.abs(a[a != 0])
@@ -680,7 +680,7 @@ def alpha_hat(
 # ----------------------------------------------------------------------------- 7.10
 class BetaPred(NamedTuple):
     """Root of the empirical discrete Lundberg function, 90% block-bootstrap CI, runaway
-    flag, and the bootstrap roots (``boot``; 0 for resamples with mean ≤ 0)."""
+    flag, and the bootstrap roots (`boot`; 0 for resamples with mean ≤ 0)."""
 
     beta: float
     lo: float
@@ -691,10 +691,10 @@ class BetaPred(NamedTuple):
 
 @functools.partial(jax.jit, static_argnames=("iters",))
 def _lundberg_roots(dz: Array, w: Array, iters: int = 60) -> Array:
-    r"""Positive roots of :math:`\hat\Phi(\theta)=\log\sum_i w_ie^{-\theta\Delta\zeta_i}/\sum w=0` per row of ``w``.
+    r"""Positive roots of $\hat\Phi(\theta)=\log\sum_i w_ie^{-\theta\Delta\zeta_i}/\sum w=0$ per row of `w`.
 
-    Start at :math:`\theta_0=(\log(W/w_j)+1)/|\Delta\zeta_j|` (j: most negative increment),
-    where :math:`\hat\Phi>0`; Newton steps from the right of a convex function decrease
+    Start at $\theta_0=(\log(W/w_j)+1)/|\Delta\zeta_j|$ (j: most negative increment),
+    where $\hat\Phi>0$; Newton steps from the right of a convex function decrease
     monotonically to the root. Rows with mean ≤ 0 give 0 (the runaway limit), rows
     without a negative increment give ∞."""
 
@@ -736,12 +736,12 @@ def beta_pred(
     block: int | None = None,
     n_boot: int = 500,
 ) -> BetaPred:
-    r""":math:`\hat\beta_{\rm pred}` (spec §7.10): the positive root of
-    :math:`\hat\Phi_d(\beta)=\log\frac1n\sum_ie^{-\beta\Delta\zeta_i}=0` over far-left
+    r"""$\hat\beta_{\rm pred}$ ([§7.10][anticollapse-s7-10]): the positive root of
+    $\hat\Phi_d(\beta)=\log\frac1n\sum_ie^{-\beta\Delta\zeta_i}=0$ over far-left
     increments Δζ (positive Δζ = pull toward short τ). "No root (runaway)" when
-    :math:`\overline{\Delta\zeta}\le0` (then ``beta`` is NaN, ``runaway`` True); β = ∞ if
+    $\overline{\Delta\zeta}\le0$ (then `beta` is NaN, `runaway` True); β = ∞ if
     no increment is negative (no push). CI: 90% moving-block bootstrap over axis 0
-    (time; block :math:`\lceil n^{1/3}\rceil` unless given), rows of a 2-D input kept together."""
+    (time; block $\lceil n^{1/3}\rceil$ unless given), rows of a 2-D input kept together."""
     d = np.asarray(increments, dtype=np.float64)
     d = d.reshape(d.shape[0], -1)
     T = d.shape[0]
@@ -777,7 +777,7 @@ class AlphaPath(NamedTuple):
 
 
 def _even_subsample(x: np.ndarray, n: int) -> np.ndarray:
-    """At most ``n`` entries of ``x``, evenly spaced (deterministic: no RNG)."""
+    """At most `n` entries of `x`, evenly spaced (deterministic: no RNG)."""
     return x if x.size <= n else x[np.linspace(0, x.size - 1, n).astype(int)]
 
 
@@ -789,14 +789,14 @@ def alpha_windows(
     min_n: int = 60,
     reps: int = CALIBRATION_REPS,
 ) -> AlphaPath:
-    r"""Forcing tail index α̂ (spec §7.9) of each window of increments (e.g. the slow-row
+    r"""Forcing tail index α̂ ([§7.9][anticollapse-s7-9]) of each window of increments (e.g. the slow-row
     update increments between two checkpoints).
 
     Each window keeps its finite, non-zero entries (frozen parameters move by exactly 0),
-    evenly subsampled to ``n_max``, or, if it holds fewer, to the largest power of two it
+    evenly subsampled to `n_max`, or, if it holds fewer, to the largest power of two it
     holds (so a few sample sizes, hence a few calibrations, serve all windows); windows
-    with fewer than ``min_n`` usable entries give NaN. One matched-n calibration
-    (:func:`alpha_calibration`, from ``key``, ``reps`` replicates per α) per sample size
+    with fewer than `min_n` usable entries give NaN. One matched-n calibration
+    (`alpha_calibration`, from `key`, `reps` replicates per α) per sample size
     serves every window of it."""
     cals: dict[int, AlphaCalibration] = {}
     out = {f: np.full(len(windows), np.nan) for f in ("a", "lo", "hi", "p")}
@@ -817,7 +817,7 @@ def alpha_windows(
 
 
 def zeta_spread(zeta: Float[Array, "... H"], q: tuple[float, float] = (0.10, 0.90)) -> np.ndarray:
-    r""":math:`\Delta\zeta=\zeta_{q_{90}}-\zeta_{q_{10}}` (spec §8.5 Exp 2) along the last axis,
+    r"""$\Delta\zeta=\zeta_{q_{90}}-\zeta_{q_{10}}$ ([§8.5][anticollapse-s8-5] Exp 2) along the last axis,
     over finite entries (rejected units, ζ = −∞, are left out; NaN if fewer than 2)."""
     z = np.asarray(zeta, dtype=np.float64)
     flat = z.reshape(-1, z.shape[-1])
@@ -831,7 +831,7 @@ def zeta_spread(zeta: Float[Array, "... H"], q: tuple[float, float] = (0.10, 0.9
 
 
 def ordering_probability(samples) -> float:
-    r"""Bootstrap probability that the strict ordering :math:`x_1>x_2>\dots>x_m` holds:
+    r"""Bootstrap probability that the strict ordering $x_1>x_2>\dots>x_m$ holds:
     the fraction of index-paired replicates (one array per quantity, independent
     resamples, equal length) in which it holds. NaN replicates count as not ordered."""
     arr = np.stack([np.asarray(s, dtype=np.float64).ravel() for s in samples])
@@ -842,17 +842,17 @@ def ordering_probability(samples) -> float:
 
 # ----------------------------------------------------------------------------- 7.11, 7.12
 def threshold_crossing(labels, *, persist: int = 2) -> tuple[int | None, str | None]:
-    r""":math:`t_{\rm cross}` (spec §7.11): the first checkpoint index from which the label
-    is non-collapsed for ``persist`` (2) consecutive checkpoints.
+    r"""$t_{\rm cross}$ ([§7.11][anticollapse-s7-11]): the first checkpoint index from which the label
+    is non-collapsed for `persist` (2) consecutive checkpoints.
 
-    Labels are ``"collapsed"``, :data:`ESTIMATOR_ERROR` (the estimator failed at that
+    Labels are `"collapsed"`, `ESTIMATOR_ERROR` (the estimator failed at that
     checkpoint: unknown, neither collapsed nor non-collapsed, so it never completes a
     crossing window), or any other (non-collapsed) label.
 
-    Returns ``(index, flag)``. ``flag`` joins with ``"+"`` the applicable censoring flags, or
-    is ``None``: ``"left"`` if the label is non-collapsed at the first checkpoint (spec:
-    left-censored, whether or not the first crossing window starts there), ``"right"`` if
-    it never crosses (index ``None``), ``"error"`` if an estimator failure lies before the
+    Returns `(index, flag)`. `flag` joins with `"+"` the applicable censoring flags, or
+    is `None`: `"left"` if the label is non-collapsed at the first checkpoint (spec:
+    left-censored, whether or not the first crossing window starts there), `"right"` if
+    it never crosses (index `None`), `"error"` if an estimator failure lies before the
     crossing window (or anywhere, when it never crosses), so the crossing may have been
     earlier (or have happened at all)."""
     lab = [str(x) for x in labels]
@@ -884,8 +884,8 @@ def _rank(x: np.ndarray) -> np.ndarray:
 
 
 def mixture_audit(f: Float[Array, " L"], f_tau: Float[Array, " L"]) -> AuditResult:
-    r"""Mixture audit (spec §7.12): Spearman correlation, and Pearson correlation of
-    :math:`\log f` with :math:`\log f_\tau` (positive entries only)."""
+    r"""Mixture audit ([§7.12][anticollapse-s7-12]): Spearman correlation, and Pearson correlation of
+    $\log f$ with $\log f_\tau$ (positive entries only)."""
     a = np.asarray(f, dtype=np.float64).reshape(-1)
     b = np.asarray(f_tau, dtype=np.float64).reshape(-1)
     if a.shape != b.shape:

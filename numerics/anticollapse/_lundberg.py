@@ -1,16 +1,16 @@
-r"""Numeric Lundberg roots: Φ code-generated from :mod:`theory.anticollapse`, bracketed
-on a θ grid, refined by :func:`optimistix.root_find` (bisection).
+r"""Numeric Lundberg roots: Φ code-generated from `theory.anticollapse`, bracketed
+on a θ grid, refined by `optimistix.root_find` (bisection).
 
-Spec §4–§5 (Livi, arXiv:2606.29519; toolkit's formulation). The positive root β of
-:math:`\Phi(\beta)=0` is the spectral exponent; :math:`\Phi'(0)\ge0` means runaway; no
-sign change on :math:`(0,\theta_\infty]` means collapse (:math:`\theta_\infty=\infty`,
-Φ < 0 throughout: c1) or forcing-limited (finite :math:`\theta_\infty`, β pinned there: d1).
+[§4][anticollapse-s4]–§5 (Livi, arXiv:2606.29519; toolkit's formulation). The positive root β of
+$\Phi(\beta)=0$ is the spectral exponent; $\Phi'(0)\ge0$ means runaway; no
+sign change on $(0,\theta_\infty]$ means collapse ($\theta_\infty=\infty$,
+Φ < 0 throughout: c1) or forcing-limited (finite $\theta_\infty$, β pinned there: d1).
 
 | code name | symbol |
 |---|---|
-| ``phi`` | :math:`\Phi(\theta)` / :math:`\Phi_d(\theta)` |
-| ``theta_inf`` | :math:`\theta_\infty` |
-| ``beta`` | :math:`\beta` |
+| `phi` | $\Phi(\theta)$ / $\Phi_d(\theta)$ |
+| `theta_inf` | $\theta_\infty$ |
+| `beta` | $\beta$ |
 """
 
 from __future__ import annotations
@@ -48,10 +48,10 @@ _GL_T, _GL_W = 0.5 * (_GL_X + 1.0), 0.5 * _GL_W0  # Gauss–Legendre on [0, 1]
 
 @functools.cache
 def phi_function(family: str) -> Callable[..., jax.Array]:
-    """``phi(theta, *params)`` for a family (params in :class:`theory.anticollapse.Family` order).
+    """`phi(theta, *params)` for a family (params in `theory.anticollapse.Family` order).
 
-    Closed forms go through :func:`numerics.core.jax_function` (the family's
-    overflow-safe ``numeric`` form where it has one); the truncated-stable
+    Closed forms go through `numerics.core.jax_function` (the family's
+    overflow-safe `numeric` form where it has one); the truncated-stable
     integral is Gauss–Legendre quadrature (96 nodes) of the code-generated smooth
     integrand on t ∈ [0, 1]."""
     if family not in th.families():
@@ -81,13 +81,13 @@ def _dphi0_function(family: str) -> Callable[..., jax.Array]:
 
 
 def theta_inf(family: str, params: Sequence[float]) -> float:
-    """Right end of the interval where Φ is finite (``inf`` if unbounded)."""
+    """Right end of the interval where Φ is finite (`inf` if unbounded)."""
     fam = th.families()[family]
     val = fam.theta_inf.subs(dict(zip(fam.params, params)))
     return math.inf if val == sp.oo else float(val)
 
 
-#: Spec §4 (c3), *toolkit default*: an ``extended`` point with β above this is reported as
+#: docs: anticollapse §4 (c3), *toolkit default*: an `extended` point with β above this is reported as
 #: operationally collapsed (its power law is unresolvable in the lag window).
 BETA_RES: float = 3.0
 #: Labels of :meth:`RootResult.operational_phase`: :data:`PHASES` plus the c3 label.
@@ -95,18 +95,18 @@ OPERATIONAL_PHASES: tuple[str, ...] = PHASES + ("operationally_collapsed",)
 
 
 class RootResult(NamedTuple):
-    """Lundberg root and process phase (spec §4 labels).
+    """Lundberg root and process phase ([§4][anticollapse-s4] labels).
 
-    ``beta`` and ``phase`` are the mathematical answer (the root of Φ and the theorem's
-    label); :meth:`operational_phase` applies the spec's c3 reporting rule on top."""
+    `beta` and `phase` are the mathematical answer (the root of Φ and the theorem's
+    label); `operational_phase` applies the spec's c3 reporting rule on top."""
 
     beta: float
     phase: str
     dphi0: float
 
     def operational_phase(self, beta_res: float = BETA_RES) -> str:
-        r"""Spec §4 (c3): ``extended`` with :math:`\beta>\beta_{\rm res}` (default 3, *toolkit
-        default*) is reported as ``operationally_collapsed``; every other phase unchanged."""
+        r"""[§4][anticollapse-s4] (c3): `extended` with $\beta>\beta_{\rm res}$ (default 3, *toolkit
+        default*) is reported as `operationally_collapsed`; every other phase unchanged."""
         return "operationally_collapsed" if self.phase == "extended" and self.beta > beta_res else self.phase
 
 
@@ -119,31 +119,31 @@ def lundberg_root(
     n_grid: int = 400,
     rtol: float = 1e-12,
 ) -> RootResult:
-    r"""Positive root of Φ for ``family`` at ``params``.
+    r"""Positive root of Φ for `family` at `params`.
 
-    1. :math:`\Phi'(0)` (SymPy limit, code-generated); ≥ 0 ⇒ ``runaway`` (β = NaN).
-    2. Bracket, first pass: Φ on a geometric grid of ``n_grid`` points in
-       :math:`(0,\min(\theta_\infty,\theta_{\max})]`; the first sign change (− → +) brackets β.
+    1. $\Phi'(0)$ (SymPy limit, code-generated); ≥ 0 ⇒ `runaway` (β = NaN).
+    2. Bracket, first pass: Φ on a geometric grid of `n_grid` points in
+       $(0,\min(\theta_\infty,\theta_{\max})]$; the first sign change (− → +) brackets β.
     3. Bracket, adaptive extension when the first pass finds none: Φ at
-       :math:`\theta_{\max}2^k`, k = 1, 2, …, up to :math:`\min(\theta_\infty,\theta_{\rm limit})`
+       $\theta_{\max}2^k$, k = 1, 2, …, up to $\min(\theta_\infty,\theta_{\rm limit})$
        (the last point clipped to it). Φ is convex with Φ(0) = 0, so if it is still negative
-       but increasing between the last two points :math:`\theta_1<\theta_2`, a root exists
-       and lies below the secant's zero :math:`\theta_2-\Phi(\theta_2)(\theta_2-\theta_1)/
-       (\Phi(\theta_2)-\Phi(\theta_1))` (a convex function lies above its secant extended to the
-       right), which closes the bracket (used when ``theta_limit`` < θ∞; the secant's zero
+       but increasing between the last two points $\theta_1<\theta_2$, a root exists
+       and lies below the secant's zero $\theta_2-\Phi(\theta_2)(\theta_2-\theta_1)/
+       (\Phi(\theta_2)-\Phi(\theta_1))$ (a convex function lies above its secant extended to the
+       right), which closes the bracket (used when `theta_limit` < θ∞; the secant's zero
        is clipped to θ∞).
-    4. No bracket: ``forcing_limited`` with β = θ∞ if θ∞ ≤ ``theta_limit`` is finite; else
-       ``collapsed`` (β = ∞): Φ < 0 and non-increasing up to ``theta_limit``, so any root
-       would exceed ``theta_limit`` (default 1e15, far beyond any resolvable β; *toolkit
+    4. No bracket: `forcing_limited` with β = θ∞ if θ∞ ≤ `theta_limit` is finite; else
+       `collapsed` (β = ∞): Φ < 0 and non-increasing up to `theta_limit`, so any root
+       would exceed `theta_limit` (default 1e15, far beyond any resolvable β; *toolkit
        default*).
-    5. ``optimistix.root_find`` with :class:`optimistix.Bisection` on the bracket.
+    5. `optimistix.root_find` with `optimistix.Bisection` on the bracket.
 
-    Φ is evaluated in the overflow-safe form of the family (``Family.numeric`` where
+    Φ is evaluated in the overflow-safe form of the family (`Family.numeric` where
     given); a non-finite value (NaN included) is read as +∞, the overflow of a positive
-    term (e.g. :math:`e^{\theta y}` of the truncated-stable integrand, or the pole at
+    term (e.g. $e^{\theta y}$ of the truncated-stable integrand, or the pole at
     θ∞ of the Bernoulli–Exp family).
 
-    The returned ``phase`` is the mathematical label; :meth:`RootResult.operational_phase`
+    The returned `phase` is the mathematical label; `RootResult.operational_phase`
     applies the c3 rule (β > β_res reported as operationally collapsed)."""
     p = tuple(jnp.asarray(v, dtype=jnp.float64) for v in params)
     fam = th.families()[family]
@@ -179,14 +179,14 @@ def lundberg_root(
 
 
 def _phi_values(family: str, grid: np.ndarray, p: tuple) -> np.ndarray:
-    """Φ on ``grid``; non-finite values read as +∞ (see :func:`lundberg_root`)."""
+    """Φ on `grid`; non-finite values read as +∞ (see `lundberg_root`)."""
     vals = np.asarray(_grid_eval(family)(jnp.asarray(grid, dtype=jnp.float64), p))
     return np.where(np.isfinite(vals), vals, np.inf)
 
 
 def _first_sign_change(family: str, grid: np.ndarray, p: tuple, *, lo0: float) -> tuple[float, float, bool] | None:
-    """``(lo, hi, exact)`` around the first grid point with Φ ≥ 0 (``lo0`` left of the
-    first point; ``exact`` when Φ = 0 there), or ``None``."""
+    """`(lo, hi, exact)` around the first grid point with Φ ≥ 0 (`lo0` left of the
+    first point; `exact` when Φ = 0 there), or `None`."""
     vals = _phi_values(family, grid, p)
     pos = np.nonzero(vals >= 0)[0]
     if pos.size == 0:

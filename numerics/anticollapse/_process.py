@@ -1,37 +1,38 @@
-r"""Monte Carlo of the coarse-grained time-scale process (spec §3, Livi arXiv:2606.29519).
+r"""Monte Carlo of the coarse-grained time-scale process ([§3][anticollapse-s3], Livi arXiv:2606.29519).
 
-The Lindley/Kesten recursion (3.2) in :math:`X=\log(\tau/\tau_b)\ge0`,
+The Lindley/Kesten recursion (3.2) in $X=\log(\tau/\tau_b)\ge0$,
 
-.. math:: X_{k+1}=\max(0,\;X_k+Y_k),\qquad Y_k=-\kappa+J_k-J'_k+\sigma\xi_k\ \text{i.i.d.},
-
-is run for ``n`` independent units with :func:`jax.lax.scan` over steps, vectorised
-over units, with explicit keys. Per-step samplers of :math:`Y_k` exist for every
-forcing family of spec §5; their per-step cumulant is the family's Φ (continuous
+$$
+X_{k+1}=\max(0,\;X_k+Y_k),\qquad Y_k=-\kappa+J_k-J'_k+\sigma\xi_k\ \text{i.i.d.},
+$$
+is run for `n` independent units with `jax.lax.scan` over steps, vectorised
+over units, with explicit keys. Per-step samplers of $Y_k$ exist for every
+forcing family of [§5][anticollapse-s5]; their per-step cumulant is the family's Φ (continuous
 families: the increment of the Lévy process over one unit of training time), so the
-stationary tail exponent is the Lundberg root of :mod:`numerics.anticollapse._lundberg`.
-A diffrax SDE solve (:func:`sde_gaussian`, ``VirtualBrownianTree``) cross-checks the
+stationary tail exponent is the Lundberg root of `numerics.anticollapse._lundberg`.
+A diffrax SDE solve (`sde_gaussian`, `VirtualBrownianTree`) cross-checks the
 Gaussian (diffusion) case with the reflection replaced by a stiff restoring drift on
 X < 0, as (A1) allows.
 
 | code name | symbol | meaning |
 |---|---|---|
-| ``X`` | :math:`X=\log(\tau/\tau_b)` | height above the bulk (state) |
-| ``Y`` | :math:`Y_k=-\Delta\zeta_k` | per-step increment of X |
-| ``kappa``, ``sigma`` | :math:`\kappa,\sigma` | pull; Gaussian amplitude |
-| ``p``, ``gamma``, ``J_max`` | :math:`p,\gamma,J_{\max}` | push probability, Exp rate, bound |
-| ``lam_J`` | :math:`\lambda_J` | Poisson push rate (per unit time = per step) |
-| ``c``, ``a``, ``lam``, ``alpha``, ``y_c`` | :math:`c,a,\lambda,\alpha,y_c` | Lévy-measure parameters |
+| `X` | $X=\log(\tau/\tau_b)$ | height above the bulk (state) |
+| `Y` | $Y_k=-\Delta\zeta_k$ | per-step increment of X |
+| `kappa`, `sigma` | $\kappa,\sigma$ | pull; Gaussian amplitude |
+| `p`, `gamma`, `J_max` | $p,\gamma,J_{\max}$ | push probability, Exp rate, bound |
+| `lam_J` | $\lambda_J$ | Poisson push rate (per unit time = per step) |
+| `c`, `a`, `lam`, `alpha`, `y_c` | $c,a,\lambda,\alpha,y_c$ | Lévy-measure parameters |
 
 Lévy families (tempered stable, truncated stable) are sampled exactly as compound
-Poisson for jumps above ``eps`` (inverse survival function tabulated on a uniform grid
-in log S) plus the Asmussen–Rosiński Gaussian approximation of the jumps below ``eps``
-(matching mean and variance); the error in Φ is :math:`O(\theta^3\int_0^\varepsilon y^3\Pi(dy))`.
+Poisson for jumps above `eps` (inverse survival function tabulated on a uniform grid
+in log S) plus the Asmussen–Rosiński Gaussian approximation of the jumps below `eps`
+(matching mean and variance); the error in Φ is $O(\theta^3\int_0^\varepsilon y^3\Pi(dy))$.
 Each unit's number of big jumps in a step is drawn by inverse CDF (one uniform); the
 jump sizes come from one shared buffer of i.i.d. draws, unit q owning the slots between
 the prefix sums of the counts, so its jump sum is a difference of prefix sums of the
-buffer: exact compound Poisson at :math:`\approx r` jump draws per unit and step
+buffer: exact compound Poisson at $\approx r$ jump draws per unit and step
 (r: the jump rate), instead of a fixed number of slots per unit.
-:func:`simulate_levy` runs a whole grid of parameter sets in one compiled scan (traced
+`simulate_levy` runs a whole grid of parameter sets in one compiled scan (traced
 tables), as the tempered-stable phase diagram needs.
 """
 
@@ -86,11 +87,11 @@ _LOG_S_MIN = -40.0  # below float64 uniform resolution (log 2^-52 = -36.0): neve
 
 
 def levy_table(family: str, params: Sequence[float], eps: float, n_grid: int = 4000) -> dict[str, np.ndarray | float]:
-    r"""Tabulate a one-sided Lévy measure :math:`\Pi_+(dy)=\nu(y)dy` for sampling.
+    r"""Tabulate a one-sided Lévy measure $\Pi_+(dy)=\nu(y)dy$ for sampling.
 
-    Returns the rate of jumps above ``eps``, the inverse survival function of those
-    jumps as a table ``(log S, y)`` (log S increasing), their mean, and the mean and variance of the jumps below
-    ``eps`` (:math:`\int_0^\varepsilon y\nu`, :math:`\int_0^\varepsilon y^2\nu`, closed forms
+    Returns the rate of jumps above `eps`, the inverse survival function of those
+    jumps as a table `(log S, y)` (log S increasing), their mean, and the mean and variance of the jumps below
+    `eps` ($\int_0^\varepsilon y\nu$, $\int_0^\varepsilon y^2\nu$, closed forms
     of the power-law part with the tempering factor evaluated by quadrature)."""
     if family in ("tempered_lo", "tempered_hi"):
         _, c, a, lam = params
@@ -130,9 +131,9 @@ def levy_table(family: str, params: Sequence[float], eps: float, n_grid: int = 4
 
 
 class LevyLaw(NamedTuple):
-    r"""Traced step law of a Lévy family: :math:`Y=\text{drift}+\sum_{i\le N}J_i+\text{sd}\,\xi`,
-    :math:`N\sim\mathrm{Poisson}(\text{rate})`, :math:`\log J_i` linear in :math:`\log S` on the
-    uniform grid ``[log_s_min, 0]`` (``log_y``, :data:`_N_TAB` points). Stack several along
+    r"""Traced step law of a Lévy family: $Y=\text{drift}+\sum_{i\le N}J_i+\text{sd}\,\xi$,
+    $N\sim\mathrm{Poisson}(\text{rate})$, $\log J_i$ linear in $\log S$ on the
+    uniform grid `[log_s_min, 0]` (`log_y`, `_N_TAB` points). Stack several along
     a leading axis to simulate a parameter grid."""
 
     drift: Float[Array, ""]
@@ -144,12 +145,12 @@ class LevyLaw(NamedTuple):
 
 def levy_law(family: str, params: Sequence[float], *, eps: float | None = None) -> LevyLaw:
     r"""Step law of tempered_lo (κ, c, a, λ), tempered_hi (κ_eff, c, a, λ) or
-    truncated_stable (κ_eff, c, α, y_c): jumps above ``eps`` compound Poisson (rate
-    :math:`\int_\varepsilon\Pi_+`), jumps below ``eps`` Gaussian with their mean and variance.
-    Compensated families (index > 1) subtract the big-jump mean :math:`r\,\mathbb E J` instead.
+    truncated_stable (κ_eff, c, α, y_c): jumps above `eps` compound Poisson (rate
+    $\int_\varepsilon\Pi_+$), jumps below `eps` Gaussian with their mean and variance.
+    Compensated families (index > 1) subtract the big-jump mean $r\,\mathbb E J$ instead.
 
-    Default ε: 0.01 (a < 1) or 0.05, raised to :math:`(c/a)^{1/a}` so that the big-jump rate
-    :math:`c\varepsilon^{-a}/a` stays ≤ 1 per step."""
+    Default ε: 0.01 (a < 1) or 0.05, raised to $(c/a)^{1/a}$ so that the big-jump rate
+    $c\varepsilon^{-a}/a$ stays ≤ 1 per step."""
     if family not in LEVY_FAMILIES:
         raise ValueError(f"family={family!r}; allowed: {', '.join(LEVY_FAMILIES)}")
     prm = [float(v) for v in params]
@@ -167,11 +168,11 @@ def levy_law(family: str, params: Sequence[float], *, eps: float | None = None) 
 
 
 def _count_table(rates: Sequence[float], n: int) -> tuple[Array, int]:
-    r"""Per-unit jump counts :math:`N\sim\mathrm{Poisson}(r_g)` by inverse CDF: the table
-    :math:`P(N\le j)`, :math:`j<L` (one row per rate, common length L, the last entry 1:
-    the mass above :math:`r+12\sqrt r+20`, below 1e-30, is folded into it), and the jump
-    buffer for ``n`` units, :math:`\lceil nr+12\sqrt{nr}+20\rceil` (the total
-    :math:`\sum_qN_q\sim\mathrm{Poisson}(nr)` exceeds it with probability below 1e-30)."""
+    r"""Per-unit jump counts $N\sim\mathrm{Poisson}(r_g)$ by inverse CDF: the table
+    $P(N\le j)$, $j<L$ (one row per rate, common length L, the last entry 1:
+    the mass above $r+12\sqrt r+20$, below 1e-30, is folded into it), and the jump
+    buffer for `n` units, $\lceil nr+12\sqrt{nr}+20\rceil$ (the total
+    $\sum_qN_q\sim\mathrm{Poisson}(nr)$ exceeds it with probability below 1e-30)."""
     from scipy.special import pdtr  # Poisson CDF
 
     length = max(int(math.ceil(r + 12.0 * math.sqrt(r) + 20.0)) for r in rates)
@@ -182,9 +183,9 @@ def _count_table(rates: Sequence[float], n: int) -> tuple[Array, int]:
 
 
 def _levy_increments(key: PRNGKeyArray, law: LevyLaw, count_cdf: Array, n: int, slots: int) -> Array:
-    r"""``n`` i.i.d. steps of ``law``. Unit q draws its count :math:`N_q` by inverse CDF
-    (:func:`_count_table`) and owns the jump slots :math:`[S_{q-1},S_q)`,
-    :math:`S_q=\sum_{p\le q}N_p`, of one buffer of i.i.d. jump sizes (tabulated inverse
+    r"""`n` i.i.d. steps of `law`. Unit q draws its count $N_q$ by inverse CDF
+    (`_count_table`) and owns the jump slots $[S_{q-1},S_q)$,
+    $S_q=\sum_{p\le q}N_p$, of one buffer of i.i.d. jump sizes (tabulated inverse
     survival function); its jump sum is a difference of the buffer's prefix sums (a
     gather: no scatter, no per-unit slots)."""
     kn, ku, kg = jax.random.split(key, 3)
@@ -201,9 +202,9 @@ def _levy_increments(key: PRNGKeyArray, law: LevyLaw, count_cdf: Array, n: int, 
 
 
 def step_sampler(family: str, params: Sequence[float], *, eps: float | None = None) -> Sampler:
-    r"""``sample(key, n) -> Y`` (n i.i.d. steps of X) for a forcing family.
+    r"""`sample(key, n) -> Y` (n i.i.d. steps of X) for a forcing family.
 
-    Params follow :func:`theory.anticollapse.families` order: gaussian (κ, σ);
+    Params follow `theory.anticollapse.families` order: gaussian (κ, σ);
     poisson_pareto (κ, λ_J, γ) per unit time; bernoulli_exp (κ, p, γ); tempered_lo
     (κ, c, a, λ); tempered_hi (κ_eff, c, a, λ); truncated_stable (κ_eff, c, α, y_c);
     bounded (κ, p, J_max)."""
@@ -270,10 +271,10 @@ def simulate(
     eps: float | None = None,
     x0: Float[Array, " n"] | None = None,
 ) -> Float[Array, " n"]:
-    r"""Final state :math:`X_K` of ``n_units`` independent units of (3.2), from X = 0
-    (or ``x0``), one :func:`jax.lax.scan` step per optimizer step.
+    r"""Final state $X_K$ of `n_units` independent units of (3.2), from X = 0
+    (or `x0`), one `jax.lax.scan` step per optimizer step.
 
-    The tail relaxes in :math:`K\gtrsim3\log(n\rho)/(\beta\Phi'(\beta))` steps (spec §9)."""
+    The tail relaxes in $K\gtrsim3\log(n\rho)/(\beta\Phi'(\beta))$ steps ([§9][anticollapse-s9])."""
     require_x64("simulate")
     if n_units < 1 or n_steps < 1:
         raise ValueError(f"n_units={n_units}, n_steps={n_steps}; both must be >= 1")
@@ -300,9 +301,9 @@ def simulate_levy(
     eps: float | None = None,
     x0: Float[Array, "G n"] | None = None,
 ) -> Float[Array, "G n"]:
-    r"""Final states :math:`X_K` of (3.2) for ``G`` Lévy step laws ``specs`` = ``[(family,
-    params), ...]`` (families of :data:`LEVY_FAMILIES`), ``n_units`` each, from X = 0 (or
-    ``x0``), in one compiled scan vmapped over the laws. The laws (:func:`levy_law`) and
+    r"""Final states $X_K$ of (3.2) for `G` Lévy step laws `specs` = `[(family,
+    params), ...]` (families of `LEVY_FAMILIES`), `n_units` each, from X = 0 (or
+    `x0`), in one compiled scan vmapped over the laws. The laws (`levy_law`) and
     the jump-count tables are traced, so another grid of the same size reuses the
     compilation."""
     require_x64("simulate_levy")
@@ -358,10 +359,10 @@ def simulate_pushes(
 ) -> Float[Array, " n"]:
     r"""The same recursion (3.2) for Bernoulli(p)-push families, simulated exactly event
     by event: between pushes X falls by κ per step (floored at 0); the gap to the next
-    push is Geometric(p); :math:`X\leftarrow\max(0,\max(0,X-\kappa(G-1))-\kappa+J)`.
-    Costs :math:`\approx pK` scan iterations instead of K. The number of iterations is
-    :math:`pK+10\sqrt{pK}+20`; a unit still short of step K after them raises (never
-    observed; probability below :math:`10^{-20}` per unit)."""
+    push is Geometric(p); $X\leftarrow\max(0,\max(0,X-\kappa(G-1))-\kappa+J)$.
+    Costs $\approx pK$ scan iterations instead of K. The number of iterations is
+    $pK+10\sqrt{pK}+20$; a unit still short of step K after them raises (never
+    observed; probability below $10^{-20}$ per unit)."""
     require_x64("simulate_pushes")
     if family not in EVENT_FAMILIES:
         raise ValueError(f"family={family!r}; allowed: {', '.join(EVENT_FAMILIES)}")
@@ -378,8 +379,8 @@ def simulate_pushes(
 
 
 def simulate_summary(x: Float[Array, " n"], k_frac: float = 0.05) -> dict[str, float]:
-    r"""Atom mass :math:`P(X=0)`, :math:`P(X>0)`, max X and the Hill exponent of
-    :math:`\tau/\tau_b=e^X` over the top ``k_frac`` (NaN if too few positive X)."""
+    r"""Atom mass $P(X=0)$, $P(X>0)$, max X and the Hill exponent of
+    $\tau/\tau_b=e^X$ over the top `k_frac` (NaN if too few positive X)."""
     from numerics.anticollapse._estimators import hill_tail
 
     xs = np.asarray(x)
@@ -402,12 +403,12 @@ def sde_gaussian(
     dt: float = 0.05,
     stiffness: float = 10.0,
 ) -> Float[Array, " m"]:
-    r"""Samples of :math:`dX=(-\kappa+k\max(-X,0))\,dt+\sigma\,dW` from X = 0 (diffrax,
-    Euler–Maruyama, ``VirtualBrownianTree``): the Gaussian case of (3.1) with the
-    reflection at 0 replaced by a stiff restoring drift of rate ``stiffness`` on X < 0,
-    as (A1) allows. Each path is saved every ``save_every`` after ``t_burn`` (ergodic
+    r"""Samples of $dX=(-\kappa+k\max(-X,0))\,dt+\sigma\,dW$ from X = 0 (diffrax,
+    Euler–Maruyama, `VirtualBrownianTree`): the Gaussian case of (3.1) with the
+    reflection at 0 replaced by a stiff restoring drift of rate `stiffness` on X < 0,
+    as (A1) allows. Each path is saved every `save_every` after `t_burn` (ergodic
     sampling); the result is all saved values of all paths. The stationary law on
-    x > 0 is exactly :math:`\propto e^{-\beta x}`, :math:`\beta=2\kappa/\sigma^2`."""
+    x > 0 is exactly $\propto e^{-\beta x}$, $\beta=2\kappa/\sigma^2$."""
     if not (0 < t_burn < t1 and dt > 0 and stiffness * dt < 1):
         raise ValueError(f"need 0 < t_burn={t_burn} < t1={t1} and stiffness*dt={stiffness * dt} < 1")
     ts = jnp.arange(t_burn, t1 + 1e-9, save_every)

@@ -1,27 +1,27 @@
-r"""Heavy-tailed-lag regression task of the anti-collapse network experiments (spec §8.3).
+r"""Heavy-tailed-lag regression task of the anti-collapse network experiments ([§8.3][anticollapse-s8-3]).
 
 Livi, arXiv:2606.29519. A scalar target is a sum of delayed projections of a
 Gaussian input stream,
 
-.. math::
-    y_t=\sum_{k=0}^{K-1}c_k\,u^\top x_{t-\ell_k}+\varepsilon_t,\qquad
-    x_t\sim\mathcal N(0,I_D),\ u\sim\mathrm{Unif}(S^{D-1}),\
-    \varepsilon_t\sim\mathcal N(0,\sigma_\varepsilon^2),\ c_k=0.6\cdot0.85^{k},
-
-with the lags :math:`\ell_0<\dots<\ell_{K-1}` sorted (coefficient 0.6 at the shortest
-lag). Inputs before the sequence start are zero (``pre_sequence="zero"``, toolkit
-default) or drawn from the same law (``"burn_in"``).
+$$
+y_t=\sum_{k=0}^{K-1}c_k\,u^\top x_{t-\ell_k}+\varepsilon_t,\qquad
+x_t\sim\mathcal N(0,I_D),\ u\sim\mathrm{Unif}(S^{D-1}),\
+\varepsilon_t\sim\mathcal N(0,\sigma_\varepsilon^2),\ c_k=0.6\cdot0.85^{k},
+$$
+with the lags $\ell_0<\dots<\ell_{K-1}$ sorted (coefficient 0.6 at the shortest
+lag). Inputs before the sequence start are zero (`pre_sequence="zero"`, toolkit
+default) or drawn from the same law (`"burn_in"`).
 
 | code name | symbol | meaning |
 |---|---|---|
-| ``lags`` | :math:`\ell_k` | fixed lag list (``SMOKE_LAGS``, ``FULL_LAGS``) |
-| ``coeffs`` | :math:`c_k` | :math:`0.6\cdot0.85^k` in sorted-lag order |
-| ``u`` | :math:`u` | unit read-in direction |
-| ``D`` | :math:`D` | input dimension (16) |
-| ``noise`` | :math:`\sigma_\varepsilon` | target noise sd (0.3) |
+| `lags` | $\ell_k$ | fixed lag list (`SMOKE_LAGS`, `FULL_LAGS`) |
+| `coeffs` | $c_k$ | $0.6\cdot0.85^k$ in sorted-lag order |
+| `u` | $u$ | unit read-in direction |
+| `D` | $D$ | input dimension (16) |
+| `noise` | $\sigma_\varepsilon$ | target noise sd (0.3) |
 
-The two lag lists are fixed constants of the spec; :func:`sample_lags` (a truncated
-Pareto, :math:`P(L>l)\propto l^{-\text{index}}` on ``[lo, hi]``; round, dedupe, sort)
+The two lag lists are fixed constants of the spec; `sample_lags` (a truncated
+Pareto, $P(L>l)\propto l^{-\text{index}}$ on `[lo, hi]`; round, dedupe, sort)
 serves *new* draws only and never regenerates them.
 """
 
@@ -38,24 +38,24 @@ from jaxtyping import Array, Float
 __all__ = ["SMOKE_LAGS", "FULL_LAGS", "lag_coefficients", "sample_lags", "lagged_sum", "Task", "make_task"]
 
 SMOKE_LAGS: tuple[int, ...] = (9, 10, 13, 18, 23, 30, 37, 62, 90, 106)
-"""Spec §8.3 smoke list: K = 10 drawn on [8, 256] with index 0.8 (fixed constant)."""
+"""[§8.3][anticollapse-s8-3] smoke list: K = 10 drawn on [8, 256] with index 0.8 (fixed constant)."""
 
 FULL_LAGS: tuple[int, ...] = (8, 9, 10, 11, 12, 15, 23, 24, 26, 32, 45, 60, 115, 183, 224, 626)
-"""Spec §8.3 full list: K = 16 drawn on [8, 640] with index 0.6 (fixed constant)."""
+"""[§8.3][anticollapse-s8-3] full list: K = 16 drawn on [8, 640] with index 0.6 (fixed constant)."""
 
 
 def lag_coefficients(K: int, c0: float = 0.6, decay: float = 0.85) -> np.ndarray:
-    r""":math:`c_k=c_0\,\text{decay}^k`, :math:`k=0..K-1` (sorted-lag order)."""
+    r"""$c_k=c_0\,\text{decay}^k$, $k=0..K-1$ (sorted-lag order)."""
     if K < 1:
         raise ValueError(f"K={K} is out of range; allowed: K >= 1")
     return c0 * decay ** np.arange(K, dtype=np.float64)
 
 
 def sample_lags(key: Array, K: int, lo: float, hi: float, index: float, *, max_rounds: int = 64) -> tuple[int, ...]:
-    r"""``K`` distinct integer lags from a truncated Pareto on ``[lo, hi]``.
+    r"""`K` distinct integer lags from a truncated Pareto on `[lo, hi]`.
 
-    Inverse CDF of :math:`P(L>l)=(l^{-a}-h^{-a})/(l_0^{-a}-h^{-a})`:
-    :math:`L=\big(l_0^{-a}-U(l_0^{-a}-h^{-a})\big)^{-1/a}`, rounded; duplicates are
+    Inverse CDF of $P(L>l)=(l^{-a}-h^{-a})/(l_0^{-a}-h^{-a})$:
+    $L=\big(l_0^{-a}-U(l_0^{-a}-h^{-a})\big)^{-1/a}$, rounded; duplicates are
     dropped and fresh draws (new subkeys) fill the list; the result is sorted.
     """
     if not (index > 0 and 1 <= lo < hi):
@@ -80,10 +80,10 @@ def sample_lags(key: Array, K: int, lo: float, hi: float, index: float, *, max_r
 class Task:
     r"""The law of the task (no data): target direction, lags, coefficients, sizes.
 
-    Sequence ``i`` of a data set with key ``key`` is a pure function of
-    ``fold_in(key, i)`` (:meth:`batch`), so a data set of any size is defined without
+    Sequence `i` of a data set with key `key` is a pure function of
+    `fold_in(key, i)` (`batch`), so a data set of any size is defined without
     being stored: training draws its minibatches by index, as from a fixed set of
-    ``n_train`` sequences.
+    `n_train` sequences.
     """
 
     u: Float[Array, " D"]
@@ -98,11 +98,11 @@ class Task:
         return int(self.u.shape[0])
 
     def sequence(self, key: Array) -> tuple[Float[Array, "T D"], Float[Array, " T"]]:
-        """One sequence ``(x, y)`` from its own key."""
+        """One sequence `(x, y)` from its own key."""
         return _sequence(self.u, self.coeffs, key, self.lags, self.T, self.noise, self.pre_sequence)
 
     def batch(self, key: Array, idx: Array) -> tuple[Float[Array, "B T D"], Float[Array, "B T"]]:
-        """Sequences with indices ``idx`` of the data set ``key``: ``x`` (B, T, D), ``y`` (B, T)."""
+        """Sequences with indices `idx` of the data set `key`: `x` (B, T, D), `y` (B, T)."""
         return _batch(self.u, self.coeffs, key, jnp.asarray(idx), self.lags, self.T, self.noise, self.pre_sequence)
 
 
@@ -121,7 +121,7 @@ def _batch(u, coeffs, key, idx, lags, T, noise, pre_sequence):
 
 
 def lagged_sum(z: Float[Array, "n T"], lags: tuple[int, ...], coeffs: Float[Array, " K"]) -> Float[Array, "n T"]:
-    r""":math:`\sum_k c_k z_{t-\ell_k}` with :math:`z_{t<0}=0`: static slices of a left-padded copy
+    r"""$\sum_k c_k z_{t-\ell_k}$ with $z_{t<0}=0$: static slices of a left-padded copy
     (no loop over time, no scatter)."""
     T = z.shape[1]
     m = max(lags)
@@ -138,10 +138,10 @@ def make_task(
     noise: float = 0.3,
     pre_sequence: str = "zero",
 ) -> Task:
-    """The task law with ``u`` drawn uniformly on :math:`S^{D-1}` from ``key``.
+    """The task law with `u` drawn uniformly on $S^{D-1}$ from `key`.
 
-    ``pre_sequence="burn_in"`` draws ``max(lags)`` extra leading inputs per sequence
-    and drops them (the target then sees them); ``"zero"`` (default) treats inputs
+    `pre_sequence="burn_in"` draws `max(lags)` extra leading inputs per sequence
+    and drops them (the target then sees them); `"zero"` (default) treats inputs
     before the start as zero.
     """
     if T < 1 or D < 1:

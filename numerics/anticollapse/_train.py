@@ -1,37 +1,37 @@
-r"""Training with per-step forcing on slow rows: the anti-collapse network protocol (spec §8).
+r"""Training with per-step forcing on slow rows: the anti-collapse network protocol ([§8][anticollapse-s8]).
 
 Livi, arXiv:2606.29519. One optimizer step on a minibatch of the heavy-tailed-lag task
-(:mod:`numerics.anticollapse._task`) is followed by the arm's interventions, in this order:
+(`numerics.anticollapse._task`) is followed by the arm's interventions, in this order:
 
-0. **forcing suppression** (spec §9 T8; only when ``TrainConfig.suppression``): per leaf,
-   winsorise the raw gradient entries at the arm's ``winsor``-th percentile of
-   :math:`|g|`, then rescale to global norm ≤ the arm's ``clip`` (:func:`suppress_gradients`).
+0. **forcing suppression** ([§9][anticollapse-s9] T8; only when `TrainConfig.suppression`): per leaf,
+   winsorise the raw gradient entries at the arm's `winsor`-th percentile of
+   $|g|$, then rescale to global norm ≤ the arm's `clip` (`suppress_gradients`).
 1. **optimizer** (optax): AdamW (lr 1e-3, wd 1e-4) after global-norm clipping at 1.0;
-   Adam (no weight decay), SGD and SGD-momentum are options; update :math:`\Delta\theta`.
+   Adam (no weight decay), SGD and SGD-momentum are options; update $\Delta\theta$.
 2. **injection** on the *slow rows* (rows indexed by the units in the lowest
-   :math:`q_{\rm low}=10\%` of ζ, re-selected at every checkpoint) of every leaf with a
-   unit axis: :math:`\theta_{\rm rows}\mathrel{+}=s\cdot\mathrm{RMS}(\Delta\theta_{\rm rows})\cdot
-   100\tanh(X/100)`, :math:`X\sim S_\alpha(1,0,0)` per entry (Chambers–Mallows–Stuck,
-   :func:`numerics.anticollapse.stable_symmetric`; α = 2 is the Gaussian arm).
-3. **diagonal-RNN constraints**: explicit far-left pull :math:`\nu\leftarrow\nu+\kappa_{\rm pull}`
-   where :math:`\nu<-\log\tau_b`; capacity clamp :math:`\nu\ge-\log\tau_c`; the shared-ν
-   arm ties all units to one ν inside the model (:func:`numerics.anticollapse.effective_nu`).
+   $q_{\rm low}=10\%$ of ζ, re-selected at every checkpoint) of every leaf with a
+   unit axis: $\theta_{\rm rows}\mathrel{+}=s\cdot\mathrm{RMS}(\Delta\theta_{\rm rows})\cdot
+   100\tanh(X/100)$, $X\sim S_\alpha(1,0,0)$ per entry (Chambers–Mallows–Stuck,
+   `numerics.anticollapse.stable_symmetric`; α = 2 is the Gaussian arm).
+3. **diagonal-RNN constraints**: explicit far-left pull $\nu\leftarrow\nu+\kappa_{\rm pull}$
+   where $\nu<-\log\tau_b$; capacity clamp $\nu\ge-\log\tau_c$; the shared-ν
+   arm ties all units to one ν inside the model (`numerics.anticollapse.effective_nu`).
 
-Every step records the loss, the increments :math:`\Delta\zeta` of the far-left units
-(diagonal RNN: :math:`\zeta=\nu` exactly) and a fixed number of post-step parameter
+Every step records the loss, the increments $\Delta\zeta$ of the far-left units
+(diagonal RNN: $\zeta=\nu$ exactly) and a fixed number of post-step parameter
 increments on the slow rows (samples for the tail index α̂, §7.9).
 
 | code name | symbol | meaning |
 |---|---|---|
-| ``Arm`` | — | numeric switches of one experimental arm (vmappable) |
-| ``alpha`` | :math:`\alpha` | stable index of the injected noise |
-| ``scale`` | :math:`s` | noise scale in units of the update RMS on the rows (1.0) |
-| ``taper`` | 100 | soft taper :math:`X\mapsto100\tanh(X/100)` |
-| ``pull``, ``tau_b`` | :math:`\kappa_{\rm pull}`, :math:`\tau_b` | explicit far-left pull (2e-3 per step toward τ = 20) |
-| ``nu_floor`` | :math:`-\log\tau_c` | capacity clamp (−∞: none) |
-| ``q_low`` | :math:`q_{\rm low}` | far-left / slow-row quantile (0.10) |
-| ``clip`` | — | T8 ladder: extra global-norm clip of the raw gradient (∞: off) |
-| ``winsor`` | — | T8 ladder: per-leaf winsorisation percentile of the raw gradient (100: off) |
+| `Arm` | — | numeric switches of one experimental arm (vmappable) |
+| `alpha` | $\alpha$ | stable index of the injected noise |
+| `scale` | $s$ | noise scale in units of the update RMS on the rows (1.0) |
+| `taper` | 100 | soft taper $X\mapsto100\tanh(X/100)$ |
+| `pull`, `tau_b` | $\kappa_{\rm pull}$, $\tau_b$ | explicit far-left pull (2e-3 per step toward τ = 20) |
+| `nu_floor` | $-\log\tau_c$ | capacity clamp (−∞: none) |
+| `q_low` | $q_{\rm low}$ | far-left / slow-row quantile (0.10) |
+| `clip` | — | T8 ladder: extra global-norm clip of the raw gradient (∞: off) |
+| `winsor` | — | T8 ladder: per-leaf winsorisation percentile of the raw gradient (100: off) |
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ __all__ = [
 
 
 class Arm(NamedTuple):
-    """Numeric switches of one arm; stack several with :func:`stack_runs` to vmap them."""
+    """Numeric switches of one arm; stack several with `stack_runs` to vmap them."""
 
     inject: float = 0.0
     alpha: float = 2.0
@@ -101,10 +101,10 @@ ARM_NAMES: tuple[str, ...] = ("none", "gauss", "alpha1.5", "alpha1.2", "pull", "
 
 
 def make_arm(name: str, *, tau_c: float = 100.0, pull: float = 2e-3, tau_b: float = 20.0, alpha: float = 1.5) -> Arm:
-    r"""The spec §8.5 arms. ``none``; ``gauss`` (α = 2); ``alpha1.5``; ``alpha1.2``;
-    ``pull`` (α-injection ``alpha`` plus the explicit pull :math:`\kappa_{\rm pull}` toward
-    :math:`\tau_b`); ``clamp`` (α-injection plus :math:`\nu\ge-\log\tau_c`); ``shared``
-    (α-injection on one shared ν). The capacity and pull arms inject ``alpha`` (1.5)."""
+    r"""The [§8.5][anticollapse-s8-5] arms. `none`; `gauss` (α = 2); `alpha1.5`; `alpha1.2`;
+    `pull` (α-injection `alpha` plus the explicit pull $\kappa_{\rm pull}$ toward
+    $\tau_b$); `clamp` (α-injection plus $\nu\ge-\log\tau_c$); `shared`
+    (α-injection on one shared ν). The capacity and pull arms inject `alpha` (1.5)."""
     arms = {
         "none": Arm(),
         "gauss": Arm(inject=1.0, alpha=2.0),
@@ -125,14 +125,14 @@ def stack_runs(trees: Sequence[Any]) -> Any:
 
 
 # ----------------------------------------------------------------------------- optimizer
-#: ``adamw`` (spec §8.4, gated cells), ``adam`` (no weight decay; spec §8.5, diagonal RNN),
-#: ``sgd``, ``momentum``.
+#: `adamw` (docs: anticollapse §8.4, gated cells), `adam` (no weight decay; docs: anticollapse §8.5, diagonal RNN),
+#: `sgd`, `momentum`.
 OPTIMIZERS: tuple[str, ...] = ("adamw", "adam", "sgd", "momentum")
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Optimizer and minibatch protocol (spec §8.4); ``wd`` is ignored by ``adam``."""
+    """Optimizer and minibatch protocol ([§8.4][anticollapse-s8-4]); `wd` is ignored by `adam`."""
 
     optimizer: str = "adamw"
     lr: float = 1e-3
@@ -158,7 +158,7 @@ class TrainConfig:
 
     def micro_batches(self) -> int:
         """Number of equal micro-batches the gradient is accumulated over: the smallest
-        divisor of ``batch`` that keeps each at most ``micro_batch`` (1 when off)."""
+        divisor of `batch` that keeps each at most `micro_batch` (1 when off)."""
         if self.micro_batch is None or self.batch <= self.micro_batch:
             return 1
         m = -(-self.batch // self.micro_batch)
@@ -187,10 +187,10 @@ def make_optimizer(cfg: TrainConfig) -> optax.GradientTransformation:
 class Model:
     """What training needs from a model.
 
-    ``loss_and_grad(params, arm, x, y) -> (L, grads)``; ``unit_rows(params)`` a pytree
+    `loss_and_grad(params, arm, x, y) -> (L, grads)`; `unit_rows(params)` a pytree
     of bools, True for leaves whose axis 0 indexes units (injection targets);
-    ``zeta(params, arm)`` the parameter-level log-rate (H,) or ``None`` (gated cells:
-    ζ comes from the transport diagnostics); ``constrain(params, arm)`` the arm's
+    `zeta(params, arm)` the parameter-level log-rate (H,) or `None` (gated cells:
+    ζ comes from the transport diagnostics); `constrain(params, arm)` the arm's
     post-step constraints.
     """
 
@@ -207,7 +207,7 @@ def _diag_constrain(p: diag_lrnn.DiagLRNN, arm: Arm) -> diag_lrnn.DiagLRNN:
 
 
 def diag_model() -> Model:
-    """The diagonal linear RNN with the explicit FFT gradient (:mod:`numerics.anticollapse._diag_rnn`)."""
+    """The diagonal linear RNN with the explicit FFT gradient (`numerics.anticollapse._diag_rnn`)."""
     return Model(
         name="diag_lrnn",
         loss_and_grad=lambda p, arm, x, y: diag_lrnn.loss_and_grad(p, x, y, arm.shared),
@@ -218,11 +218,11 @@ def diag_model() -> Model:
 
 
 GATED_KINDS: dict[str, str] = {"const": "leaky", "shared": "scalar", "diag": "vector"}
-"""ConstGate, SharedGate, DiagGate (spec §8.1) → :class:`numerics.gating.Cell` kinds."""
+"""ConstGate, SharedGate, DiagGate ([§8.1][anticollapse-s8-1]) → `numerics.gating.Cell` kinds."""
 
 
 class GatedRegressor(eqx.Module):
-    r"""A gated cell with the per-step readout :math:`\hat y_t=w_o^\top h_t+b_o` (Linear(H, 1))."""
+    r"""A gated cell with the per-step readout $\hat y_t=w_o^\top h_t+b_o$ (Linear(H, 1))."""
 
     cell: Cell
     w_o: Float[Array, " H"]
@@ -230,9 +230,9 @@ class GatedRegressor(eqx.Module):
 
 
 def init_gated(key: Array, kind: str, H: int, D: int, *, s0: float = 0.005) -> GatedRegressor:
-    r"""Spec §8.1 init: orthogonal :math:`W_h, W_x`; zero gate weights; gate bias
-    :math:`\mathrm{logit}(s_0)`; ConstGate frozen at :math:`s=s_0`; readout
-    :math:`w_o\sim\mathcal N(0,1/H)` (toolkit default), :math:`b_o=0`."""
+    r"""[§8.1][anticollapse-s8-1] init: orthogonal $W_h, W_x$; zero gate weights; gate bias
+    $\mathrm{logit}(s_0)$; ConstGate frozen at $s=s_0$; readout
+    $w_o\sim\mathcal N(0,1/H)$ (toolkit default), $b_o=0$."""
     if kind not in GATED_KINDS:
         raise ValueError(f"kind={kind!r} is not allowed; allowed: {', '.join(GATED_KINDS)}")
     kc, ko = jax.random.split(key)
@@ -259,8 +259,8 @@ def _gated_rows(m: GatedRegressor) -> GatedRegressor:
 
 
 def gated_model(kind: str) -> Model:
-    """ConstGate / SharedGate / DiagGate regressor; gradients by ``jax.value_and_grad``
-    through the ``lax.scan`` rollout (ζ comes from :func:`gated_diagnose`)."""
+    """ConstGate / SharedGate / DiagGate regressor; gradients by `jax.value_and_grad`
+    through the `lax.scan` rollout (ζ comes from `gated_diagnose`)."""
     if kind not in GATED_KINDS:
         raise ValueError(f"kind={kind!r} is not allowed; allowed: {', '.join(GATED_KINDS)}")
     return Model(
@@ -273,14 +273,14 @@ def gated_model(kind: str) -> Model:
 def gated_transport(
     m: GatedRegressor, x: Float[Array, "n T D"], lags: Int[Array, " L"], starts: Int[Array, " S"]
 ) -> dict[str, Array]:
-    r"""Transport along trajectories of ``x`` (spec §7.1–7.2).
+    r"""Transport along trajectories of `x` ([§7.1][anticollapse-s7-1]–7.2).
 
-    Leaks and first-order corrections :math:`(a_{q,t},r_{q,t})` from
-    :func:`numerics.gating.diag_leak_correction`; windows :math:`[t,t+\ell)` for every
-    start ``t`` and lag ℓ by prefix sums (:func:`numerics.core.first_order_diagonal`).
-    Returns ``log_mu`` (L, H) :math:`=\mathbb E_{\rm seq,t}\log|\mu^{(0)}+\mu^{(1)}|`,
-    the canonical envelope ``f0`` (L,) :math:`=\mathbb E\frac1H\sum_q|\mu^{(0)}_q|` and the
-    audit envelope ``f_audit`` (L,) :math:`=\mathbb E\frac1H\sum_q|\mu^{(0)}_q+\mu^{(1)}_q|`."""
+    Leaks and first-order corrections $(a_{q,t},r_{q,t})$ from
+    `numerics.gating.diag_leak_correction`; windows $[t,t+\ell)$ for every
+    start `t` and lag ℓ by prefix sums (`numerics.core.first_order_diagonal`).
+    Returns `log_mu` (L, H) $=\mathbb E_{\rm seq,t}\log|\mu^{(0)}+\mu^{(1)}|$,
+    the canonical envelope `f0` (L,) $=\mathbb E\frac1H\sum_q|\mu^{(0)}_q|$ and the
+    audit envelope `f_audit` (L,) $=\mathbb E\frac1H\sum_q|\mu^{(0)}_q+\mu^{(1)}_q|$."""
     cell = m.cell
 
     def one(xs):
@@ -303,8 +303,8 @@ def gated_diagnose(
     *,
     n_fit_lags: int | None = 32,
 ) -> Callable[[Any, Arm], dict[str, np.ndarray]]:
-    """A ``diagnose`` for :func:`train`: per-run τ (§7.2, order 1; OLS over ``n_fit_lags``
-    = 32 lags of the grid in ``window``, :func:`numerics.anticollapse.unit_timescales`) and
+    """A `diagnose` for `train`: per-run τ (§7.2, order 1; OLS over `n_fit_lags`
+    = 32 lags of the grid in `window`, `numerics.anticollapse.unit_timescales`) and
     ζ = −log τ (rejected units: τ = NaN, ζ = −∞ so they count as the slowest), envelopes,
     rejections."""
     lag_arr = jnp.asarray(np.asarray(lags, dtype=np.int64))
@@ -327,8 +327,8 @@ def gated_diagnose(
 
 # ----------------------------------------------------------------------------- injection
 def inject(params: Any, updates: Any, mask: Any, rows: Int[Array, " k"], arm: Arm, key: Array) -> Any:
-    r"""Add :math:`\text{inject}\cdot s\cdot\mathrm{RMS}(\Delta\theta_{\rm rows})\cdot\text{taper}\tanh(X/\text{taper})`,
-    :math:`X\sim S_\alpha(1,0,0)`, to ``rows`` of every masked leaf (RMS per leaf)."""
+    r"""Add $\text{inject}\cdot s\cdot\mathrm{RMS}(\Delta\theta_{\rm rows})\cdot\text{taper}\tanh(X/\text{taper})$,
+    $X\sim S_\alpha(1,0,0)$, to `rows` of every masked leaf (RMS per leaf)."""
     leaves, treedef = jax.tree.flatten(params)
     ups = treedef.flatten_up_to(updates)
     msk = treedef.flatten_up_to(mask)
@@ -350,12 +350,12 @@ def inject(params: Any, updates: Any, mask: Any, rows: Int[Array, " k"], arm: Ar
 
 
 def suppress_gradients(grads: Any, clip: Float[Array, ""] | float, winsor: Float[Array, ""] | float) -> Any:
-    r"""Forcing suppression on raw gradients (spec §9 T8 ladders).
+    r"""Forcing suppression on raw gradients ([§9][anticollapse-s9] T8 ladders).
 
-    1. Winsorisation: per leaf, :math:`g\mapsto\mathrm{clip}(g,-c,c)` with
-       :math:`c=Q_{w}(|g|)` the ``winsor``-th percentile of the leaf's :math:`|g|`
+    1. Winsorisation: per leaf, $g\mapsto\mathrm{clip}(g,-c,c)$ with
+       $c=Q_{w}(|g|)$ the `winsor`-th percentile of the leaf's $|g|$
        (w = 100 leaves the leaf unchanged: c is its largest entry).
-    2. Global-norm clipping: :math:`g\mapsto g\min(1,\text{clip}/\|g\|)` (clip = ∞: off).
+    2. Global-norm clipping: $g\mapsto g\min(1,\text{clip}/\|g\|)$ (clip = ∞: off).
 
     Both are traced (vmappable over arms)."""
 
@@ -409,8 +409,8 @@ def _row_increments(new: Any, old: Any, mask: Any, rows: Array, m: int) -> Array
 
 
 def _batch_loss_and_grad(model: Model, params: Any, arm: Arm, x: Array, y: Array, n_micro: int) -> tuple[Array, Any]:
-    """Loss and gradient of the batch mean, accumulated over ``n_micro`` equal micro-batches
-    by ``lax.scan`` (the mean of equal-size micro-batch means is the batch mean: exact up to
+    """Loss and gradient of the batch mean, accumulated over `n_micro` equal micro-batches
+    by `lax.scan` (the mean of equal-size micro-batch means is the batch mean: exact up to
     summation order; bounds the memory of backpropagation through time)."""
     if n_micro == 1:
         return model.loss_and_grad(params, arm, x, y)
@@ -436,10 +436,10 @@ def segment(
     perm_key: Array,
     data: tuple[Float[Array, "n T D"], Float[Array, "n T"]],
 ) -> tuple[RunState, Record]:
-    """``n_steps`` training steps of one run by ``lax.scan`` (slow rows fixed within).
+    """`n_steps` training steps of one run by `lax.scan` (slow rows fixed within).
 
-    Minibatch ``s`` of epoch ``e`` takes the sequences ``perm_e[(sB + i) mod n_train]``
-    of ``data = (x, y)``, ``perm_e`` a permutation drawn from ``fold_in(perm_key, e)``."""
+    Minibatch `s` of epoch `e` takes the sequences `perm_e[(sB + i) mod n_train]`
+    of `data = (x, y)`, `perm_e` a permutation drawn from `fold_in(perm_key, e)`."""
     opt = make_optimizer(cfg)
     mask = model.unit_rows(state.params)
     n_micro = cfg.micro_batches()
@@ -500,20 +500,20 @@ def train(
     desc: str = "train",
     start_step: int = 0,
 ) -> History:
-    """Train R runs (leading axis of ``states``, ``arms``, ``perm_keys``) to each checkpoint.
+    """Train R runs (leading axis of `states`, `arms`, `perm_keys`) to each checkpoint.
 
-    ``data = (x, y)`` is the training set, shared by every run (replicated on each
-    device); ``perm_keys`` give each run its own minibatch order.
+    `data = (x, y)` is the training set, shared by every run (replicated on each
+    device); `perm_keys` give each run its own minibatch order.
 
-    ``ckpt_steps`` are increasing global step counts (0 allowed: a diagnostic at init).
-    ``diagnose(params_R, arms_R)`` returns arrays with a leading run axis and must
-    contain ``"zeta"`` (R, H); the slow rows of the next segment are its lowest
-    ``q_low`` units. Runs are vmapped and sharded over devices
-    (:func:`numerics.core.sharded_vmap`).
+    `ckpt_steps` are increasing global step counts (0 allowed: a diagnostic at init).
+    `diagnose(params_R, arms_R)` returns arrays with a leading run axis and must
+    contain `"zeta"` (R, H); the slow rows of the next segment are its lowest
+    `q_low` units. Runs are vmapped and sharded over devices
+    (`numerics.core.sharded_vmap`).
 
-    Warm start: pass ``states`` of a previous :attr:`History.state` and ``start_step``
-    (their global step count); ``ckpt_steps`` are then global steps ≥ ``start_step``
-    (``start_step`` itself allowed: a diagnostic at the warm start)."""
+    Warm start: pass `states` of a previous `History.state` and `start_step`
+    (their global step count); `ckpt_steps` are then global steps ≥ `start_step`
+    (`start_step` itself allowed: a diagnostic at the warm start)."""
     require_x64("train")
     steps = [int(s) for s in ckpt_steps]
     if not steps or any(b <= a for a, b in zip(steps, steps[1:])) or steps[0] < start_step:

@@ -1,41 +1,41 @@
 r"""Singular values of batches of small matrices, in plain JAX: the accelerator route.
 
-On a GPU, the vendor SVD (cuSOLVER, behind :func:`jax.numpy.linalg.svd`) and the symmetric
-tridiagonal reduction (``sytrd``, behind :func:`jax.lax.linalg.tridiagonal`) work through
+On a GPU, the vendor SVD (cuSOLVER, behind `jax.numpy.linalg.svd`) and the symmetric
+tridiagonal reduction (`sytrd`, behind `jax.lax.linalg.tridiagonal`) work through
 a batch of 64 x 64 matrices one matrix at a time: measured on an H100, 2.5 ms per matrix
 for the SVD and 0.13 ms for the reduction, so the S1 probes of one trained cell took 99 s
 (SVD) or 4.9 s (Gram route); by this module's route they take 0.17 s. It does the same
 mathematics as batched array operations, which fill the device:
 
-1. **Householder (Golub–Kahan) bidiagonalisation.** :math:`U^\top M V = B`, with ``B``
-   upper bidiagonal (diagonal ``d``, superdiagonal ``e``): step :math:`k` reflects column
-   :math:`k` onto :math:`e_k` from the left, then row :math:`k` onto :math:`e_{k+1}` from the
+1. **Householder (Golub–Kahan) bidiagonalisation.** $U^\top M V = B$, with `B`
+   upper bidiagonal (diagonal `d`, superdiagonal `e`): step $k$ reflects column
+   $k$ onto $e_k$ from the left, then row $k$ onto $e_{k+1}$ from the
    right. Every step is a batched matrix–vector product and a rank-one update of the
-   whole batch. Backward stable: ``B`` is the exact bidiagonal form of :math:`M+\delta M`
-   with :math:`\|\delta M\|_2=O(n\epsilon)\|M\|_2`.
-2. **Golub–Kahan tridiagonal.** The :math:`2n\times2n` symmetric tridiagonal matrix with
-   zero diagonal and off-diagonal :math:`(d_1,e_1,d_2,e_2,\dots,d_n)` has eigenvalues
-   :math:`\pm\sigma_i(B)`; Sturm-sequence bisection
-   (:func:`jax.scipy.linalg.eigh_tridiagonal`, absolute tolerance :math:`\epsilon\|T\|`)
+   whole batch. Backward stable: `B` is the exact bidiagonal form of $M+\delta M$
+   with $\|\delta M\|_2=O(n\epsilon)\|M\|_2$.
+2. **Golub–Kahan tridiagonal.** The $2n\times2n$ symmetric tridiagonal matrix with
+   zero diagonal and off-diagonal $(d_1,e_1,d_2,e_2,\dots,d_n)$ has eigenvalues
+   $\pm\sigma_i(B)$; Sturm-sequence bisection
+   (`jax.scipy.linalg.eigh_tridiagonal`, absolute tolerance $\epsilon\|T\|$)
    returns them.
 
-Each singular value therefore has an absolute error :math:`O(n\epsilon)\,\sigma_1`, the
-accuracy of LAPACK's SVD of :math:`M`; unlike the Gram route (:math:`\sigma_i^2` from
-:math:`MM^\top`), small singular values keep their digits down to :math:`\sim\epsilon\sigma_1`
-rather than :math:`\sim\sqrt\epsilon\,\sigma_1`, which the anisotropy index
-:math:`\sigma_1/\sigma_{10}` of long Jacobian products needs (values above :math:`10^{11}`
-occur). Matrices are scaled by :math:`c=\max_{ij}|M_{ij}|` first, so products far outside
+Each singular value therefore has an absolute error $O(n\epsilon)\,\sigma_1$, the
+accuracy of LAPACK's SVD of $M$; unlike the Gram route ($\sigma_i^2$ from
+$MM^\top$), small singular values keep their digits down to $\sim\epsilon\sigma_1$
+rather than $\sim\sqrt\epsilon\,\sigma_1$, which the anisotropy index
+$\sigma_1/\sigma_{10}$ of long Jacobian products needs (values above $10^{11}$
+occur). Matrices are scaled by $c=\max_{ij}|M_{ij}|$ first, so products far outside
 the float64 range neither overflow nor underflow in the reflections; a zero matrix gives 0.
 
-Non-square matrices (:math:`m\times n`) are first reduced to their :math:`\min(m,n)` square
-triangular factor by a QR factorisation (:func:`jax.numpy.linalg.qr`, same singular values).
+Non-square matrices ($m\times n$) are first reduced to their $\min(m,n)$ square
+triangular factor by a QR factorisation (`jax.numpy.linalg.qr`, same singular values).
 
 | code name | symbol |
 |---|---|
-| ``M`` | :math:`M` (``(..., m, n)``, any batch shape) |
-| ``d``, ``e`` | diagonal and superdiagonal of :math:`B=U^\top MV` |
-| ``c`` | scale :math:`\max_{ij}|M_{ij}|` |
-| ``method`` | ``"svd"`` (the vendor SVD) or ``"gk"`` (this module); default by backend |
+| `M` | $M$ (`(..., m, n)`, any batch shape) |
+| `d`, `e` | diagonal and superdiagonal of $B=U^\top MV$ |
+| `c` | scale $\max_{ij}|M_{ij}|$ |
+| `method` | `"svd"` (the vendor SVD) or `"gk"` (this module); default by backend |
 """
 
 from __future__ import annotations
@@ -61,13 +61,13 @@ SV_METHODS: tuple[str, ...] = ("svd", "gk")
 
 
 def default_sv_method() -> str:
-    """``"svd"`` on a CPU (LAPACK is fast per matrix there), ``"gk"`` on an accelerator."""
+    """`"svd"` on a CPU (LAPACK is fast per matrix there), `"gk"` on an accelerator."""
     return "svd" if jax.default_backend() == "cpu" else "gk"
 
 
 def _reflect(x: Float[Array, "b n"], k: Array) -> tuple[Float[Array, "b n"], Float[Array, " b"]]:
-    r"""Householder vector ``v`` and ``tau`` with :math:`(I-\tau vv^\top)x=\alpha e_k` for the
-    entries ``x[:, k:]`` (entries before ``k`` are ignored; ``tau = 0`` where they are all 0)."""
+    r"""Householder vector `v` and `tau` with $(I-\tau vv^\top)x=\alpha e_k$ for the
+    entries `x[:, k:]` (entries before `k` are ignored; `tau = 0` where they are all 0)."""
     n = x.shape[-1]
     idx = jnp.arange(n)
     x = jnp.where(idx >= k, x, 0.0)
@@ -80,10 +80,10 @@ def _reflect(x: Float[Array, "b n"], k: Array) -> tuple[Float[Array, "b n"], Flo
 
 
 def bidiagonalize(M: Float[Array, "... n n"]) -> tuple[Float[Array, "... n"], Float[Array, "... n-1"]]:
-    r"""``(d, e)``: diagonal and superdiagonal of an upper bidiagonal :math:`B=U^\top MV` of
-    square ``M`` (orthogonal :math:`U,V` not formed; module docstring: backward stable).
-    Any batch shape; plain JAX operations on the whole batch (``fori_loop`` over the ``n``
-    columns). Singular values of ``B`` equal those of ``M`` up to the stated error."""
+    r"""`(d, e)`: diagonal and superdiagonal of an upper bidiagonal $B=U^\top MV$ of
+    square `M` (orthogonal $U,V$ not formed; module docstring: backward stable).
+    Any batch shape; plain JAX operations on the whole batch (`fori_loop` over the `n`
+    columns). Singular values of `B` equal those of `M` up to the stated error."""
     n = M.shape[-1]
     if M.shape[-2] != n:
         raise ValueError(f"M has shape {M.shape}; allowed: square (..., n, n) matrices")
@@ -103,7 +103,7 @@ def bidiagonalize(M: Float[Array, "... n n"]) -> tuple[Float[Array, "... n"], Fl
 
 
 def _square(M: Float[Array, "... m n"]) -> Float[Array, "... k k"]:
-    """A ``min(m, n)`` square matrix with the singular values of ``M`` (R of a QR factorisation)."""
+    """A `min(m, n)` square matrix with the singular values of `M` (R of a QR factorisation)."""
     m, n = M.shape[-2:]
     if m == n:
         return M
@@ -111,8 +111,8 @@ def _square(M: Float[Array, "... m n"]) -> Float[Array, "... k k"]:
 
 
 def golub_kahan(M: Float[Array, "... n n"]) -> tuple[Float[Array, ...], Float[Array, "... 2*n-1"]]:
-    """``(c, off)``: scale :math:`c=\\max_{ij}|M_{ij}|` and the Golub–Kahan off-diagonal
-    :math:`(d_1,e_1,d_2,\\dots,d_n)` of :math:`M/c` (square ``M``)."""
+    """`(c, off)`: scale $c=\\max_{ij}|M_{ij}|$ and the Golub–Kahan off-diagonal
+    $(d_1,e_1,d_2,\\dots,d_n)$ of $M/c$ (square `M`)."""
     c = jnp.max(jnp.abs(M), axis=(-2, -1))
     d, e = bidiagonalize(M / jnp.where(c > 0, c, 1.0)[..., None, None])
     n = d.shape[-1]
@@ -123,7 +123,7 @@ def golub_kahan(M: Float[Array, "... n n"]) -> tuple[Float[Array, ...], Float[Ar
 
 
 def _gk_eigenvalues(off: Float[Array, "... m"], select: str, select_range=None) -> Array:
-    """Eigenvalues of the zero-diagonal tridiagonal matrices with off-diagonals ``off``."""
+    """Eigenvalues of the zero-diagonal tridiagonal matrices with off-diagonals `off`."""
     m = off.shape[-1] + 1
     flat = off.reshape(-1, m - 1)
     eig = jax.vmap(
@@ -135,10 +135,10 @@ def _gk_eigenvalues(off: Float[Array, "... m"], select: str, select_range=None) 
 
 
 def singular_values(M: Float[Array, "... m n"], method: str | None = None) -> Float[Array, "... k"]:
-    r"""All singular values of every matrix of ``M``, in decreasing order (``k = min(m, n)``).
+    r"""All singular values of every matrix of `M`, in decreasing order (`k = min(m, n)`).
 
-    ``method``: ``"svd"`` (:func:`jax.numpy.linalg.svd`), ``"gk"`` (module docstring) or
-    ``None`` (:func:`default_sv_method`). Both have absolute error :math:`O(n\epsilon)\sigma_1`."""
+    `method`: `"svd"` (`jax.numpy.linalg.svd`), `"gk"` (module docstring) or
+    `None` (`default_sv_method`). Both have absolute error $O(n\epsilon)\sigma_1$."""
     method = default_sv_method() if method is None else method
     if method not in SV_METHODS:
         raise ValueError(f"method={method!r} is not allowed; allowed: {', '.join(SV_METHODS)}")
@@ -152,12 +152,12 @@ def singular_values(M: Float[Array, "... m n"], method: str | None = None) -> Fl
 
 
 def top_singular_value_gk(M: Float[Array, "... n n"]) -> Float[Array, ...]:
-    r""":math:`\sigma_1` of every square matrix of ``M`` by the Golub–Kahan route (bisection for
+    r"""$\sigma_1$ of every square matrix of `M` by the Golub–Kahan route (bisection for
     the largest eigenvalue of the Golub–Kahan tridiagonal only)."""
     return top_from_golub_kahan(*golub_kahan(M))
 
 
 def top_from_golub_kahan(c: Float[Array, ...], off: Float[Array, "... m"]) -> Float[Array, ...]:
-    """:math:`c\\,\\lambda_{\\max}` of the Golub–Kahan tridiagonals (``off`` from :func:`golub_kahan`)."""
+    """$c\\,\\lambda_{\\max}$ of the Golub–Kahan tridiagonals (`off` from `golub_kahan`)."""
     m = off.shape[-1] + 1
     return c * jnp.maximum(_gk_eigenvalues(off, "i", (m - 1, m - 1))[..., 0], 0.0)

@@ -1,25 +1,25 @@
 r"""SymPy → JAX: the toolkit's single code-generation adapter.
 
-Every derived expression that produces numbers goes through :func:`jax_function`
-(or :func:`vector_field`, its ODE form). The adapter
+Every derived expression that produces numbers goes through `jax_function`
+(or `vector_field`, its ODE form). The adapter
 
-1. **whitelists functions** (:data:`ALLOWED_FUNCTIONS`) and raises
-   :class:`CodegenError` *at build time* for anything else, so that an unsupported
-   special function never surfaces as a ``NameError`` deep inside a diffrax solve;
-2. applies **common-subexpression elimination** (``sympy.cse`` through
-   ``lambdify(cse=True)``) and prints with SymPy's ``JaxPrinter``;
-3. **traces the result once** with :func:`jax.eval_shape` on float64 placeholders, so
+1. **whitelists functions** (`ALLOWED_FUNCTIONS`) and raises
+   `CodegenError` *at build time* for anything else, so that an unsupported
+   special function never surfaces as a `NameError` deep inside a diffrax solve;
+2. applies **common-subexpression elimination** (`sympy.cse` through
+   `lambdify(cse=True)`) and prints with SymPy's `JaxPrinter`;
+3. **traces the result once** with `jax.eval_shape` on float64 placeholders, so
    any printing or shape error also fails at build time;
-4. returns a function whose output is a float64 ``jnp`` array of the expression's
+4. returns a function whose output is a float64 `jnp` array of the expression's
    shape (scalar, vector or matrix).
 
 Special functions not known to SymPy's JAX printer are supplied through a small
-namespace (:data:`_EXTRA_NAMESPACE`): ``lowergamma``/``uppergamma`` (as
-``gammainc``/``gammaincc`` times ``Γ``; positive first argument) and
-``besseli(0|1, x)``.
+namespace (`_EXTRA_NAMESPACE`): `lowergamma`/`uppergamma` (as
+`gammainc`/`gammaincc` times `Γ`; positive first argument) and
+`besseli(0|1, x)`.
 
-Tests check every generated right-hand side against ``jax.grad``/``jax.jacfwd`` of a
-plain JAX implementation (``tests/numerics/test_codegen.py`` and per-module tests).
+Tests check every generated right-hand side against `jax.grad`/`jax.jacfwd` of a
+plain JAX implementation (`tests/numerics/test_codegen.py` and per-module tests).
 """
 
 from __future__ import annotations
@@ -120,8 +120,8 @@ _EXTRA_NAMESPACE: dict[str, Callable[..., Any]] = {
 
 
 class _Printer(JaxPrinter):
-    """``JaxPrinter`` that prints the special functions of :data:`_EXTRA_NAMESPACE`
-    by name, so that the namespace (not ``math``) supplies them."""
+    """`JaxPrinter` that prints the special functions of `_EXTRA_NAMESPACE`
+    by name, so that the namespace (not `math`) supplies them."""
 
     def _print_plain(self, expr):
         args = ", ".join(self._print(a) for a in expr.args)
@@ -143,8 +143,8 @@ def _flat_symbols(args: Sequence[Any]) -> list[sp.Symbol]:
 
 
 def check_whitelist(expr: sp.Basic | sp.MatrixBase, args: Sequence[Any] = ()) -> None:
-    """Raise :class:`CodegenError` if ``expr`` uses a non-whitelisted function or a
-    free symbol that is not among ``args``."""
+    """Raise `CodegenError` if `expr` uses a non-whitelisted function or a
+    free symbol that is not among `args`."""
     exprs = list(expr) if isinstance(expr, sp.MatrixBase) else [expr]
     allowed_syms = set(_flat_symbols(args))
     for e in exprs:
@@ -187,15 +187,15 @@ def jax_function(
         expr: the expression; a list/tuple is treated as a vector.
         args: the function's positional arguments. A symbol is a scalar argument; a
             list of symbols is one 1-D array argument unpacked in that order.
-        name: used in error messages and as the function's ``__name__``.
+        name: used in error messages and as the function's `__name__`.
 
     Returns:
-        ``f(*args) -> float64 array`` with the shape of ``expr`` (``()`` for scalars,
-        ``(n,)`` for a list, ``(n, m)`` for a matrix). Jit- and vmap-compatible.
+        `f(*args) -> float64 array` with the shape of `expr` (`()` for scalars,
+        `(n,)` for a list, `(n, m)` for a matrix). Jit- and vmap-compatible.
 
     Raises:
         CodegenError: at build time, for a non-whitelisted function, a free symbol
-            missing from ``args``, or an expression that does not trace.
+            missing from `args`, or an expression that does not trace.
     """
     require_x64("jax_function")
     if isinstance(expr, (list, tuple)):
@@ -229,10 +229,10 @@ def vector_field(
     time: sp.Symbol | None = None,
     name: str = "vector_field",
 ) -> Callable[[Any, Float[Array, " n"], Float[Array, " p"]], Float[Array, " n"]]:
-    r"""Generate a diffrax vector field ``f(t, y, args) -> dy/dt`` from ``rhs``.
+    r"""Generate a diffrax vector field `f(t, y, args) -> dy/dt` from `rhs`.
 
-    ``y`` is the state vector ordered as ``state``; ``args`` is a 1-D array of the
-    parameters ordered as ``params``. Time enters only if ``time`` is given.
+    `y` is the state vector ordered as `state`; `args` is a 1-D array of the
+    parameters ordered as `params`. Time enters only if `time` is given.
     """
     if len(rhs) != len(state):
         raise CodegenError(f"{name}: {len(rhs)} right-hand sides for {len(state)} states")

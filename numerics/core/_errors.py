@@ -2,9 +2,9 @@
 
 | exception | meaning | exit code |
 |---|---|---|
-| :class:`UsageError` | bad user input (value, name, path) | 2 |
-| :class:`UnstableNetworkError` | training left the stable region, max Re λ(W) ≥ 1 | 1 |
-| :class:`SolveError` | a diffrax solve failed at a parameter point | 1 |
+| `UsageError` | bad user input (value, name, path) | 2 |
+| `UnstableNetworkError` | training left the stable region, max Re λ(W) ≥ 1 | 1 |
+| `SolveError` | a diffrax solve failed at a parameter point | 1 |
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ class UsageError(ValueError):
 
 
 class UnstableNetworkError(ValueError):
-    r"""Training reached :math:`\max\operatorname{Re}\lambda(W)\ge 1 - \delta_{\min}`.
+    r"""Training reached $\max\operatorname{Re}\lambda(W)\ge 1 - \delta_{\min}$.
 
     The Lyapunov loss is meaningless past the edge (the true loss is infinite), so
-    training stops. ``partial`` holds the series recorded up to the stop, so a caller
+    training stops. `partial` holds the series recorded up to the stop, so a caller
     can save it.
     """
 

@@ -3,19 +3,19 @@ r"""diffrax wrappers: one solve, vmapped sweeps, a per-element success check.
 Every ODE of the toolkit (generated reduced equations, full-network gradient flow)
 is integrated here, so step-size control and failure handling are uniform:
 
-* explicit :class:`diffrax.PIDController` (default ``rtol=1e-8, atol=1e-10``);
-* ``Tsit5`` by default, ``Kvaerno5`` (``solver="kvaerno5"``) for stiff problems;
-* under ``vmap`` the solve uses ``throw=False`` and returns a boolean ``ok`` per
-  element; :func:`raise_on_failure` turns failures into a :class:`SolveError` that
+* explicit `diffrax.PIDController` (default `rtol=1e-8, atol=1e-10`);
+* `Tsit5` by default, `Kvaerno5` (`solver="kvaerno5"`) for stiff problems;
+* under `vmap` the solve uses `throw=False` and returns a boolean `ok` per
+  element; `raise_on_failure` turns failures into a `SolveError` that
   names the study, the parameter point, and suggests the stiff solver;
-* an optional terminating event ``cond_fn(t, y, args) -> float`` (stop when it
+* an optional terminating event `cond_fn(t, y, args) -> float` (stop when it
   crosses zero), used for the stability guard of the gradient flow.
 
 | code name | meaning |
 |---|---|
-| ``f(t, y, args)`` | vector field (``numerics.core.vector_field`` output or plain JAX) |
-| ``ts`` | save times (training time :math:`t`) |
-| ``ys`` | states at ``ts`` (rows), ``inf`` after a failure or event |
+| `f(t, y, args)` | vector field (`numerics.core.vector_field` output or plain JAX) |
+| `ts` | save times (training time $t$) |
+| `ys` | states at `ts` (rows), `inf` after a failure or event |
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ SOLVERS: dict[str, Callable[[], diffrax.AbstractSolver]] = {
 
 
 class OdeSolution(NamedTuple):
-    """Result of :func:`solve` (a pytree; batched under :func:`solve_batch`)."""
+    """Result of `solve` (a pytree; batched under `solve_batch`)."""
 
     ts: Float[Array, " T"]
     ys: PyTree
@@ -69,12 +69,12 @@ def solve(
     event: Callable[[Any, PyTree, Any], Array] | None = None,
     throw: bool = False,
 ) -> OdeSolution:
-    r"""Integrate :math:`\dot y=f(t,y,\text{args})` from ``ts[0]`` and save at ``ts``.
+    r"""Integrate $\dot y=f(t,y,\text{args})$ from `ts[0]` and save at `ts`.
 
-    ``event(t, y, args)`` returns a scalar; integration stops when it becomes
-    :math:`\le 0` (the event is located by root finding). Saved values after the stop
-    are ``inf``. ``ok`` is ``True`` iff diffrax reported success (an event stop
-    counts as success; check ``event``).
+    `event(t, y, args)` returns a scalar; integration stops when it becomes
+    $\le 0$ (the event is located by root finding). Saved values after the stop
+    are `inf`. `ok` is `True` iff diffrax reported success (an event stop
+    counts as success; check `event`).
     """
     require_x64("solve")
     if solver not in SOLVERS:
@@ -125,11 +125,11 @@ def solve_batch(
     ts: Float[Array, " T"],
     **kwargs: Any,
 ) -> OdeSolution:
-    """:func:`solve` vmapped over the leading axis of ``y0`` and ``args``.
+    """`solve` vmapped over the leading axis of `y0` and `args`.
 
-    Compiled once per (vector field, shapes, solver options) and cached: ``ts`` is traced,
-    so new save times of the same length do not recompile. Always ``throw=False``; check
-    the per-element ``ok`` with :func:`raise_on_failure`.
+    Compiled once per (vector field, shapes, solver options) and cached: `ts` is traced,
+    so new save times of the same length do not recompile. Always `throw=False`; check
+    the per-element `ok` with `raise_on_failure`.
     """
     require_x64("solve_batch")
     options = tuple(sorted({**kwargs, "throw": False}.items()))
@@ -142,7 +142,7 @@ def raise_on_failure(
     points: Sequence[dict[str, Any]] | None = None,
     solver: str = "tsit5",
 ) -> None:
-    """Raise :class:`SolveError` naming the first failed element's parameter point."""
+    """Raise `SolveError` naming the first failed element's parameter point."""
     ok = np.atleast_1d(np.asarray(sol.ok))
     if ok.all():
         return

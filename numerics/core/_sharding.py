@@ -1,20 +1,20 @@
 r"""Independent runs (seeds × arms) vmapped and sharded over the available devices.
 
 A batch of independent training runs is one leading axis ("runs") of every input
-pytree. :func:`run_mesh` builds a one-axis :class:`jax.sharding.Mesh` over
-``jax.devices()``; :func:`shard_runs` places the run axis across it with a
-:class:`jax.sharding.NamedSharding` (``PartitionSpec("runs")``), padding the axis to a
-multiple of the device count by repeating the last run; :func:`sharded_vmap` wraps a
-per-run function as ``jit(vmap(fn))`` over that axis, so XLA (GSPMD) runs each
+pytree. `run_mesh` builds a one-axis `jax.sharding.Mesh` over
+`jax.devices()`; `shard_runs` places the run axis across it with a
+`jax.sharding.NamedSharding` (`PartitionSpec("runs")`), padding the axis to a
+multiple of the device count by repeating the last run; `sharded_vmap` wraps a
+per-run function as `jit(vmap(fn))` over that axis, so XLA (GSPMD) runs each
 device's slice of runs locally with no cross-device traffic, and drops the padding
-from the outputs. With one device (this CPU) it is plain ``jit(vmap(fn))``; on CPU
-several devices can be emulated with ``XLA_FLAGS=--xla_force_host_platform_device_count=N``
+from the outputs. With one device (this CPU) it is plain `jit(vmap(fn))`; on CPU
+several devices can be emulated with `XLA_FLAGS=--xla_force_host_platform_device_count=N`
 (set before JAX starts), which is how the tests exercise the multi-device path.
 
 | code name | meaning |
 |---|---|
-| ``runs`` | the mesh axis name, and the leading (run) axis of every argument |
-| ``n_runs`` | number of real runs (before padding) |
+| `runs` | the mesh axis name, and the leading (run) axis of every argument |
+| `n_runs` | number of real runs (before padding) |
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ AXIS = "runs"
 
 
 def run_mesh(devices: Sequence[jax.Device] | None = None) -> Mesh:
-    """A one-axis mesh (axis ``"runs"``) over ``devices`` (default: all of ``jax.devices()``)."""
+    """A one-axis mesh (axis `"runs"`) over `devices` (default: all of `jax.devices()`)."""
     devs = list(jax.devices() if devices is None else devices)
     if not devs:
         raise ValueError("no devices given; need at least one")
@@ -49,10 +49,10 @@ def n_runs_of(tree: Any) -> int:
 
 
 def pad_runs(tree: Any, multiple: int) -> tuple[Any, int]:
-    """Pad the run axis to a multiple of ``multiple`` by repeating the last run.
+    """Pad the run axis to a multiple of `multiple` by repeating the last run.
 
-    Returns ``(padded_tree, n_runs)``; padded runs are exact copies and are dropped by
-    the caller (:func:`sharded_vmap` does it)."""
+    Returns `(padded_tree, n_runs)`; padded runs are exact copies and are dropped by
+    the caller (`sharded_vmap` does it)."""
     n = n_runs_of(tree)
     pad = (-n) % multiple
     if pad == 0:
@@ -65,9 +65,9 @@ def pad_runs(tree: Any, multiple: int) -> tuple[Any, int]:
 
 
 def shard_runs(tree: Any, mesh: Mesh) -> Any:
-    """``device_put`` every leaf with its leading (run) axis split over ``mesh``'s devices.
+    """`device_put` every leaf with its leading (run) axis split over `mesh`'s devices.
 
-    The run axis must already be a multiple of the device count (see :func:`pad_runs`)."""
+    The run axis must already be a multiple of the device count (see `pad_runs`)."""
     n_dev = mesh.devices.size
     n = n_runs_of(tree)
     if n % n_dev:
@@ -79,10 +79,10 @@ def shard_runs(tree: Any, mesh: Mesh) -> Any:
 def sharded_vmap(
     fn: Callable[..., Any], mesh: Mesh | None = None, *, in_axes: Sequence[int | None] | None = None
 ) -> Callable[..., Any]:
-    """``jit(vmap(fn, in_axes))`` over the leading (run) axis, sharded over ``mesh``.
+    """`jit(vmap(fn, in_axes))` over the leading (run) axis, sharded over `mesh`.
 
     Arguments with axis 0 (default: all) are padded to a multiple of the device count
-    and split with :func:`shard_runs`; arguments with axis ``None`` (e.g. a data set
+    and split with `shard_runs`; arguments with axis `None` (e.g. a data set
     shared by every run) are replicated on every device. Outputs (each with a leading
     run axis) are cut back to the real runs.
     """

@@ -1,23 +1,23 @@
-r"""Propagation and update anisotropy of trained cells (spec ``gating.md`` §7, S2).
+r"""Propagation and update anisotropy of trained cells ([§7][gating-s7], S2).
 
-* **Propagation**: :math:`\mathrm{AI}_r,\mathrm{CE}_r` of transport matrices :math:`M_{t,k}` at
-  a set of lags. ``n`` random starts :math:`(b,k)` (probe sequence, start step, with
-  :math:`k` uniform on :math:`[0,T-\ell_{\max}]`) are drawn once; one scan of
-  :math:`\ell_{\max}` steps from each start gives :math:`M_{k+\ell,k}` for every lag of the
-  set (so every lag has ``n`` random triples :math:`(b,t=k+\ell,k)`, and lags share starts).
+* **Propagation**: $\mathrm{AI}_r,\mathrm{CE}_r$ of transport matrices $M_{t,k}$ at
+  a set of lags. `n` random starts $(b,k)$ (probe sequence, start step, with
+  $k$ uniform on $[0,T-\ell_{\max}]$) are drawn once; one scan of
+  $\ell_{\max}$ steps from each start gives $M_{k+\ell,k}$ for every lag of the
+  set (so every lag has `n` random triples $(b,t=k+\ell,k)$, and lags share starts).
   Jacobians are formed on the fly from stored states; singular values are exact
-  (:func:`numerics.core.singular_values`: LAPACK's SVD on a CPU, the batched
+  (`numerics.core.singular_values`: LAPACK's SVD on a CPU, the batched
   Golub–Kahan route on an accelerator).
-* **Update**: the per-example gradient matrix (rows: examples, ``vmap``; columns: every
+* **Update**: the per-example gradient matrix (rows: examples, `vmap`; columns: every
   *trained* parameter, flattened; biases that training keeps at zero are frozen
-  (:func:`numerics.gating.frozen_zero`), so their columns are zero and dropped) through :func:`numerics.gating.gradient_anisotropy`
+  (`numerics.gating.frozen_zero`), so their columns are zero and dropped) through `numerics.gating.gradient_anisotropy`
   (row-normalised, column-centred, near-constant columns dropped).
 
 | code name | symbol |
 |---|---|
-| ``lags`` | :math:`\ell\in\{1,2,4,8,12,16,24,32,40\}` |
-| ``AI``, ``CE`` | :math:`\mathrm{AI}_{10},\mathrm{CE}_{10}` |
-| ``underflow`` | :math:`\sigma_1(M)<10^{-140}` (metrics reported as NaN, never CE = 0) |
+| `lags` | $\ell\in\{1,2,4,8,12,16,24,32,40\}$ |
+| `AI`, `CE` | $\mathrm{AI}_{10},\mathrm{CE}_{10}$ |
+| `underflow` | $\sigma_1(M)<10^{-140}$ (metrics reported as NaN, never CE = 0) |
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def jacobian_anisotropy(
     n: int,
     r: int = 10,
 ) -> tuple[Float[Array, "L n"], Float[Array, "L n"], Float[Array, "L n"]]:
-    """``(AI, CE, underflow)`` of :math:`M_{k+\\ell,k}` at each lag for ``n`` random starts."""
+    """`(AI, CE, underflow)` of $M_{k+\\ell,k}$ at each lag for `n` random starts."""
     lags = tuple(int(x) for x in lags)
     if list(lags) != sorted(set(lags)) or lags[0] < 1 or lags[-1] > us.shape[1]:
         raise ValueError(f"lags={lags} must be increasing integers in [1, T={us.shape[1]}]")
@@ -76,8 +76,8 @@ def jacobian_anisotropy(
 def update_anisotropy(
     model: Model, us: Float[Array, "E T Ni"], ys: Float[Array, " E"], r: int = 10
 ) -> tuple[Float[Array, ""], Float[Array, ""]]:
-    r"""``(AI, CE)`` of the per-example gradients of the squared error (trained parameters only:
-    the gradients of frozen biases are zeroed, so :func:`gradient_anisotropy` drops their columns)."""
+    r"""`(AI, CE)` of the per-example gradients of the squared error (trained parameters only:
+    the gradients of frozen biases are zeroed, so `gradient_anisotropy` drops their columns)."""
     params, static = eqx.partition(model, eqx.is_array)
 
     def g(p, u, y):

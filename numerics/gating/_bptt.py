@@ -1,49 +1,49 @@
 r"""Loss and gradient of a gated RNN by an explicit backward pass through time.
 
-The same numbers as ``eqx.filter_value_and_grad(numerics.gating.loss)`` (tests: 1e-12
+The same numbers as `eqx.filter_value_and_grad(numerics.gating.loss)` (tests: 1e-12
 relative, every cell kind), written out so that a CPU spends its time in matrix products.
-Spec ``gating.md`` §2 (cells) and §8 (training); the loss is the batch MSE of the readout
-of the last state, :math:`L=\frac1B\sum_b(W_ox_T^{(b)}-y_b)^2`.
+the [gating formulation][gating-formulation] §2 (cells) and §8 (training); the loss is the batch MSE of the readout
+of the last state, $L=\frac1B\sum_b(W_ox_T^{(b)}-y_b)^2$.
 
-Forward, for the batch ``(B, N)`` stepped together in time:
+Forward, for the batch `(B, N)` stepped together in time:
 
-.. math::
-    a_t = x_{t-1}W_r^\top+u_tW_i^\top+b,\quad
-    z_t = x_{t-1}W_{r,g}^\top+u_tW_{i,g}^\top+b_g,\quad
-    g_t=\sigma(z_t),\quad \phi_t=\tanh a_t,\quad x_t = x_{t-1}+g_t\odot(\phi_t-x_{t-1}).
+$$
+a_t = x_{t-1}W_r^\top+u_tW_i^\top+b,\quad
+z_t = x_{t-1}W_{r,g}^\top+u_tW_{i,g}^\top+b_g,\quad
+g_t=\sigma(z_t),\quad \phi_t=\tanh a_t,\quad x_t = x_{t-1}+g_t\odot(\phi_t-x_{t-1}).
+$$
+Backward, with $\delta_t=\partial L/\partial x_t$ and $\delta_T=\frac2B r\,W_o^\top$,
+$r=x_TW_o^\top-y$:
 
-Backward, with :math:`\delta_t=\partial L/\partial x_t` and :math:`\delta_T=\frac2B r\,W_o^\top`,
-:math:`r=x_TW_o^\top-y`:
-
-.. math::
-    \bar a_t=\delta_t\odot g_t\odot(1-\phi_t^2),\qquad
-    \bar z_t=\delta_t\odot(\phi_t-x_{t-1})\odot g_t(1-g_t),
-
-.. math::
-    \delta_{t-1}=\delta_t\odot(1-g_t)+\bar a_tW_r+\bar z_tW_{r,g},\qquad
-    \frac{\partial L}{\partial W_r}=\sum_t\bar a_t^\top x_{t-1},\quad
-    \frac{\partial L}{\partial W_{r,g}}=\sum_t\bar z_t^\top x_{t-1},
-
-and likewise :math:`\sum_t\bar a_t^\top u_t`, :math:`\sum_t\bar a_t` for :math:`W_i, b` (gate:
-:math:`\bar z`). The scalar gate shares one :math:`z_t` per sequence, so its :math:`\bar z_t` is
-the row sum of the vector expression and :math:`W_{r,g}` enters through the outer product
-:math:`\bar z_t w_{r,g}^\top`; the leaky cell has :math:`g\equiv\alpha`; the plain cell
-:math:`g\equiv1`.
+$$
+\bar a_t=\delta_t\odot g_t\odot(1-\phi_t^2),\qquad
+\bar z_t=\delta_t\odot(\phi_t-x_{t-1})\odot g_t(1-g_t),
+$$
+$$
+\delta_{t-1}=\delta_t\odot(1-g_t)+\bar a_tW_r+\bar z_tW_{r,g},\qquad
+\frac{\partial L}{\partial W_r}=\sum_t\bar a_t^\top x_{t-1},\quad
+\frac{\partial L}{\partial W_{r,g}}=\sum_t\bar z_t^\top x_{t-1},
+$$
+and likewise $\sum_t\bar a_t^\top u_t$, $\sum_t\bar a_t$ for $W_i, b$ (gate:
+$\bar z$). The scalar gate shares one $z_t$ per sequence, so its $\bar z_t$ is
+the row sum of the vector expression and $W_{r,g}$ enters through the outer product
+$\bar z_t w_{r,g}^\top$; the leaky cell has $g\equiv\alpha$; the plain cell
+$g\equiv1$.
 
 | code name | symbol | meaning |
 |---|---|---|
-| ``saved``, ``phis``, ``gs`` | :math:`x_t, \phi_t, g_t` | stored forward states, ``(T, B, N)`` (``(T, B)`` for a scalar gate) |
-| ``xprev`` | :math:`x_{t-1}` | the stored states shifted by one step |
-| ``dx`` | :math:`\delta_t` | loss gradient with respect to the state |
-| ``da``, ``dz`` | :math:`\bar a_t, \bar z_t` | loss gradient with respect to the pre-activations |
-| ``r`` | :math:`r` | readout residual, ``(B,)`` |
+| `saved`, `phis`, `gs` | $x_t, \phi_t, g_t$ | stored forward states, `(T, B, N)` (`(T, B)` for a scalar gate) |
+| `xprev` | $x_{t-1}$ | the stored states shifted by one step |
+| `dx` | $\delta_t$ | loss gradient with respect to the state |
+| `da`, `dz` | $\bar a_t, \bar z_t$ | loss gradient with respect to the pre-activations |
+| `r` | $r$ | readout residual, `(B,)` |
 
-Why not autodiff: JAX's reverse pass of the time-major scan (``gating_train.loss``) does the
+Why not autodiff: JAX's reverse pass of the time-major scan (`gating_train.loss`) does the
 same matrix products, but with transposes and a 64x64 weight-gradient accumulation inside
 every reverse step. Here the weight gradients are one contraction over all (t, b) after the
-scan, and the vector gate's two backward products are one, :math:`[\bar a_t,\bar z_t]
-[W_r;W_{r,g}]`. At the S2 sizes a training step of the four S2 arms is about 1.3x faster on a
-CPU (``rnn-timescales bench --only gating-bptt``, README Performance).
+scan, and the vector gate's two backward products are one, $[\bar a_t,\bar z_t]
+[W_r;W_{r,g}]$. At the S2 sizes a training step of the four S2 arms is about 1.3x faster on a
+CPU (`rnn-timescales bench --only gating-bptt`, README Performance).
 """
 
 from __future__ import annotations
@@ -58,23 +58,23 @@ __all__ = ["loss_and_grad", "sigmoid"]
 
 
 def sigmoid(z: Float[Array, ...]) -> Float[Array, ...]:
-    r""":math:`\sigma(z)=1/(1+e^{-z})`, written out (with XLA's CPU ``logistic`` the vector gate's
-    forward scan was measured 2.4x slower). For :math:`z\to-\infty`, :math:`e^{-z}` overflows to ``inf`` and :math:`\sigma` to 0,
+    r"""$\sigma(z)=1/(1+e^{-z})$, written out (with XLA's CPU `logistic` the vector gate's
+    forward scan was measured 2.4x slower). For $z\to-\infty$, $e^{-z}$ overflows to `inf` and $\sigma$ to 0,
     as it should."""
     return 1.0 / (1.0 + jnp.exp(-z))
 
 
 def _sums(d, xprev, ut):
-    r""":math:`(\sum_{t,b}d^\top x_{t-1},\ \sum_{t,b}d^\top u_t,\ \sum_{t,b}d)` for ``d`` of shape
-    ``(T, B, M)`` (or ``(T, B)``, the scalar gate's shared pre-activation)."""
+    r"""$(\sum_{t,b}d^\top x_{t-1},\ \sum_{t,b}d^\top u_t,\ \sum_{t,b}d)$ for `d` of shape
+    `(T, B, M)` (or `(T, B)`, the scalar gate's shared pre-activation)."""
     sub = "tb,tbj->j" if d.ndim == 2 else "tbi,tbj->ij"
     return jnp.einsum(sub, d, xprev), jnp.einsum(sub, d, ut), jnp.sum(d, axis=(0, 1))
 
 
 def loss_and_grad(model: Model, us: Float[Array, "B T Ni"], y: Float[Array, " B"]) -> tuple[Float[Array, ""], Model]:
-    r"""``(L, grads)``: the batch MSE of :func:`numerics.gating.loss` and its gradient
-    with respect to every array of ``model`` (a :class:`numerics.gating.Model`; the
-    gradient has the same structure, ``None`` where the model has ``None``)."""
+    r"""`(L, grads)`: the batch MSE of `numerics.gating.loss` and its gradient
+    with respect to every array of `model` (a `numerics.gating.Model`; the
+    gradient has the same structure, `None` where the model has `None`)."""
     cell = model.cell
     kind, B = cell.kind, us.shape[0]
     ut = jnp.swapaxes(us, 0, 1)  # (T, B, Ni)

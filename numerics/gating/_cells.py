@@ -1,42 +1,42 @@
 r"""Leaky and gated RNN cells with exact, code-generated Jacobians.
 
-Livi, arXiv:2508.12121 (spec ``gating.md`` §2–§3); also the cell of the anti-collapse
-study (spec ``anticollapse.md`` §8.1–§8.2). Every cell updates as
+Livi, arXiv:2508.12121 ([§2][gating-s2]–§3); also the cell of the anti-collapse
+study ([§8.1][anticollapse-s8-1]–§8.2). Every cell updates as
 
-.. math::
-    x_t = g_t\odot\phi(a_t) + (1-g_t)\odot x_{t-1},\qquad a_t = W_r x_{t-1}+W_i u_t+b,
+$$
+x_t = g_t\odot\phi(a_t) + (1-g_t)\odot x_{t-1},\qquad a_t = W_r x_{t-1}+W_i u_t+b,
+$$
+with $\phi=\tanh$ and the gate $g_t$ set by `kind`:
 
-with :math:`\phi=\tanh` and the gate :math:`g_t` set by ``kind``:
-
-| ``kind`` | gate :math:`g_t` | trainable gate fields |
+| `kind` | gate $g_t$ | trainable gate fields |
 |---|---|---|
-| ``"plain"`` | :math:`1` (so :math:`x_t=\phi(a_t)`) | none |
-| ``"leaky"`` | :math:`\alpha` (frozen constant) | none |
-| ``"scalar"`` | :math:`\sigma(w_{r,g}^\top x_{t-1}+w_{i,g}^\top u_t+b_g)\mathbf 1` | ``W_rg (N,)``, ``W_ig (Ni,)``, ``b_g ()`` |
-| ``"vector"`` | :math:`\sigma(W_{r,g}x_{t-1}+W_{i,g}u_t+b_g)` | ``W_rg (N,N)``, ``W_ig (N,Ni)``, ``b_g (N,)`` |
+| `"plain"` | $1$ (so $x_t=\phi(a_t)$) | none |
+| `"leaky"` | $\alpha$ (frozen constant) | none |
+| `"scalar"` | $\sigma(w_{r,g}^\top x_{t-1}+w_{i,g}^\top u_t+b_g)\mathbf 1$ | `W_rg (N,)`, `W_ig (Ni,)`, `b_g ()` |
+| `"vector"` | $\sigma(W_{r,g}x_{t-1}+W_{i,g}u_t+b_g)$ | `W_rg (N,N)`, `W_ig (N,Ni)`, `b_g (N,)` |
 
-Notation (spec §1):
+Notation ([§1][gating-s1]):
 
 | code name | symbol | meaning |
 |---|---|---|
-| ``x_prev``, ``u`` | :math:`x_{t-1}, u_t` | previous state, input |
-| ``W_r``, ``W_i``, ``b`` | :math:`W_r, W_i, b` | recurrent, input weights, bias |
-| ``W_rg``, ``W_ig``, ``b_g`` | :math:`W_{r,g}, W_{i,g}, b_g` | gate weights and bias |
-| ``J``, ``A``, ``B`` | :math:`J_t=A_t+B_t` | state Jacobian, frozen-gate part, gate correction |
-| ``leak``, ``rdiag`` | :math:`1-g_t`, :math:`[R_t]_{qq}` | diagonal splitting :math:`\mathrm{diag}J_t = (1-g_t)+[R_t]_{qq}` |
+| `x_prev`, `u` | $x_{t-1}, u_t$ | previous state, input |
+| `W_r`, `W_i`, `b` | $W_r, W_i, b$ | recurrent, input weights, bias |
+| `W_rg`, `W_ig`, `b_g` | $W_{r,g}, W_{i,g}, b_g$ | gate weights and bias |
+| `J`, `A`, `B` | $J_t=A_t+B_t$ | state Jacobian, frozen-gate part, gate correction |
+| `leak`, `rdiag` | $1-g_t$, $[R_t]_{qq}$ | diagonal splitting $\mathrm{diag}J_t = (1-g_t)+[R_t]_{qq}$ |
 
-The Jacobians are assembled from the elementwise factors ``leak`` :math:`=1-g`,
-``write`` :math:`=g\phi'(a)`, ``gate`` :math:`=(\phi(a)-x_{t-1})g(1-g)` that
-:func:`theory.gating.cell_factors` derives symbolically; they are code-generated here
-through :func:`numerics.core.jax_function` and broadcast into matrices:
+The Jacobians are assembled from the elementwise factors `leak` $=1-g$,
+`write` $=g\phi'(a)$, `gate` $=(\phi(a)-x_{t-1})g(1-g)$ that
+`theory.gating.cell_factors` derives symbolically; they are code-generated here
+through `numerics.core.jax_function` and broadcast into matrices:
 
-.. math::
-    A_t = \mathrm{diag}(\text{leak}) + \mathrm{diag}(\text{write})W_r,\qquad
-    B_t = \mathrm{diag}(\text{gate})\,\partial\tilde a_t/\partial x_{t-1},
-
-with :math:`\partial\tilde a_t/\partial x_{t-1}=W_{r,g}` (vector gate) or
-:math:`\mathbf 1 w_{r,g}^\top` (scalar gate). Tests compare them with
-``jax.jacfwd`` of :meth:`Cell.step` to 1e-12 in float64.
+$$
+A_t = \mathrm{diag}(\text{leak}) + \mathrm{diag}(\text{write})W_r,\qquad
+B_t = \mathrm{diag}(\text{gate})\,\partial\tilde a_t/\partial x_{t-1},
+$$
+with $\partial\tilde a_t/\partial x_{t-1}=W_{r,g}$ (vector gate) or
+$\mathbf 1 w_{r,g}^\top$ (scalar gate). Tests compare them with
+`jax.jacfwd` of `Cell.step` to 1e-12 in float64.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ SCHEMES: tuple[str, ...] = ("uniform", "normal", "orthogonal")
 
 
 def logit(p: float) -> float:
-    """:math:`\\log(p/(1-p))`, e.g. ``logit(0.005) = -5.2933`` (anti-collapse gate bias)."""
+    """$\\log(p/(1-p))$, e.g. `logit(0.005) = -5.2933` (anti-collapse gate bias)."""
     if not 0.0 < p < 1.0:
         raise ValueError(f"p={p} is out of range; allowed: 0 < p < 1")
     return math.log(p / (1.0 - p))
@@ -108,11 +108,11 @@ class Cell(eqx.Module):
         return self.W_i.shape[1]
 
     def preact(self, x_prev: Float[Array, " N"], u: Float[Array, " Ni"]) -> Float[Array, " N"]:
-        r"""Candidate pre-activation :math:`a_t=W_rx_{t-1}+W_iu_t+b`."""
+        r"""Candidate pre-activation $a_t=W_rx_{t-1}+W_iu_t+b$."""
         return self.W_r @ x_prev + self.W_i @ u + self.b
 
     def gate(self, x_prev: Float[Array, " N"], u: Float[Array, " Ni"]) -> Float[Array, " N"]:
-        r"""Gate :math:`g_t\in(0,1]^N` (broadcast to ``(N,)`` for every kind)."""
+        r"""Gate $g_t\in(0,1]^N$ (broadcast to `(N,)` for every kind)."""
         if self.kind == "plain":
             return jnp.ones(self.N, dtype=x_prev.dtype)
         if self.kind == "leaky":
@@ -121,7 +121,7 @@ class Cell(eqx.Module):
         return jnp.broadcast_to(jax.nn.sigmoid(z), (self.N,))
 
     def step(self, x_prev: Float[Array, " N"], u: Float[Array, " Ni"]) -> Float[Array, " N"]:
-        r""":math:`x_t=g_t\odot\tanh(a_t)+(1-g_t)\odot x_{t-1}` (plain: :math:`\tanh(a_t)`)."""
+        r"""$x_t=g_t\odot\tanh(a_t)+(1-g_t)\odot x_{t-1}$ (plain: $\tanh(a_t)$)."""
         a = self.preact(x_prev, u)
         if self.kind == "plain":
             return jnp.tanh(a)
@@ -129,7 +129,7 @@ class Cell(eqx.Module):
         return g * jnp.tanh(a) + (1.0 - g) * x_prev
 
     def gate_input_jacobian(self) -> Float[Array, "N N"] | None:
-        r""":math:`\partial\tilde a_t/\partial x_{t-1}`: :math:`W_{r,g}` or :math:`\mathbf 1w_{r,g}^\top`."""
+        r"""$\partial\tilde a_t/\partial x_{t-1}$: $W_{r,g}$ or $\mathbf 1w_{r,g}^\top$."""
         if self.kind == "vector":
             return self.W_rg
         if self.kind == "scalar":
@@ -152,11 +152,11 @@ def init_cell(
 ) -> Cell:
     r"""A freshly initialised cell.
 
-    Schemes: ``"uniform"`` :math:`\mathcal U(\pm1/\sqrt{\text{fan\_in}})` per matrix (spec §2
-    default; fan_in = number of columns); ``"normal"`` :math:`\mathcal N(0,\text{std}^2)` for every
-    weight (spec E0); ``"orthogonal"`` (anti-collapse §8.1): orthogonal ``W_r``/``W_i``
-    (and gate weights unless ``zero_gate``). Biases start at 0 (``b``) and ``gate_bias`` (``b_g``);
-    they are trained only when ``use_bias``. ``zero_gate`` zeroes the gate weights.
+    Schemes: `"uniform"` $\mathcal U(\pm1/\sqrt{\text{fan\_in}})$ per matrix ([§2][gating-s2]
+    default; fan_in = number of columns); `"normal"` $\mathcal N(0,\text{std}^2)$ for every
+    weight (spec E0); `"orthogonal"` (anti-collapse §8.1): orthogonal `W_r`/`W_i`
+    (and gate weights unless `zero_gate`). Biases start at 0 (`b`) and `gate_bias` (`b_g`);
+    they are trained only when `use_bias`. `zero_gate` zeroes the gate weights.
     """
     require_x64("init_cell")
     if kind not in KINDS:
@@ -195,7 +195,7 @@ def init_cell(
 
 
 def rollout(cell: Cell, us: Float[Array, "T Ni"], x0: Float[Array, " N"] | None = None) -> Float[Array, "T N"]:
-    r"""States :math:`x_1,\dots,x_T` driven by ``us`` from ``x0`` (default 0), by ``lax.scan``."""
+    r"""States $x_1,\dots,x_T$ driven by `us` from `x0` (default 0), by `lax.scan`."""
     x0 = jnp.zeros(cell.N, dtype=us.dtype) if x0 is None else x0
 
     def body(x, u):
@@ -208,8 +208,8 @@ def rollout(cell: Cell, us: Float[Array, "T Ni"], x0: Float[Array, " N"] | None 
 def factors(
     cell: Cell, x_prev: Float[Array, " N"], u: Float[Array, " Ni"]
 ) -> tuple[Float[Array, " N"], Float[Array, " N"], Float[Array, " N"]]:
-    r"""Elementwise ``(leak, write, gate)`` = :math:`(1-g,\ g\phi'(a),\ (\phi(a)-x_{t-1})g(1-g))`,
-    from the code-generated SymPy factors. For plain/leaky cells ``gate`` multiplies nothing."""
+    r"""Elementwise `(leak, write, gate)` = $(1-g,\ g\phi'(a),\ (\phi(a)-x_{t-1})g(1-g))$,
+    from the code-generated SymPy factors. For plain/leaky cells `gate` multiplies nothing."""
     gen = _generated()
     a = cell.preact(x_prev, u)
     g = cell.gate(x_prev, u)
@@ -219,10 +219,10 @@ def factors(
 def state_jacobian(
     cell: Cell, x_prev: Float[Array, " N"], u: Float[Array, " Ni"]
 ) -> tuple[Float[Array, "N N"], Float[Array, "N N"], Float[Array, "N N"]]:
-    r"""``(J, A, B)``: exact :math:`J_t=\partial x_t/\partial x_{t-1}=A_t+B_t` (spec §3).
+    r"""`(J, A, B)`: exact $J_t=\partial x_t/\partial x_{t-1}=A_t+B_t$ ([§3][gating-s3]).
 
-    :math:`A_t=\mathrm{diag}(1-g_t)+\mathrm{diag}(g_t\phi'(a_t))W_r` (gate frozen),
-    :math:`B_t=\mathrm{diag}(d_t\,g_t(1-g_t))\,\partial\tilde a_t/\partial x_{t-1}`; ``B`` is
+    $A_t=\mathrm{diag}(1-g_t)+\mathrm{diag}(g_t\phi'(a_t))W_r$ (gate frozen),
+    $B_t=\mathrm{diag}(d_t\,g_t(1-g_t))\,\partial\tilde a_t/\partial x_{t-1}$; `B` is
     exactly zero for plain and leaky cells.
     """
     leak, write, gate = factors(cell, x_prev, u)
@@ -235,9 +235,9 @@ def state_jacobian(
 def diag_leak_correction(
     cell: Cell, x_prev: Float[Array, " N"], u: Float[Array, " Ni"]
 ) -> tuple[Float[Array, " N"], Float[Array, " N"]]:
-    r"""``(a, r)``: leak :math:`a=1-g_t` and first-order diagonal correction
-    :math:`r=\mathrm{diag}J_t-a=g_t\phi'(a_t)(W_r)_{qq}+d_t g_t(1-g_t)(\partial\tilde a_t/\partial x_{t-1})_{qq}`
-    (gating spec §5, anti-collapse spec §8.2), without forming ``J``."""
+    r"""`(a, r)`: leak $a=1-g_t$ and first-order diagonal correction
+    $r=\mathrm{diag}J_t-a=g_t\phi'(a_t)(W_r)_{qq}+d_t g_t(1-g_t)(\partial\tilde a_t/\partial x_{t-1})_{qq}$
+    (gating [§5][gating-s5], anti-collapse [§8.2][gating-s8-2]), without forming `J`."""
     leak, write, gate = factors(cell, x_prev, u)
     r = write * jnp.diag(cell.W_r)
     if cell.kind == "vector":
@@ -248,14 +248,14 @@ def diag_leak_correction(
 
 
 def param_jacobian(cell: Cell, x_prev: Float[Array, " N"], u: Float[Array, " Ni"]) -> Cell:
-    r"""Immediate state-to-parameter Jacobians :math:`\partial^+x_t/\partial\theta` (spec §3).
+    r"""Immediate state-to-parameter Jacobians $\partial^+x_t/\partial\theta$ ([§3][gating-s3]).
 
-    Returns a :class:`Cell` whose every array field has shape ``(N, *field.shape)``:
-    entry ``[q, ...]`` is :math:`\partial^+x_t^{(q)}/\partial\theta`. Row-local parameters
-    give :math:`\partial^+x^{(q)}/\partial(W_r)_{pj}=\delta_{qp}\,g^{(q)}\phi'(a^{(q)})x_{t-1}^{(j)}`
-    and :math:`\partial^+x^{(q)}/\partial(W_{r,g})_{pj}=\delta_{qp}\,d^{(q)}g^{(q)}(1-g^{(q)})x_{t-1}^{(j)}`;
-    the scalar gate's shared weights give :math:`d^{(q)}g(1-g)x_{t-1}^{(j)}` for every ``q``.
-    Biases that are not trained (``use_bias=False``) get zero Jacobians.
+    Returns a `Cell` whose every array field has shape `(N, *field.shape)`:
+    entry `[q, ...]` is $\partial^+x_t^{(q)}/\partial\theta$. Row-local parameters
+    give $\partial^+x^{(q)}/\partial(W_r)_{pj}=\delta_{qp}\,g^{(q)}\phi'(a^{(q)})x_{t-1}^{(j)}$
+    and $\partial^+x^{(q)}/\partial(W_{r,g})_{pj}=\delta_{qp}\,d^{(q)}g^{(q)}(1-g^{(q)})x_{t-1}^{(j)}$;
+    the scalar gate's shared weights give $d^{(q)}g(1-g)x_{t-1}^{(j)}$ for every `q`.
+    Biases that are not trained (`use_bias=False`) get zero Jacobians.
     """
     _, write, gate = factors(cell, x_prev, u)
     eye = jnp.eye(cell.N)

@@ -1,29 +1,29 @@
 r"""Lag-dependent effective learning rates: exact transport against the diagonal theory.
 
-Spec ``gating.md`` §4–§6 and experiment S1. For one probe sequence and every pair
-:math:`0\le k<t\le T` this module returns the exact transport norm
-:math:`S_{t,k}=\|M_{t,k}\|_2`, the zeroth-order predictors :math:`\prod g` and
-:math:`\prod(1-g)` (mean over neurons), and the comparison of the exact diagonal
-:math:`[M_{t,k}]_{qq}` with the first-order diagonal theory
-:math:`\mu^{(0)}+\mu^{(1)}` (:func:`numerics.core.first_order_diagonal`), together with
-the rigorous remainder bound of the diagonal splitting :math:`J_j=\Lambda_j+R_j`:
+the [gating formulation][gating-formulation] §4–§6 and experiment S1. For one probe sequence and every pair
+$0\le k<t\le T$ this module returns the exact transport norm
+$S_{t,k}=\|M_{t,k}\|_2$, the zeroth-order predictors $\prod g$ and
+$\prod(1-g)$ (mean over neurons), and the comparison of the exact diagonal
+$[M_{t,k}]_{qq}$ with the first-order diagonal theory
+$\mu^{(0)}+\mu^{(1)}$ (`numerics.core.first_order_diagonal`), together with
+the rigorous remainder bound of the diagonal splitting $J_j=\Lambda_j+R_j$:
 
-.. math::
-    \big|[M]_{qq}-\mu^{(0)}-\mu^{(1)}\big|\le\prod_j(a_j+b_j)-\prod_ja_j-\Big(\prod_ja_j\Big)\sum_i\frac{b_i}{a_i},
-    \qquad a_j=\|\Lambda_j\|_2,\ b_j=\|R_j\|_2,
+$$
+\big|[M]_{qq}-\mu^{(0)}-\mu^{(1)}\big|\le\prod_j(a_j+b_j)-\prod_ja_j-\Big(\prod_ja_j\Big)\sum_i\frac{b_i}{a_i},
+\qquad a_j=\|\Lambda_j\|_2,\ b_j=\|R_j\|_2,
+$$
+the per-step form of [§5][gating-s5]'s bound (sum over all index sets of size ≥ 2).
 
-the per-step form of spec §5's bound (sum over all index sets of size ≥ 2).
-
-:func:`lag_gradients` splits the exact BPTT gradient of the input weights by lag with
-autodiff (one copy of :math:`W_i` per time step), the simulation side of the closed form
-:math:`\mu_\ell=\eta\alpha(1-\alpha)^\ell` (:func:`leaky_lag_prediction`).
+`lag_gradients` splits the exact BPTT gradient of the input weights by lag with
+autodiff (one copy of $W_i$ per time step), the simulation side of the closed form
+$\mu_\ell=\eta\alpha(1-\alpha)^\ell$ (`leaky_lag_prediction`).
 
 | code name | symbol |
 |---|---|
-| ``S`` | :math:`S_{t,k}` |
-| ``P_g``, ``P_ret`` | :math:`\prod g`, :math:`\prod(1-g)` |
-| ``mu0``, ``mu1`` | :math:`\mu^{(0)},\mu^{(1)}` |
-| ``diag`` | :math:`[M_{t,k}]_{qq}` |
+| `S` | $S_{t,k}$ |
+| `P_g`, `P_ret` | $\prod g$, $\prod(1-g)$ |
+| `mu0`, `mu1` | $\mu^{(0)},\mu^{(1)}$ |
+| `diag` | $[M_{t,k}]_{qq}$ |
 """
 
 from __future__ import annotations
@@ -41,12 +41,12 @@ __all__ = ["probe_sequence", "lag_summaries", "lag_gradients", "leaky_lag_predic
 
 
 def probe_sequence(cell: Cell, us: Float[Array, "T Ni"], norm: str | None = None) -> dict[str, Array]:
-    r"""Everything S1 needs from one probe sequence, indexed ``[lag-1, k]`` (lags 1..T).
+    r"""Everything S1 needs from one probe sequence, indexed `[lag-1, k]` (lags 1..T).
 
-    Keys: ``S``, ``P_g``, ``P_ret``, ``valid`` and ``bound`` (``(T, T)``; the bound is the
-    same for every neuron); ``diag``, ``mu0``, ``mu1`` (``(T, T, N)``). ``norm`` picks the exact
-    spectral-norm route of :func:`numerics.gating.all_pairs` (``"gram"``, ``"gk"`` or ``"svd"``;
-    ``None``: the backend's default).
+    Keys: `S`, `P_g`, `P_ret`, `valid` and `bound` (`(T, T)`; the bound is the
+    same for every neuron); `diag`, `mu0`, `mu1` (`(T, T, N)`). `norm` picks the exact
+    spectral-norm route of `numerics.gating.all_pairs` (`"gram"`, `"gk"` or `"svd"`;
+    `None`: the backend's default).
     """
     tr = trajectory(cell, us)
     T = us.shape[0]
@@ -68,17 +68,17 @@ def probe_sequence(cell: Cell, us: Float[Array, "T Ni"], norm: str | None = None
 
 
 def lag_summaries(out: dict[str, Array]) -> dict[str, Array]:
-    r"""S1's per-lag summaries of :func:`probe_sequence` on a batch of probe sequences, on the device.
+    r"""S1's per-lag summaries of `probe_sequence` on a batch of probe sequences, on the device.
 
-    ``out`` holds :func:`probe_sequence`'s arrays with a leading probe axis. Medians pool the
-    probe sequences, the window starts :math:`k` (and the neurons for the diagonal entries) over
-    valid windows only. Keys: ``profile``, ``P_g``, ``P_ret`` (per-lag medians of :math:`S`,
-    :math:`\prod g`, :math:`\prod(1-g)`, divided by their lag-1 value); ``s_ret``, ``r2_ret``,
-    ``s_g``, ``r2_g`` (:func:`numerics.gating.masked_fit_power` of :math:`S` on each
-    predictor); ``diag``, ``mu01``, ``mu0`` (per-lag medians of :math:`[M_{t,k}]_{qq}`,
-    :math:`\mu^{(0)}+\mu^{(1)}`, :math:`\mu^{(0)}`); ``err1``, ``err0`` (per-lag medians of the
-    absolute errors of the two); ``lag1_err`` (largest lag-1 error of the first-order diagonal,
-    exact in theory); ``bound_ok`` (every error within the remainder bound).
+    `out` holds `probe_sequence`'s arrays with a leading probe axis. Medians pool the
+    probe sequences, the window starts $k$ (and the neurons for the diagonal entries) over
+    valid windows only. Keys: `profile`, `P_g`, `P_ret` (per-lag medians of $S$,
+    $\prod g$, $\prod(1-g)$, divided by their lag-1 value); `s_ret`, `r2_ret`,
+    `s_g`, `r2_g` (`numerics.gating.masked_fit_power` of $S$ on each
+    predictor); `diag`, `mu01`, `mu0` (per-lag medians of $[M_{t,k}]_{qq}$,
+    $\mu^{(0)}+\mu^{(1)}$, $\mu^{(0)}$); `err1`, `err0` (per-lag medians of the
+    absolute errors of the two); `lag1_err` (largest lag-1 error of the first-order diagonal,
+    exact in theory); `bound_ok` (every error within the remainder bound).
     """
     v = out["valid"]
     vv = jnp.broadcast_to(v[..., None], out["diag"].shape)
@@ -101,9 +101,9 @@ def lag_summaries(out: dict[str, Array]) -> dict[str, Array]:
 
 def lag_gradients(model: Model, us: Float[Array, "T Ni"], y: Float[Array, ""]) -> Float[Array, "T N Ni"]:
     r"""Exact per-step gradient of the squared error w.r.t. the input weights used at
-    step ``t`` (autodiff through one copy of :math:`W_i` per step); their sum over ``t``
-    is the BPTT gradient :math:`\nabla_{W_i}`, and entry ``t`` is the lag
-    :math:`\ell=T-1-t` contribution :math:`(\partial^+x_t/\partial W_i)^\top M_{T,t}^\top\delta_T`."""
+    step `t` (autodiff through one copy of $W_i$ per step); their sum over `t`
+    is the BPTT gradient $\nabla_{W_i}$, and entry `t` is the lag
+    $\ell=T-1-t$ contribution $(\partial^+x_t/\partial W_i)^\top M_{T,t}^\top\delta_T$."""
     cell = model.cell
 
     def loss_of(Wi_seq):
@@ -120,9 +120,9 @@ def lag_gradients(model: Model, us: Float[Array, "T Ni"], y: Float[Array, ""]) -
 
 
 def leaky_lag_prediction(model: Model, us: Float[Array, "T Ni"], y: Float[Array, ""]) -> Float[Array, "T N Ni"]:
-    r"""Closed form of :func:`lag_gradients` for a leaky cell with :math:`W_r=0`:
-    :math:`\mu_\ell/\eta=\alpha(1-\alpha)^\ell` times :math:`\delta^{(q)}\phi'(a^{(q)}_t)u_t^\top`,
-    with :math:`\delta=2(\hat y-y)W_o` and :math:`\ell=T-1-t`."""
+    r"""Closed form of `lag_gradients` for a leaky cell with $W_r=0$:
+    $\mu_\ell/\eta=\alpha(1-\alpha)^\ell$ times $\delta^{(q)}\phi'(a^{(q)}_t)u_t^\top$,
+    with $\delta=2(\hat y-y)W_o$ and $\ell=T-1-t$."""
     cell = model.cell
     alpha, T = cell.alpha, us.shape[0]
     a = us @ cell.W_i.T + cell.b  # W_r = 0: a_t depends on u_t only

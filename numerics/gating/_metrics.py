@@ -1,21 +1,21 @@
-r"""Lag profiles, fitted powers and anisotropy metrics (spec ``gating.md`` §7–§8).
+r"""Lag profiles, fitted powers and anisotropy metrics ([§7][gating-s7]–§8).
 
 | code name | symbol | meaning |
 |---|---|---|
-| ``S`` | :math:`S_{t,k}=\|M_{t,k}\|_2` | transport norm of a pair |
-| ``profile`` | :math:`\tilde\mu(h)` | :math:`\mathrm{median}_{t-k=h}S_{t,k}/\mathrm{median}_{t-k=1}S_{t,k}` |
-| ``P_g``, ``P_ret`` | :math:`\prod g`, :math:`\prod(1-g)` | zeroth-order predictors (vector gate: mean over neurons) |
-| ``s``, ``R2`` | :math:`s`, :math:`R^2` | OLS slope of :math:`\log S` on :math:`\log P` (central 1–99 % of :math:`P`) |
-| ``valid`` | :math:`k+\ell\le T` | which ``[lag-1, k]`` entries are real windows |
-| ``AI``, ``CE`` | :math:`\mathrm{AI}_r=\sigma_1/\sigma_r`, :math:`\mathrm{CE}_r=\sum_{i\le r}\sigma_i^2/\sum_i\sigma_i^2` | anisotropy index, energy concentration, :math:`r=10` |
+| `S` | $S_{t,k}=\|M_{t,k}\|_2$ | transport norm of a pair |
+| `profile` | $\tilde\mu(h)$ | $\mathrm{median}_{t-k=h}S_{t,k}/\mathrm{median}_{t-k=1}S_{t,k}$ |
+| `P_g`, `P_ret` | $\prod g$, $\prod(1-g)$ | zeroth-order predictors (vector gate: mean over neurons) |
+| `s`, `R2` | $s$, $R^2$ | OLS slope of $\log S$ on $\log P$ (central 1–99 % of $P$) |
+| `valid` | $k+\ell\le T$ | which `[lag-1, k]` entries are real windows |
+| `AI`, `CE` | $\mathrm{AI}_r=\sigma_1/\sigma_r$, $\mathrm{CE}_r=\sum_{i\le r}\sigma_i^2/\sum_i\sigma_i^2$ | anisotropy index, energy concentration, $r=10$ |
 
-:func:`lag_medians` and :func:`fit_power` run on the host (NumPy); :func:`masked_median` and
-:func:`masked_fit_power` compute the same numbers on the device (JAX, fixed shapes: invalid
+`lag_medians` and `fit_power` run on the host (NumPy); `masked_median` and
+`masked_fit_power` compute the same numbers on the device (JAX, fixed shapes: invalid
 entries masked, not dropped), so an accelerator returns a few per-lag numbers instead of the
 full arrays (tested equal to the NumPy versions).
 
-Products that underflow (:math:`\sigma_1` below :data:`UNDERFLOW`) get ``NaN`` metrics and a
-flag, never :math:`\mathrm{CE}=0` (spec §8 protocol notes).
+Products that underflow ($\sigma_1$ below `UNDERFLOW`) get `NaN` metrics and a
+flag, never $\mathrm{CE}=0$ ([§8][gating-s8] protocol notes).
 """
 
 from __future__ import annotations
@@ -46,11 +46,11 @@ UNDERFLOW: float = 1e-140
 
 
 def anisotropy(sv: Float[Array, "... n"], r: int = 10) -> tuple[Float[Array, ...], Float[Array, ...], Bool[Array, ...]]:
-    r"""``(AI_r, CE_r, underflow)`` from singular values sorted in decreasing order.
+    r"""`(AI_r, CE_r, underflow)` from singular values sorted in decreasing order.
 
-    :math:`\mathrm{CE}_r` is normalised by the full spectrum. Where the spectrum has
-    fewer than ``r`` values, :math:`\sigma_r` is the smallest one. Underflowed products
-    (``sv[..., 0] < UNDERFLOW``) get ``NaN`` for both metrics.
+    $\mathrm{CE}_r$ is normalised by the full spectrum. Where the spectrum has
+    fewer than `r` values, $\sigma_r$ is the smallest one. Underflowed products
+    (`sv[..., 0] < UNDERFLOW`) get `NaN` for both metrics.
     """
     if r < 1:
         raise ValueError(f"r={r} is out of range; allowed: r >= 1")
@@ -68,11 +68,11 @@ def gradient_anisotropy(
 ) -> tuple[Float[Array, ""], Float[Array, ""], Float[Array, " k"]]:
     r"""Update anisotropy of per-example gradients (rows: examples, columns: parameters).
 
-    Spec §7: rows normalised to unit norm, columns centred, columns with
-    :math:`\|\cdot\|\le` ``drop_tol`` :math:`\sqrt{n}` dropped (zeroed, which removes them from the
-    spectrum), then the singular values (:func:`numerics.core.singular_values`: the
+    [§7][gating-s7]: rows normalised to unit norm, columns centred, columns with
+    $\|\cdot\|\le$ `drop_tol` $\sqrt{n}$ dropped (zeroed, which removes them from the
+    spectrum), then the singular values (`numerics.core.singular_values`: the
     SVD on a CPU, the batched Golub–Kahan route on an accelerator); their squares are the eigenvalues of the
-    gradient covariance. Returns ``(AI_r, CE_r, singular values)``.
+    gradient covariance. Returns `(AI_r, CE_r, singular values)`.
     """
     n = G.shape[0]
     G = G / jnp.maximum(jnp.linalg.norm(G, axis=1, keepdims=True), 1e-300)
@@ -85,9 +85,9 @@ def gradient_anisotropy(
 
 
 def lag_medians(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    r"""Per-lag median over the valid entries of ``values[..., lag-1, k]`` (leading axes pooled).
+    r"""Per-lag median over the valid entries of `values[..., lag-1, k]` (leading axes pooled).
 
-    ``values`` and ``valid`` have shape ``(..., L, T)``; the result has shape ``(L,)``.
+    `values` and `valid` have shape `(..., L, T)`; the result has shape `(L,)`.
     """
     v = np.moveaxis(np.asarray(values), -2, 0).reshape(values.shape[-2], -1)
     m = np.moveaxis(np.asarray(valid), -2, 0).reshape(valid.shape[-2], -1)
@@ -95,8 +95,8 @@ def lag_medians(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
 
 
 def fit_power(S: np.ndarray, P: np.ndarray, q: tuple[float, float] = (0.01, 0.99)) -> tuple[float, float, int]:
-    r"""``(s, R2, n)``: OLS slope of :math:`\log S` on :math:`\log P` over pairs with :math:`P`
-    inside its central quantiles ``q`` (spec S1), with the coefficient of determination."""
+    r"""`(s, R2, n)`: OLS slope of $\log S$ on $\log P$ over pairs with $P$
+    inside its central quantiles `q` (spec S1), with the coefficient of determination."""
     S, P = np.ravel(S), np.ravel(P)
     ok = (S > 0) & (P > 0) & np.isfinite(S) & np.isfinite(P)
     S, P = S[ok], P[ok]
@@ -114,12 +114,12 @@ def fit_power(S: np.ndarray, P: np.ndarray, q: tuple[float, float] = (0.01, 0.99
 
 
 def masked_median(values: Float[Array, ...], valid: Bool[Array, ...], axis: int) -> Float[Array, " L"]:
-    r"""Median of the valid entries of ``values`` over every axis but ``axis`` (JAX; ``NaN`` where none).
+    r"""Median of the valid entries of `values` over every axis but `axis` (JAX; `NaN` where none).
 
-    The device form of :func:`lag_medians`: invalid entries are sorted to the end as
-    :math:`+\infty`; with :math:`n` valid entries the median is the mean of the sorted entries
-    :math:`\lfloor(n-1)/2\rfloor` and :math:`\lfloor n/2\rfloor` (NumPy's definition).
-    ``valid`` broadcasts against ``values``.
+    The device form of `lag_medians`: invalid entries are sorted to the end as
+    $+\infty$; with $n$ valid entries the median is the mean of the sorted entries
+    $\lfloor(n-1)/2\rfloor$ and $\lfloor n/2\rfloor$ (NumPy's definition).
+    `valid` broadcasts against `values`.
     """
     L = values.shape[axis]
     x = jnp.moveaxis(values, axis, 0).reshape(L, -1)
@@ -132,7 +132,7 @@ def masked_median(values: Float[Array, ...], valid: Bool[Array, ...], axis: int)
 
 
 def _sorted_quantile(xs: Float[Array, " m"], n: Array, q: float) -> Float[Array, ""]:
-    """NumPy's ``'linear'`` quantile ``q`` of the first ``n`` entries of the sorted ``xs`` (same lerp)."""
+    """NumPy's `'linear'` quantile `q` of the first `n` entries of the sorted `xs` (same lerp)."""
     pos = (n - 1) * q
     i = jnp.floor(pos).astype(n.dtype)
     t = pos - i
@@ -144,9 +144,9 @@ def _sorted_quantile(xs: Float[Array, " m"], n: Array, q: float) -> Float[Array,
 def masked_fit_power(
     S: Float[Array, ...], P: Float[Array, ...], valid: Bool[Array, ...], q: tuple[float, float] = (0.01, 0.99)
 ) -> tuple[Float[Array, ""], Float[Array, ""], Array]:
-    r""":func:`fit_power` on the valid entries, in JAX: ``(s, R2, n)``, the OLS slope of
-    :math:`\log S` on :math:`\log P` over pairs with :math:`S,P>0` finite and :math:`P` inside its
-    central quantiles ``q``; ``NaN`` where fewer than 3 pairs remain or :math:`\log P` is constant."""
+    r"""`fit_power` on the valid entries, in JAX: `(s, R2, n)`, the OLS slope of
+    $\log S$ on $\log P$ over pairs with $S,P>0$ finite and $P$ inside its
+    central quantiles `q`; `NaN` where fewer than 3 pairs remain or $\log P$ is constant."""
     ok = jnp.ravel(jnp.broadcast_to(valid, S.shape))
     S, P = jnp.ravel(S), jnp.ravel(P)
     ok = ok & (S > 0) & (P > 0) & jnp.isfinite(S) & jnp.isfinite(P)
@@ -166,7 +166,7 @@ def masked_fit_power(
 
 
 def local_power(profile: np.ndarray, predictor: np.ndarray) -> np.ndarray:
-    r""":math:`s(\ell)=\log\tilde\mu(\ell)/\log\tilde P(\ell)` per lag (NaN where undefined):
+    r"""$s(\ell)=\log\tilde\mu(\ell)/\log\tilde P(\ell)$ per lag (NaN where undefined):
     the exponent that maps the normalised predictor onto the normalised profile at lag ℓ."""
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.log(profile) / np.log(predictor)
@@ -174,7 +174,7 @@ def local_power(profile: np.ndarray, predictor: np.ndarray) -> np.ndarray:
 
 
 def per_example_gradients(grad_fn, params, us, ys) -> Float[Array, "n p"]:
-    """Flattened gradients of ``grad_fn(params, us[i], ys[i])`` for every example (``vmap``)."""
+    """Flattened gradients of `grad_fn(params, us[i], ys[i])` for every example (`vmap`)."""
     g = jax.vmap(grad_fn, in_axes=(None, 0, 0))(params, us, ys)
     leaves = [x.reshape(x.shape[0], -1) for x in jax.tree.leaves(g)]
     return jnp.concatenate(leaves, axis=1)

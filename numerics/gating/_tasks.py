@@ -1,25 +1,25 @@
-r"""Synthetic sequence tasks of the gating study (spec ``gating.md`` §9).
+r"""Synthetic sequence tasks of the gating study ([§9][gating-s9]).
 
-Every task maps a key to one batch ``(us, y)`` with ``us`` of shape ``(batch, T, Ni)``
-and a scalar target per sequence read at the last step (``y`` of shape ``(batch,)``).
-Batches are pure functions of the key, so a training step ``s`` of seed ``k`` uses
-``fold_in(key_k, s)``: fresh, reproducible data at every step (spec §8 protocol notes).
+Every task maps a key to one batch `(us, y)` with `us` of shape `(batch, T, Ni)`
+and a scalar target per sequence read at the last step (`y` of shape `(batch,)`).
+Batches are pure functions of the key, so a training step `s` of seed `k` uses
+`fold_in(key_k, s)`: fresh, reproducible data at every step ([§8][gating-s8] protocol notes).
 
 | task | inputs | target |
 |---|---|---|
-| ``adding`` | ``Ni-1`` content channels :math:`\mathcal U(0,1)`, last channel = mask marking one step in :math:`[0,T/2)` and one in :math:`[T/2,T)` | sum of the two marked channel-0 values (trivial MSE 1/6) |
-| ``recall`` | as adding, :math:`K=5` distinct marks in the first third | sum of the marked channel-0 values |
-| ``sinmix`` | two sinusoids (frequencies :math:`\mathcal U[1,7]` cycles per sequence, random phases), other channels :math:`\mathcal N(0,0.1^2)` | :math:`(\bar s_1^{\rm late}-\bar s_1^{\rm early})+(\bar s_2^{\rm early}-\bar s_2^{\rm late})`, quarters |
-| ``short`` | content :math:`\mathcal U(0,1)`, mask channel 0 | sum of channel 0 over the last 6 steps |
-| ``movingavg`` | content :math:`\mathcal U(0,1)`, mask channel 0 | mean of channel 0 over the last 8 steps |
-| ``delaysum`` | content :math:`\mathcal U(0,1)`, mask channel 0 | :math:`\frac14\sum_{d\in\{4,12,24,36\}}u_{T-1-d}` |
-| ``ar2`` | channel 0 carries :math:`\xi_t\sim\mathcal N(0,0.05^2)`, others 0 | :math:`z_T`, :math:`z_t=1.6z_{t-1}-0.7z_{t-2}+\xi_t` (predictable from the inputs) |
-| ``narma10`` | channel 0 :math:`u_t\sim\mathcal U(0,0.5)`, others 0 | :math:`y_T`, NARMA-10 recursion |
-| ``narma20`` | as narma10 | :math:`y_T`, NARMA-20 recursion |
+| `adding` | `Ni-1` content channels $\mathcal U(0,1)$, last channel = mask marking one step in $[0,T/2)$ and one in $[T/2,T)$ | sum of the two marked channel-0 values (trivial MSE 1/6) |
+| `recall` | as adding, $K=5$ distinct marks in the first third | sum of the marked channel-0 values |
+| `sinmix` | two sinusoids (frequencies $\mathcal U[1,7]$ cycles per sequence, random phases), other channels $\mathcal N(0,0.1^2)$ | $(\bar s_1^{\rm late}-\bar s_1^{\rm early})+(\bar s_2^{\rm early}-\bar s_2^{\rm late})$, quarters |
+| `short` | content $\mathcal U(0,1)$, mask channel 0 | sum of channel 0 over the last 6 steps |
+| `movingavg` | content $\mathcal U(0,1)$, mask channel 0 | mean of channel 0 over the last 8 steps |
+| `delaysum` | content $\mathcal U(0,1)$, mask channel 0 | $\frac14\sum_{d\in\{4,12,24,36\}}u_{T-1-d}$ |
+| `ar2` | channel 0 carries $\xi_t\sim\mathcal N(0,0.05^2)$, others 0 | $z_T$, $z_t=1.6z_{t-1}-0.7z_{t-2}+\xi_t$ (predictable from the inputs) |
+| `narma10` | channel 0 $u_t\sim\mathcal U(0,0.5)$, others 0 | $y_T$, NARMA-10 recursion |
+| `narma20` | as narma10 | $y_T$, NARMA-20 recursion |
 
-Indices are 0-based: the sequence is :math:`u_0,\dots,u_{T-1}`; "the last step" is
-:math:`T-1`. NARMA starts from :math:`y=0` with :math:`u_{t<0}=0`; its target is the value
-:math:`y_T` produced by the recursion after the last input.
+Indices are 0-based: the sequence is $u_0,\dots,u_{T-1}$; "the last step" is
+$T-1$. NARMA starts from $y=0$ with $u_{t<0}=0$; its target is the value
+$y_T$ produced by the recursion after the last input.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ Batch = tuple[Float[Array, "B T Ni"], Float[Array, " B"]]
 
 
 def _content(key, batch, T, Ni):
-    """``Ni-1`` content channels U(0,1) and a zero mask channel (the last one)."""
+    """`Ni-1` content channels U(0,1) and a zero mask channel (the last one)."""
     u = jax.random.uniform(key, (batch, T, Ni - 1))
     return jnp.concatenate([u, jnp.zeros((batch, T, 1))], axis=-1)
 
@@ -100,20 +100,20 @@ def _ar2(key, batch, T, Ni):
     return us, zs[-1]
 
 
-#: NARMA sequences whose recursion leaves ``|y_t| <= NARMA_BOUND`` are redrawn (toolkit convention).
+#: NARMA sequences whose recursion leaves `|y_t| <= NARMA_BOUND` are redrawn (toolkit convention).
 NARMA_BOUND = 10.0
-#: Redraws per diverged NARMA sequence (keys ``fold_in(key, 1..NARMA_REDRAWS)``).
+#: Redraws per diverged NARMA sequence (keys `fold_in(key, 1..NARMA_REDRAWS)`).
 NARMA_REDRAWS = 3
 
 
 def _narma(order: int, a: float, b: float, c: float, d: float):
-    r""":math:`y_{t+1}=a y_t+b y_t\sum_{i<\text{order}}y_{t-i}+c u_{t-\text{order}+1}u_t+d`.
+    r"""$y_{t+1}=a y_t+b y_t\sum_{i<\text{order}}y_{t-i}+c u_{t-\text{order}+1}u_t+d$.
 
-    The recursion is unstable for rare input sequences: at :math:`T=120`, 1 of 12,800
-    NARMA-10 sequences ran to infinity (none at :math:`T=60`), and a single non-finite target
-    turns every later parameter of a training run into NaN. A sequence whose :math:`|y_t|`
-    exceeds :data:`NARMA_BOUND` at any step (the bounded sequences stay below about 2.5) is
-    therefore replaced by the first bounded one of :data:`NARMA_REDRAWS` redraws (rejection
+    The recursion is unstable for rare input sequences: at $T=120$, 1 of 12,800
+    NARMA-10 sequences ran to infinity (none at $T=60$), and a single non-finite target
+    turns every later parameter of a training run into NaN. A sequence whose $|y_t|$
+    exceeds `NARMA_BOUND` at any step (the bounded sequences stay below about 2.5) is
+    therefore replaced by the first bounded one of `NARMA_REDRAWS` redraws (rejection
     sampling, i.e. the task conditioned on a bounded recursion; a toolkit convention, the spec
     does not say). Batches with no diverged sequence are unchanged by this rule."""
 
@@ -184,7 +184,7 @@ def trivial_mse(task: str) -> float | None:
 
 @functools.partial(jax.jit, static_argnames=("task", "batch", "T", "Ni"))
 def sample(key: jax.Array, task: str, batch: int, T: int, Ni: int) -> Batch:
-    """One batch ``(us (batch, T, Ni), y (batch,))`` of ``task`` from ``key``."""
+    """One batch `(us (batch, T, Ni), y (batch,))` of `task` from `key`."""
     if task not in _IMPL:
         raise ValueError(f"task={task!r} is not allowed; allowed: {', '.join(TASKS)}")
     if T < _MIN_T[task] or Ni < _MIN_NI.get(task, 1):

@@ -1,28 +1,28 @@
-r"""Training gated RNNs with optax inside ``lax.scan``, one compiled run mapped over seeds.
+r"""Training gated RNNs with optax inside `lax.scan`, one compiled run mapped over seeds.
 
-Spec ``gating.md`` §2 and §8. The model is a :class:`numerics.gating.Cell` with a
-linear readout of the last state, :math:`\hat y=W_ox_T`, trained on the MSE of one
-scalar target per sequence. One call of :func:`train_seeds` trains every seed of one
+the [gating formulation][gating-formulation] §2 and §8. The model is a `numerics.gating.Cell` with a
+linear readout of the last state, $\hat y=W_ox_T$, trained on the MSE of one
+scalar target per sequence. One call of `train_seeds` trains every seed of one
 (model, optimizer, task) arm with ONE compiled executable: the seeds are a run axis (see
-**Runs**) and the steps a ``lax.scan``; parameters are captured *before* the update at each
-checkpoint step (and after the last update for a checkpoint equal to ``steps``).
+**Runs**) and the steps a `lax.scan`; parameters are captured *before* the update at each
+checkpoint step (and after the last update for a checkpoint equal to `steps`).
 
 | code name | symbol | meaning |
 |---|---|---|
-| ``W_o`` | :math:`W_o` | readout, shape ``(N,)`` |
-| ``lr`` | :math:`\eta` | global step size (SGD or Adam) |
-| ``steps``, ``batch``, ``T`` | | iterations, batch size, sequence length |
-| ``checkpoints`` | | steps at which parameters are probed |
+| `W_o` | $W_o$ | readout, shape `(N,)` |
+| `lr` | $\eta$ | global step size (SGD or Adam) |
+| `steps`, `batch`, `T` | | iterations, batch size, sequence length |
+| `checkpoints` | | steps at which parameters are probed |
 
-Training batches are drawn from ``fold_in(key, step)``: fresh at every step, a pure
-function of the seed (spec §8 protocol notes). Each step's loss and gradient come from
-:func:`numerics.gating.loss_and_grad`, an explicit backward pass through time equal to
-autodiff of :func:`loss` to float64 rounding (``grad="autodiff"`` uses JAX's).
+Training batches are drawn from `fold_in(key, step)`: fresh at every step, a pure
+function of the seed ([§8][gating-s8] protocol notes). Each step's loss and gradient come from
+`numerics.gating.loss_and_grad`, an explicit backward pass through time equal to
+autodiff of `loss` to float64 rounding (`grad="autodiff"` uses JAX's).
 
-**Runs.** ``runs="map"`` (default) maps one compiled run over the runs with
-:func:`numerics.core.run_map`: on a CPU the runs are walked one after another, in this
-process (``workers=1``) or in ``workers`` processes (0 = one per core); on an
-accelerator the runs are vmapped. ``runs="vmap"`` is always the vmapped form. On a CPU, vmapping 64x64 matrix
+**Runs.** `runs="map"` (default) maps one compiled run over the runs with
+`numerics.core.run_map`: on a CPU the runs are walked one after another, in this
+process (`workers=1`) or in `workers` processes (0 = one per core); on an
+accelerator the runs are vmapped. `runs="vmap"` is always the vmapped form. On a CPU, vmapping 64x64 matrix
 products over runs gains nothing (measured 1.0x to 0.75x per run: batched small products
 and the per-run weight-gradient accumulations run slower than one run's).
 """
@@ -76,7 +76,7 @@ class Arm:
 
 
 def init_model(key: jax.Array, kind: str, N: int, Ni: int, *, alpha: float = 0.8, **cell_kw) -> Model:
-    r"""Cell from :func:`init_cell` and readout :math:`\mathcal U(\pm1/\sqrt N)`."""
+    r"""Cell from `init_cell` and readout $\mathcal U(\pm1/\sqrt N)$."""
     k1, k2 = jax.random.split(key)
     cell = init_cell(k1, kind, N, Ni, alpha=alpha, **cell_kw)
     lim = 1.0 / jnp.sqrt(N)
@@ -84,16 +84,16 @@ def init_model(key: jax.Array, kind: str, N: int, Ni: int, *, alpha: float = 0.8
 
 
 def predict(model: Model, us: Float[Array, "T Ni"]) -> Float[Array, ""]:
-    r""":math:`\hat y=W_ox_T` for one sequence."""
+    r"""$\hat y=W_ox_T$ for one sequence."""
     return model.W_o @ rollout(model.cell, us)[-1]
 
 
 def loss(model: Model, us: Float[Array, "B T Ni"], y: Float[Array, " B"]) -> Float[Array, ""]:
-    """Mean squared error over the batch: the mean of ``(predict(model, us[b]) - y[b])**2``.
+    """Mean squared error over the batch: the mean of `(predict(model, us[b]) - y[b])**2`.
 
     The batch is stepped together in time-major form (one scan over time of
-    :meth:`Cell.step` vmapped over the batch): the same arithmetic as vmapping
-    :func:`predict`, with fewer transposes in the loop (measured ~10% faster with its
+    `Cell.step` vmapped over the batch): the same arithmetic as vmapping
+    `predict`, with fewer transposes in the loop (measured ~10% faster with its
     gradient on a CPU)."""
     cell = model.cell
 
@@ -105,7 +105,7 @@ def loss(model: Model, us: Float[Array, "B T Ni"], y: Float[Array, " B"]) -> Flo
 
 
 def frozen_zero(grads: Model, model: Model) -> Model:
-    """Zero the gradients of parameters that are not trained (biases when ``use_bias`` is off)."""
+    """Zero the gradients of parameters that are not trained (biases when `use_bias` is off)."""
     if model.cell.use_bias:
         return grads
     where = lambda m: [x for x in (m.cell.b, m.cell.b_g) if x is not None]  # noqa: E731
@@ -113,7 +113,7 @@ def frozen_zero(grads: Model, model: Model) -> Model:
 
 
 def make_optimizer(name: str, lr: float) -> optax.GradientTransformation:
-    """``optax.sgd(lr)`` or ``optax.adam(lr)``."""
+    """`optax.sgd(lr)` or `optax.adam(lr)`."""
     if name not in OPTIMIZERS:
         raise ValueError(f"optimizer={name!r} is not allowed; allowed: {', '.join(OPTIMIZERS)}")
     if not lr > 0:
@@ -137,20 +137,20 @@ def train_seeds(
     workers: int = 1,
     grad: str = "bptt",
 ) -> tuple[Model, Float[Array, "S steps"]]:
-    r"""Train one arm for every seed key in ``keys`` (shape ``(S,)``) with one compiled run.
+    r"""Train one arm for every seed key in `keys` (shape `(S,)`) with one compiled run.
 
-    ``task`` is one task name, or a tuple of names with ``task_ids`` (shape ``(S,)``)
+    `task` is one task name, or a tuple of names with `task_ids` (shape `(S,)`)
     choosing the task of each run: several tasks then share one compiled computation
-    (``lax.switch`` on the task index). ``runs`` is ``"map"`` (:func:`numerics.core.run_map`:
-    runs walked on a CPU, in this process or in worker processes) or ``"vmap"`` (module docstring); both give the same runs up to
-    float64 rounding. ``workers`` is how many CPU processes ``runs="map"`` uses (1 = this process, 0 = one
-    per core; each extra process costs a start-up and a compile of a few seconds). ``grad`` is
-    ``"bptt"`` (:func:`numerics.gating.loss_and_grad`, the explicit backward pass) or
-    ``"autodiff"`` (``eqx.filter_value_and_grad`` of :func:`loss`): the same gradient up to
+    (`lax.switch` on the task index). `runs` is `"map"` (`numerics.core.run_map`:
+    runs walked on a CPU, in this process or in worker processes) or `"vmap"` (module docstring); both give the same runs up to
+    float64 rounding. `workers` is how many CPU processes `runs="map"` uses (1 = this process, 0 = one
+    per core; each extra process costs a start-up and a compile of a few seconds). `grad` is
+    `"bptt"` (`numerics.gating.loss_and_grad`, the explicit backward pass) or
+    `"autodiff"` (`eqx.filter_value_and_grad` of `loss`): the same gradient up to
     float64 rounding; the first is faster on a CPU.
 
-    Returns ``(snapshots, losses)``: ``snapshots`` is a :class:`Model` whose arrays carry
-    leading axes ``(S, C)`` (run, checkpoint) and ``losses`` the training loss per step.
+    Returns `(snapshots, losses)`: `snapshots` is a `Model` whose arrays carry
+    leading axes `(S, C)` (run, checkpoint) and `losses` the training loss per step.
     """
     ckpts = tuple(int(c) for c in checkpoints)
     if any(c < 0 or c > steps for c in ckpts):
@@ -169,7 +169,7 @@ def train_seeds(
 
 
 def sample_switch(key, task_id, tasks: tuple[str, ...], batch: int, T: int, Ni: int):
-    """A batch of ``tasks[task_id]`` (``task_id`` may be traced)."""
+    """A batch of `tasks[task_id]` (`task_id` may be traced)."""
     if len(tasks) == 1:
         return sample(key, tasks[0], batch, T, Ni)
     branches = [lambda k, t=t: sample(k, t, batch, T, Ni) for t in tasks]
@@ -195,7 +195,7 @@ def _trainer(arm, tasks, N, Ni, T, batch, steps, ckpts, runs, workers, grad):
 
 
 def _train_one_data(key_data, task_id, **kw):
-    """:func:`_train_one` from the raw key data of a default-implementation PRNG key."""
+    """`_train_one` from the raw key data of a default-implementation PRNG key."""
     return _train_one(jax.random.wrap_key_data(key_data), task_id, **kw)
 
 

@@ -1,35 +1,35 @@
 r"""Linear RNN learning a filtered-noise target: closed-form population loss and gradients.
 
-Spec ``integrator.md`` §2–§5, §7, §10 (arXiv:2503.18754; the formulation is the toolkit's).
-Continuous time :math:`\dot h=-h+Wh+ux(t)`, :math:`y=s\,v^\top h`, white-noise input;
-discrete time (``time='discrete'``) :math:`h_n=Wh_{n-1}+ux_n`. With :math:`A=W-I`:
+the [integrator formulation][integrator-formulation] §2–§5, §7, §10 (arXiv:2503.18754; the formulation is the toolkit's).
+Continuous time $\dot h=-h+Wh+ux(t)$, $y=s\,v^\top h$, white-noise input;
+discrete time (`time='discrete'`) $h_n=Wh_{n-1}+ux_n$. With $A=W-I$:
 
-.. math::
-    L=\tfrac12\big[s^2v^\top Pv-2s\,v^\top Xc_s+c_s^\top P_sc_s\big],\quad
-    \partial_vL=s^2Pv-sXc_s,\quad\partial_uL=s^2Q_ou-sYb_s,\quad\partial_WL=s^2Q_oP-sYX^\top,
-
-:math:`AP+PA^\top+uu^\top=0`, :math:`A^\top Q_o+Q_oA+vv^\top=0`, :math:`AX+XA_s^\top+ub_s^\top=0`,
-:math:`A^\top Y+YA_s+vc_s^\top=0`. Discrete time: :math:`P=WPW^\top+uu^\top`, :math:`Q=W^\top QW+vv^\top`,
-:math:`X=WXA_s^\top+ub_s^\top`, :math:`Y=W^\top YA_s+vc_s^\top` and
-:math:`\partial_WL=s^2QWP-sYA_sX^\top` (the other two unchanged). Gradients are the explicit
+$$
+L=\tfrac12\big[s^2v^\top Pv-2s\,v^\top Xc_s+c_s^\top P_sc_s\big],\quad
+\partial_vL=s^2Pv-sXc_s,\quad\partial_uL=s^2Q_ou-sYb_s,\quad\partial_WL=s^2Q_oP-sYX^\top,
+$$
+$AP+PA^\top+uu^\top=0$, $A^\top Q_o+Q_oA+vv^\top=0$, $AX+XA_s^\top+ub_s^\top=0$,
+$A^\top Y+YA_s+vc_s^\top=0$. Discrete time: $P=WPW^\top+uu^\top$, $Q=W^\top QW+vv^\top$,
+$X=WXA_s^\top+ub_s^\top$, $Y=W^\top YA_s+vc_s^\top$ and
+$\partial_WL=s^2QWP-sYA_sX^\top$ (the other two unchanged). Gradients are the explicit
 adjoint formulas (never autodiff through the solver in production).
 
-**Stability guard** (§3, §10). Past :math:`\max\operatorname{Re}\lambda(W)=1` the formulas
-return finite, often negative, numbers. Eager entry points (:func:`population_loss`,
-:func:`loss_and_grads`) check the spectrum on the host and raise
-:class:`~numerics.core.UnstableNetworkError`. Traced code uses the in-graph certificate
-``ok`` of the doubling solver (it converges iff :math:`A` is Hurwitz, see
-:mod:`numerics.core._lyapunov`) plus nonnegative diagonals of :math:`P,Q_o`; it costs nothing extra
+**Stability guard** (§3, §10). Past $\max\operatorname{Re}\lambda(W)=1$ the formulas
+return finite, often negative, numbers. Eager entry points (`population_loss`,
+`loss_and_grads`) check the spectrum on the host and raise
+`numerics.core.UnstableNetworkError`. Traced code uses the in-graph certificate
+`ok` of the doubling solver (it converges iff $A$ is Hurwitz, see
+`numerics.core._lyapunov`) plus nonnegative diagonals of $P,Q_o$; it costs nothing extra
 and needs no eigenvalues (which have no GPU kernel and no autodiff).
 
 | code name | symbol | meaning |
 |---|---|---|
-| ``W, u, v`` | :math:`W,u,v` | recurrent weights, read-in, readout |
-| ``s`` | :math:`s` | readout scale (``'mean_field'`` :math:`1/N`, ``'ntk'`` :math:`1/\sqrt N`) |
-| ``rates`` | :math:`\eta_W/\eta,\eta_u/\eta,\eta_v/\eta` | per-group relative rates |
-| ``P, Q, X, Y`` | :math:`P,Q_o,X,Y` | Gramians and cross-Gramians |
-| ``Qcons`` | :math:`\mathcal Q` | conserved matrix (§4) |
-| ``a, b, M, E`` | :math:`a,b,M,E` | reduced coordinates and basis (§5.1) |
+| `W, u, v` | $W,u,v$ | recurrent weights, read-in, readout |
+| `s` | $s$ | readout scale (`'mean_field'` $1/N$, `'ntk'` $1/\sqrt N$) |
+| `rates` | $\eta_W/\eta,\eta_u/\eta,\eta_v/\eta$ | per-group relative rates |
+| `P, Q, X, Y` | $P,Q_o,X,Y$ | Gramians and cross-Gramians |
+| `Qcons` | $\mathcal Q$ | conserved matrix (§4) |
+| `a, b, M, E` | $a,b,M,E$ | reduced coordinates and basis (§5.1) |
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ Time = Literal["continuous", "discrete"]
 
 
 class Params(eqx.Module):
-    """Trainable parameters :math:`(W,u,v)` (also the reduced :math:`(M,a,b)` at ``N=2``)."""
+    """Trainable parameters $(W,u,v)$ (also the reduced $(M,a,b)$ at `N=2`)."""
 
     W: Float[Array, "n n"]
     u: Float[Array, " n"]
@@ -78,7 +78,7 @@ class Params(eqx.Module):
 
 
 class Rates(NamedTuple):
-    r"""Relative per-group rates :math:`(\eta_W,\eta_u,\eta_v)/\eta`."""
+    r"""Relative per-group rates $(\eta_W,\eta_u,\eta_v)/\eta$."""
 
     W: float
     u: float
@@ -95,7 +95,7 @@ class Gramians(NamedTuple):
 
 
 def init_params(key: PRNGKeyArray, N: int, sigma: float, eps: float = 1.0) -> Params:
-    r""":math:`W_0=\sigma G/\sqrt N`, :math:`u_0,v_0\sim\mathcal N(0,\varepsilon^2I)`; keys split in the order W, u, v."""
+    r"""$W_0=\sigma G/\sqrt N$, $u_0,v_0\sim\mathcal N(0,\varepsilon^2I)$; keys split in the order W, u, v."""
     require_x64("init_params")
     if int(N) < 2:
         raise ValueError(f"N={N} is not allowed; need N >= 2")
@@ -110,7 +110,7 @@ def init_params(key: PRNGKeyArray, N: int, sigma: float, eps: float = 1.0) -> Pa
 
 
 def readout_scale(N: int, s: float | str) -> float:
-    """``'mean_field'`` → 1/N, ``'ntk'`` → 1/√N, or a positive float as given."""
+    """`'mean_field'` → 1/N, `'ntk'` → 1/√N, or a positive float as given."""
     if s == "mean_field":
         return 1.0 / N
     if s == "ntk":
@@ -121,7 +121,7 @@ def readout_scale(N: int, s: float | str) -> float:
 
 
 def default_rates(N: int, s: float | str) -> Rates:
-    r"""§2 defaults: :math:`(1,N,N)` for :math:`s=1/N`; :math:`(1/N,1,1)` for :math:`s=1/\sqrt N`; else :math:`(1,1,1)`."""
+    r"""§2 defaults: $(1,N,N)$ for $s=1/N$; $(1/N,1,1)$ for $s=1/\sqrt N$; else $(1,1,1)$."""
     sv = readout_scale(N, s)
     if math.isclose(sv, 1.0 / N):
         return Rates(1.0, float(N), float(N))
@@ -131,7 +131,7 @@ def default_rates(N: int, s: float | str) -> Rates:
 
 
 def gramians(params: Params, target: Target, time: Time = "continuous", iterations: int | None = None) -> Gramians:
-    """All Gramians of §3 plus the in-graph stability certificate ``ok``."""
+    """All Gramians of §3 plus the in-graph stability certificate `ok`."""
     W, u, v = params.W, params.u, params.v
     As, bs, cs = target
     m = As.shape[0]
@@ -172,7 +172,7 @@ def _loss(g: Gramians, params: Params, target: Target, s: float) -> Array:
 def loss_core(
     params: Params, target: Target, s: float, time: Time = "continuous", iterations: int | None = None
 ) -> tuple[Float[Array, ""], Bool[Array, ""]]:
-    """Traceable ``(L, ok)``; ``L`` is NaN when the stability certificate fails."""
+    """Traceable `(L, ok)`; `L` is NaN when the stability certificate fails."""
     g = gramians(params, target, time, iterations)
     return jnp.where(g.ok, _loss(g, params, target, s), jnp.nan), g.ok
 
@@ -180,7 +180,7 @@ def loss_core(
 def loss_and_grads_core(
     params: Params, target: Target, s: float, time: Time = "continuous"
 ) -> tuple[Float[Array, ""], Params, Bool[Array, ""]]:
-    """Traceable ``(L, grads, ok)`` from the explicit adjoint formulas of §3."""
+    """Traceable `(L, grads, ok)` from the explicit adjoint formulas of §3."""
     g = gramians(params, target, time)
     W, u, v = params.W, params.u, params.v
     Xc, Yb = g.X @ target.cs, g.Y @ target.bs
@@ -194,14 +194,14 @@ def loss_and_grads_core(
 
 
 def max_re_eig(W: Float[Array, "n n"], time: Time = "continuous") -> float:
-    r"""Host :math:`\max\operatorname{Re}\lambda(W)` (continuous) or spectral radius (discrete);
-    monitoring only, never differentiated. The stable region is ``< 1`` in both cases."""
+    r"""Host $\max\operatorname{Re}\lambda(W)$ (continuous) or spectral radius (discrete);
+    monitoring only, never differentiated. The stable region is `< 1` in both cases."""
     lam = np.linalg.eigvals(np.asarray(W))
     return float(np.max(lam.real) if time == "continuous" else np.max(np.abs(lam)))
 
 
 def check_stable(params: Params, time: Time = "continuous", t: float = float("nan"), where: str = "") -> None:
-    """Raise :class:`UnstableNetworkError` if :math:`\\max\\operatorname{Re}\\lambda(W)\\ge1` (host eigenvalues)."""
+    """Raise `UnstableNetworkError` if $\\max\\operatorname{Re}\\lambda(W)\\ge1$ (host eigenvalues)."""
     lam = max_re_eig(params.W, time)
     if not lam < 1.0:
         raise UnstableNetworkError(t, lam, where=where)
@@ -214,7 +214,7 @@ def _is_traced(x) -> bool:
 def population_loss(
     params: Params, target: Target, s: float | str = "mean_field", time: Time = "continuous"
 ) -> Float[Array, ""]:
-    """Closed-form population loss; raises :class:`UnstableNetworkError` eagerly when unstable
+    """Closed-form population loss; raises `UnstableNetworkError` eagerly when unstable
     (under a trace it returns NaN instead)."""
     sv = readout_scale(params.W.shape[0], s)
     if not _is_traced(params.W):
@@ -228,7 +228,7 @@ def population_loss(
 def loss_and_grads(
     params: Params, target: Target, s: float | str = "mean_field", time: Time = "continuous"
 ) -> tuple[Float[Array, ""], Params]:
-    """``(L, grads)`` by the adjoint formulas; raises eagerly when unstable (NaN under a trace)."""
+    """`(L, grads)` by the adjoint formulas; raises eagerly when unstable (NaN under a trace)."""
     sv = readout_scale(params.W.shape[0], s)
     if not _is_traced(params.W):
         check_stable(params, time, where="loss_and_grads")
@@ -240,15 +240,15 @@ def loss_and_grads(
 
 
 def conserved_Q(params: Params, rates: Rates) -> Float[Array, "n n"]:
-    r""":math:`\mathcal Q=uu^\top/\eta_u-vv^\top/\eta_v+(WW^\top-W^\top W)/\eta_W` (relative rates; §4)."""
+    r"""$\mathcal Q=uu^\top/\eta_u-vv^\top/\eta_v+(WW^\top-W^\top W)/\eta_W$ (relative rates; §4)."""
     W, u, v = params.W, params.u, params.v
     return jnp.outer(u, u) / rates.u - jnp.outer(v, v) / rates.v + (W @ W.T - W.T @ W) / rates.W
 
 
 def reduce_from_network(u0: Float[Array, " n"], v0: Float[Array, " n"]) -> tuple[Params, Float[Array, "n 2"]]:
-    r"""§5.1: ``(Params(M=0, u=a, v=b), E)`` with :math:`e_1=u_0/|u_0|`, :math:`e_2\propto v_0-(v_0\cdot e_1)e_1`,
-    :math:`a=(|u_0|,0)/\sqrt N`, :math:`b=(v_0\cdot e_1,|v_0-(v_0\cdot e_1)e_1|)/\sqrt N`, so
-    :math:`u=\sqrt NEa`, :math:`v=\sqrt NEb`, :math:`W=EME^\top`."""
+    r"""§5.1: `(Params(M=0, u=a, v=b), E)` with $e_1=u_0/|u_0|$, $e_2\propto v_0-(v_0\cdot e_1)e_1$,
+    $a=(|u_0|,0)/\sqrt N$, $b=(v_0\cdot e_1,|v_0-(v_0\cdot e_1)e_1|)/\sqrt N$, so
+    $u=\sqrt NEa$, $v=\sqrt NEb$, $W=EME^\top$."""
     N = u0.shape[0]
     e1 = u0 / jnp.linalg.norm(u0)
     w = v0 - (v0 @ e1) * e1
@@ -265,12 +265,12 @@ def readout_only(
     s: float | str = "mean_field",
     rate_v: float | None = None,
 ) -> dict[str, np.ndarray]:
-    r"""Readout-only flow with :math:`W=W_0`, :math:`u=u_0` fixed, solved exactly (§7).
+    r"""Readout-only flow with $W=W_0$, $u=u_0$ fixed, solved exactly (§7).
 
-    :math:`\dot v=-r_v\partial_vL=-(Gv-g)` with :math:`G=r_vs^2P` (symmetric PSD), :math:`g=r_vsXc_s`
-    (:math:`G=P/N`, :math:`g=A_\star R^{-1}u` for :math:`s=1/N`, :math:`r_v=N`). In the eigenbasis
-    :math:`G=\sum_i\gamma_iq_iq_i^\top`: :math:`v(t)=v_0+\sum_iq_i\,q_i^\top(Gv_0-g)\,\mathrm{expm1}(-\gamma_it)/\gamma_i`
-    (:math:`\to-t` as :math:`\gamma_i\to0`). Returns ``{'ts', 'loss', 'v'}``.
+    $\dot v=-r_v\partial_vL=-(Gv-g)$ with $G=r_vs^2P$ (symmetric PSD), $g=r_vsXc_s$
+    ($G=P/N$, $g=A_\star R^{-1}u$ for $s=1/N$, $r_v=N$). In the eigenbasis
+    $G=\sum_i\gamma_iq_iq_i^\top$: $v(t)=v_0+\sum_iq_i\,q_i^\top(Gv_0-g)\,\mathrm{expm1}(-\gamma_it)/\gamma_i$
+    ($\to-t$ as $\gamma_i\to0$). Returns `{'ts', 'loss', 'v'}`.
     """
     N = params0.W.shape[0]
     sv = readout_scale(N, s)

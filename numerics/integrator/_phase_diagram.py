@@ -1,42 +1,42 @@
-r"""Rich/lazy phase diagram over :math:`(\sigma,c_\star)`: one vmapped, jitted GD sweep.
+r"""Rich/lazy phase diagram over $(\sigma,c_\star)$: one vmapped, jitted GD sweep.
 
-Spec ``integrator.md`` §7 (regime boundary :math:`\lvert1-c_\star\rvert=\sigma`) and §11
+the [integrator formulation][integrator-formulation] §7 (regime boundary $\lvert1-c_\star\rvert=\sigma$) and §11
 figure 5. Every grid point trains a full linear RNN (leaky target, mean-field readout
-:math:`s=1/N`, rates :math:`\eta_u=\eta_v=N\eta,\ \eta_W=\eta`) by discrete gradient descent
-on the closed-form population loss for a fixed training time :math:`T=K\eta`. The whole
-grid is **one** ``jit(vmap(...))`` call whose body is a ``lax.scan`` over the :math:`K` GD
-steps; there is no Python loop over grid points. Eigenvalues (LAPACK ``geev``, no
-autodiff) are computed afterwards on the host, for classification only (spec §10).
+$s=1/N$, rates $\eta_u=\eta_v=N\eta,\ \eta_W=\eta$) by discrete gradient descent
+on the closed-form population loss for a fixed training time $T=K\eta$. The whole
+grid is **one** `jit(vmap(...))` call whose body is a `lax.scan` over the $K$ GD
+steps; there is no Python loop over grid points. Eigenvalues (LAPACK `geev`, no
+autodiff) are computed afterwards on the host, for classification only ([§10][integrator-s10]).
 
-Common random numbers: all grid points share one draw :math:`(G,u_0,v_0)`,
-:math:`W_0=\sigma G/\sqrt N`, so neighbouring cells differ only in :math:`(\sigma,c_\star)`
+Common random numbers: all grid points share one draw $(G,u_0,v_0)$,
+$W_0=\sigma G/\sqrt N$, so neighbouring cells differ only in $(\sigma,c_\star)$
 and the measured boundary is not blurred by draw-to-draw noise.
 
-Per GD step (leaky target :math:`A_s=-c_\star`, :math:`b_s=A_\star`, :math:`c_s=1`; spec §3):
+Per GD step (leaky target $A_s=-c_\star$, $b_s=A_\star$, $c_s=1$; [§3][integrator-s3]):
 
-.. math::
-    R=(1+c_\star)I-W,\quad r=R^{-1}u,\quad q=R^{-\top}v,\qquad
-    AP+PA^\top+uu^\top=0,\quad A^\top Q+QA+vv^\top=0,
-
-.. math::
-    \partial_vL=s^2Pv-sA_\star r,\quad \partial_uL=s^2Qu-sA_\star q,\quad
-    \partial_WL=s^2QP-sA_\star q\,r^\top,\quad
-    L=\tfrac12\big[s^2v^\top Pv-2sA_\star v^\top r+\tfrac{A_\star^2}{2c_\star}\big].
-
-Loss and gradients are :func:`numerics.integrator.loss_and_grads_core` (both Gramians from one
-doubling loop); its ``ok`` flag (doubling converged iff :math:`W-I` is Hurwitz) is the in-graph **stability
+$$
+R=(1+c_\star)I-W,\quad r=R^{-1}u,\quad q=R^{-\top}v,\qquad
+AP+PA^\top+uu^\top=0,\quad A^\top Q+QA+vv^\top=0,
+$$
+$$
+\partial_vL=s^2Pv-sA_\star r,\quad \partial_uL=s^2Qu-sA_\star q,\quad
+\partial_WL=s^2QP-sA_\star q\,r^\top,\quad
+L=\tfrac12\big[s^2v^\top Pv-2sA_\star v^\top r+\tfrac{A_\star^2}{2c_\star}\big].
+$$
+Loss and gradients are `numerics.integrator.loss_and_grads_core` (both Gramians from one
+doubling loop); its `ok` flag (doubling converged iff $W-I$ is Hurwitz) is the in-graph **stability
 guard**: a point whose step would be unstable is frozen and flagged, never silently
 continued past the edge.
 
 | code name | symbol | meaning |
 |---|---|---|
-| ``sigma``, ``c_star`` | :math:`\sigma,c_\star` | grid axes (initial scale, target decay) |
-| ``amp`` | :math:`A_\star` | target amplitude (``'unit'``: :math:`\sqrt{2c_\star}`) |
-| ``eta``, ``T``, ``K`` | :math:`\eta, T=K\eta` | GD step, training time, steps |
-| ``rel_change`` | :math:`\lVert W_T-W_0\rVert_2/\lVert W_0\rVert_2` | relative weight change |
-| ``edge`` | :math:`\rho(W_0)` | finite-:math:`N` bulk radius of the draw |
-| ``separation`` | :math:`\max\operatorname{Re}\lambda(W_T)-\rho(W_0)` | outlier separation |
-| ``delta`` | :math:`\delta` | separation threshold (spec §8 default 0.05) |
+| `sigma`, `c_star` | $\sigma,c_\star$ | grid axes (initial scale, target decay) |
+| `amp` | $A_\star$ | target amplitude (`'unit'`: $\sqrt{2c_\star}$) |
+| `eta`, `T`, `K` | $\eta, T=K\eta$ | GD step, training time, steps |
+| `rel_change` | $\lVert W_T-W_0\rVert_2/\lVert W_0\rVert_2$ | relative weight change |
+| `edge` | $\rho(W_0)$ | finite-$N$ bulk radius of the draw |
+| `separation` | $\max\operatorname{Re}\lambda(W_T)-\rho(W_0)$ | outlier separation |
+| `delta` | $\delta$ | separation threshold ([§8][integrator-s8] default 0.05) |
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ __all__ = [
 
 
 class PhaseSweep(NamedTuple):
-    """Device output of :func:`sweep`; arrays have leading shape ``(D, S, C)`` (draws, σ rows, c* columns)."""
+    """Device output of `sweep`; arrays have leading shape `(D, S, C)` (draws, σ rows, c* columns)."""
 
     sigma: Float[Array, "S C"]
     c_star: Float[Array, "S C"]
@@ -80,9 +80,9 @@ class PhaseSweep(NamedTuple):
 
 
 def gd_stability_eta(c_min: float, norm: str = "unit") -> float:
-    r"""Spec §10 GD bound :math:`\eta\lesssim 8c_\star^3/A_\star^2` at the smallest :math:`c_\star`.
+    r"""[§10][integrator-s10] GD bound $\eta\lesssim 8c_\star^3/A_\star^2$ at the smallest $c_\star$.
 
-    ``'unit'`` (:math:`A_\star^2=2c_\star`) gives :math:`4c_\star^2`; ``'raw'`` gives :math:`8c_\star^3`.
+    `'unit'` ($A_\star^2=2c_\star$) gives $4c_\star^2$; `'raw'` gives $8c_\star^3$.
     """
     if not c_min > 0:
         raise ValueError(f"c_min={c_min} is out of range; allowed: c_min > 0")
@@ -95,7 +95,7 @@ def _amp(c_star: Array, norm: str) -> Array:
 
 
 def _leaky(c_star: Array, amp: Array) -> Target:
-    """Leaky target triple with a traced rate (``make_target`` validates on the host)."""
+    """Leaky target triple with a traced rate (`make_target` validates on the host)."""
     return Target(-c_star.reshape(1, 1), amp.reshape(1), jnp.ones(1, c_star.dtype))
 
 
@@ -110,12 +110,12 @@ def train_point(
     steps: int,
     norm: str = "unit",
 ) -> tuple[Float[Array, "n n"], Float[Array, "n n"], Float[Array, " K1"], Bool[Array, ""]]:
-    r"""GD for one :math:`(\sigma,c_\star)`: ``steps`` updates of size ``eta``.
+    r"""GD for one $(\sigma,c_\star)$: `steps` updates of size `eta`.
 
-    Gradients from :func:`numerics.integrator.loss_and_grads_core` (adjoint formulas, traced
-    stability certificate), per-group optax SGD from :func:`numerics.integrator.optimizer`
-    (rates :math:`(1,N,N)`). Returns ``(W0, W_T, losses, ok)``; an unstable iterate freezes
-    the point (parameters kept, ``ok=False``).
+    Gradients from `numerics.integrator.loss_and_grads_core` (adjoint formulas, traced
+    stability certificate), per-group optax SGD from `numerics.integrator.optimizer`
+    (rates $(1,N,N)$). Returns `(W0, W_T, losses, ok)`; an unstable iterate freezes
+    the point (parameters kept, `ok=False`).
     """
     n = G.shape[0]
     s = 1.0 / n
@@ -136,19 +136,19 @@ def train_point(
     return p0.W, p.W, jnp.concatenate([losses, L_end[None]]), ok & ok_end
 
 
-#: Largest batched matrix buffer (elements, ``chunk * n * n``) that one vmapped chunk of the
+#: Largest batched matrix buffer (elements, `chunk * n * n`) that one vmapped chunk of the
 #: sweep may hold on the CPU backend. With jaxlib 0.10.2 on a 2-core CPU the single
-#: ``jit(vmap(train_point))`` over the whole grid hangs forever (all XLA threads idle, the host
-#: waiting in ``AwaitBuffersReady``) once ``B * n * n`` passes roughly 2e5 elements (measured:
+#: `jit(vmap(train_point))` over the whole grid hangs forever (all XLA threads idle, the host
+#: waiting in `AwaitBuffersReady`) once `B * n * n` passes roughly 2e5 elements (measured:
 #: 144 x 32^2 and 96 x 40^2 and 48 x 64^2 run; 144 x 40^2 and 288 x 32^2 hang on every try).
 #: Below the threshold it never hung in the tests. The grid is therefore
-#: swept by ``lax.map(..., batch_size=chunk)`` inside the same jitted computation: each chunk
+#: swept by `lax.map(..., batch_size=chunk)` inside the same jitted computation: each chunk
 #: is vmapped, chunks run in sequence, and there is no Python loop over grid points.
 CPU_CHUNK_ELEMENTS = 2**17
 
 
 def _cpu_options() -> dict | None:
-    """Single-threaded Eigen for the sweep on CPU: the batched matmuls are small (``n <= ~100``)
+    """Single-threaded Eigen for the sweep on CPU: the batched matmuls are small (`n <= ~100`)
     and the thread-pool hand-off per op cost more than it saved (batched doubling at N = 8:
     0.35 ms single-threaded against 0.56 ms multi-threaded per Gramian pair, 144 points).
     Per-computation option, so nothing else in the process changes."""
@@ -156,15 +156,15 @@ def _cpu_options() -> dict | None:
 
 
 def sweep_chunk(n: int, points: int) -> int:
-    """Grid points per vmapped chunk: all of them off the CPU, else ``CPU_CHUNK_ELEMENTS // n^2``."""
+    """Grid points per vmapped chunk: all of them off the CPU, else `CPU_CHUNK_ELEMENTS // n^2`."""
     if jax.default_backend() != "cpu":
         return points
     return max(1, min(points, CPU_CHUNK_ELEMENTS // (n * n)))
 
 
 def draw_init(key: Array, n: int, eps: float = 1.0, edge_normalise: bool = True):
-    r"""One draw ``(G, u0, v0)`` (keys split in the order G, u, v; spec §2), with
-    :math:`G\to\sqrt N\,G/\rho(G)` when ``edge_normalise`` (so :math:`\rho(\sigma G/\sqrt N)=\sigma`)."""
+    r"""One draw `(G, u0, v0)` (keys split in the order G, u, v; [§2][integrator-s2]), with
+    $G\to\sqrt N\,G/\rho(G)$ when `edge_normalise` (so $\rho(\sigma G/\sqrt N)=\sigma$)."""
     kG, ku, kv = jax.random.split(key, 3)
     G = jax.random.normal(kG, (n, n), jnp.float64)
     if edge_normalise:
@@ -174,10 +174,10 @@ def draw_init(key: Array, n: int, eps: float = 1.0, edge_normalise: bool = True)
 
 @functools.lru_cache(maxsize=16)
 def _batched(steps: int, norm: str, chunk: int):
-    """One jitted computation over the run axis: ``lax.map`` over chunks of ``chunk`` points,
-    each chunk ``vmap``ped (see :data:`CPU_CHUNK_ELEMENTS`). Cached per ``(steps, norm, chunk)``
-    so repeated sweeps of the same shapes reuse one compilation. Shared inputs (``G``, ``u0``,
-    ``v0``, ``eta``) are broadcast along the run axis by the caller."""
+    """One jitted computation over the run axis: `lax.map` over chunks of `chunk` points,
+    each chunk `vmap`ped (see `CPU_CHUNK_ELEMENTS`). Cached per `(steps, norm, chunk)`
+    so repeated sweeps of the same shapes reuse one compilation. Shared inputs (`G`, `u0`,
+    `v0`, `eta`) are broadcast along the run axis by the caller."""
     point = functools.partial(train_point, steps=steps, norm=norm)
     return jax.jit(lambda *xs: jax.lax.map(lambda a: point(*a), xs, batch_size=chunk), compiler_options=_cpu_options())
 
@@ -202,21 +202,21 @@ def sweep(
     draws: int = 1,
     chunk: int | None = None,
 ) -> PhaseSweep:
-    r"""Train every :math:`(\sigma,c_\star)` of the grid in **one** vmapped, jitted call.
+    r"""Train every $(\sigma,c_\star)$ of the grid in **one** vmapped, jitted call.
 
-    ``draws`` independent draws (keys ``split(key, draws)``) are trained in the same call; within a
-    draw every grid point shares it (common random numbers). Draw order (spec §2): ``G``, ``u0``,
-    ``v0`` from each draw's key; ``u0, v0 ~ N(0, eps^2 I)``.
-    ``K = round(T/eta)`` GD steps, so the training time is ``K*eta`` (``≈ T``).
-    ``chunk`` points are vmapped at a time inside the one jitted call (default
-    :func:`sweep_chunk`: the whole grid off the CPU, a hang-safe size on it).
+    `draws` independent draws (keys `split(key, draws)`) are trained in the same call; within a
+    draw every grid point shares it (common random numbers). Draw order ([§2][integrator-s2]): `G`, `u0`,
+    `v0` from each draw's key; `u0, v0 ~ N(0, eps^2 I)`.
+    `K = round(T/eta)` GD steps, so the training time is `K*eta` (`≈ T`).
+    `chunk` points are vmapped at a time inside the one jitted call (default
+    `sweep_chunk`: the whole grid off the CPU, a hang-safe size on it).
 
-    ``edge_normalise`` (default) rescales the draw so that :math:`\rho(W_0)=\sigma` exactly
-    (:math:`G\to\sqrt N\,G/\rho(G)`): the finite-:math:`N` spectral radius of a Ginibre matrix
-    exceeds :math:`\sigma` by :math:`\approx7\%\pm6\%` at :math:`N=60` (an :math:`O(N^{-1/2})`
-    effect that vanishes as :math:`N\to\infty`), which would otherwise shift the measured
-    boundary off :math:`|1-c_\star|=\sigma` by more than a grid cell. The bulk radius is then
-    the :math:`\sigma` of the theory line.
+    `edge_normalise` (default) rescales the draw so that $\rho(W_0)=\sigma$ exactly
+    ($G\to\sqrt N\,G/\rho(G)$): the finite-$N$ spectral radius of a Ginibre matrix
+    exceeds $\sigma$ by $\approx7\%\pm6\%$ at $N=60$ (an $O(N^{-1/2})$
+    effect that vanishes as $N\to\infty$), which would otherwise shift the measured
+    boundary off $|1-c_\star|=\sigma$ by more than a grid cell. The bulk radius is then
+    the $\sigma$ of the theory line.
     """
     if n < 2:
         raise ValueError(f"n={n} is out of range; allowed: n >= 2")
@@ -248,14 +248,14 @@ def sweep(
 
 
 def classify(res: PhaseSweep, delta: float = 0.05) -> dict[str, np.ndarray]:
-    r"""Host-side regime measurement (eigenvalues for monitoring only, spec §10).
+    r"""Host-side regime measurement (eigenvalues for monitoring only, [§10][integrator-s10]).
 
-    Per draw, the separation :math:`\max\operatorname{Re}\lambda(W_T)-\rho(W_0)` (outlier beyond
-    the bulk of the same draw); the measured regime of a cell is ``rich`` iff the
-    **draw-averaged** separation exceeds :math:`\delta`. Also returns the number of separated
+    Per draw, the separation $\max\operatorname{Re}\lambda(W_T)-\rho(W_0)$ (outlier beyond
+    the bulk of the same draw); the measured regime of a cell is `rich` iff the
+    **draw-averaged** separation exceeds $\delta$. Also returns the number of separated
     eigenvalues, the relative weight change (spectral norms, draw mean) and the theory
-    regime :math:`1-c_\star>\sigma` (rich). Per-draw arrays keep the leading draw axis;
-    ``rich``, ``separation``, ``rel_change`` are ``(S, C)``.
+    regime $1-c_\star>\sigma$ (rich). Per-draw arrays keep the leading draw axis;
+    `rich`, `separation`, `rel_change` are `(S, C)`.
     """
     W0 = np.asarray(res.W0)
     WT = np.asarray(res.WT)
@@ -286,13 +286,13 @@ def classify(res: PhaseSweep, delta: float = 0.05) -> dict[str, np.ndarray]:
 def boundary_agreement(
     rich: Bool[np.ndarray, "S C"], sigma: Float[np.ndarray, " S"], c_star: Float[np.ndarray, " C"]
 ) -> dict[str, np.ndarray | float]:
-    r"""Compare the measured boundary with :math:`c_\star=1-\sigma` column by column.
+    r"""Compare the measured boundary with $c_\star=1-\sigma$ column by column.
 
-    For each :math:`\sigma` (row) the measured boundary is the step :math:`c_b` that best
-    separates rich (:math:`c_\star<c_b`) from lazy (:math:`c_\star>c_b`) cells (fewest
-    disagreements; midpoints between grid values). Its distance to :math:`1-\sigma`, in
-    units of the :math:`c_\star` grid spacing, is ``offset_cells``; ``within_one`` marks
-    rows with offset :math:`\le1`. ``cell_agreement`` is the fraction of cells whose
+    For each $\sigma$ (row) the measured boundary is the step $c_b$ that best
+    separates rich ($c_\star<c_b$) from lazy ($c_\star>c_b$) cells (fewest
+    disagreements; midpoints between grid values). Its distance to $1-\sigma$, in
+    units of the $c_\star$ grid spacing, is `offset_cells`; `within_one` marks
+    rows with offset $\le1$. `cell_agreement` is the fraction of cells whose
     measured regime equals the theory regime.
     """
     rich = np.asarray(rich, bool)

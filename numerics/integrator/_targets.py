@@ -1,32 +1,32 @@
-r"""State-space targets :math:`k_\star(\tau)=c_s^\top e^{A_s\tau}b_s` for the integrator study.
+r"""State-space targets $k_\star(\tau)=c_s^\top e^{A_s\tau}b_s$ for the integrator study.
 
-Spec ``integrator.md`` §2 (targets table). A target is the triple :math:`(A_s,b_s,c_s)`
-with :math:`A_s` Hurwitz; the filtered noise is
-:math:`y_\star(t)=\int_0^\infty k_\star(\tau)x(t-\tau)d\tau`.
+the [integrator formulation][integrator-formulation] §2 (targets table). A target is the triple $(A_s,b_s,c_s)$
+with $A_s$ Hurwitz; the filtered noise is
+$y_\star(t)=\int_0^\infty k_\star(\tau)x(t-\tau)d\tau$.
 
-| ``kind`` | :math:`k_\star(\tau)` | :math:`(A_s,b_s,c_s)` |
+| `kind` | $k_\star(\tau)$ | $(A_s,b_s,c_s)$ |
 |---|---|---|
-| ``'leaky'`` | :math:`A_\star e^{-c_\star\tau}` | :math:`([-c_\star],[A_\star],[1])` |
-| ``'oscillator'`` | :math:`A_\star e^{-c_\star\tau}\cos\omega_\star\tau` | :math:`\big(\begin{smallmatrix}-c_\star&-\omega_\star\\ \omega_\star&-c_\star\end{smallmatrix}\big),[A_\star,0],[1,0]` (``phase='sin'``: :math:`c_s=[0,1]`) |
-| ``'sum_exp'`` | :math:`\sum_iw_ie^{-c_i\tau}` | :math:`(\mathrm{diag}(-c_i),w,\mathbf 1)` |
+| `'leaky'` | $A_\star e^{-c_\star\tau}$ | $([-c_\star],[A_\star],[1])$ |
+| `'oscillator'` | $A_\star e^{-c_\star\tau}\cos\omega_\star\tau$ | $\big(\begin{smallmatrix}-c_\star&-\omega_\star\\ \omega_\star&-c_\star\end{smallmatrix}\big),[A_\star,0],[1,0]$ (`phase='sin'`: $c_s=[0,1]$) |
+| `'sum_exp'` | $\sum_iw_ie^{-c_i\tau}$ | $(\mathrm{diag}(-c_i),w,\mathbf 1)$ |
 
-Normalisation ``norm='raw'`` keeps :math:`A_\star=1` (or the given weights);
-``norm='unit'`` rescales :math:`b_s` so that the stationary target variance
-:math:`c_s^\top P_sc_s=\int_0^\infty k_\star^2d\tau` is 1 (:math:`A_sP_s+P_sA_s^\top+b_sb_s^\top=0`),
-which reproduces the table's :math:`A_\star=\sqrt{2c_\star}` (leaky),
-:math:`[\tfrac1{4c_\star}\pm\tfrac{c_\star}{4(c_\star^2+\omega_\star^2)}]^{-1/2}` (oscillator, :math:`+` cos)
-and :math:`\sum_{ij}w_iw_j/(c_i+c_j)=1` (sum of exponentials).
+Normalisation `norm='raw'` keeps $A_\star=1$ (or the given weights);
+`norm='unit'` rescales $b_s$ so that the stationary target variance
+$c_s^\top P_sc_s=\int_0^\infty k_\star^2d\tau$ is 1 ($A_sP_s+P_sA_s^\top+b_sb_s^\top=0$),
+which reproduces the table's $A_\star=\sqrt{2c_\star}$ (leaky),
+$[\tfrac1{4c_\star}\pm\tfrac{c_\star}{4(c_\star^2+\omega_\star^2)}]^{-1/2}$ (oscillator, $+$ cos)
+and $\sum_{ij}w_iw_j/(c_i+c_j)=1$ (sum of exponentials).
 
-CLI strings (:func:`parse_target`): ``"exp:RATE[:AMP]"`` and ``"osc:RATE:FREQ[:AMP]"``;
-several terms joined by ``+`` or ``,`` (or given as a list) are **summed**, i.e. block-diagonal
-:math:`A_s`, stacked :math:`b_s,c_s`.
+CLI strings (`parse_target`): `"exp:RATE[:AMP]"` and `"osc:RATE:FREQ[:AMP]"`;
+several terms joined by `+` or `,` (or given as a list) are **summed**, i.e. block-diagonal
+$A_s$, stacked $b_s,c_s$.
 
 | code name | symbol |
 |---|---|
-| ``As, bs, cs`` | :math:`A_s, b_s, c_s` |
-| ``c_star, omega_star`` | :math:`c_\star,\omega_\star` |
-| ``rates, weights`` | :math:`c_i, w_i` |
-| ``amp`` | :math:`A_\star` |
+| `As, bs, cs` | $A_s, b_s, c_s$ |
+| `c_star, omega_star` | $c_\star,\omega_\star$ |
+| `rates, weights` | $c_i, w_i$ |
+| `amp` | $A_\star$ |
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ __all__ = [
 
 
 class Target(NamedTuple):
-    r"""Target realisation :math:`(A_s,b_s,c_s)`, :math:`k_\star(\tau)=c_s^\top e^{A_s\tau}b_s` (a pytree)."""
+    r"""Target realisation $(A_s,b_s,c_s)$, $k_\star(\tau)=c_s^\top e^{A_s\tau}b_s$ (a pytree)."""
 
     As: Float[Array, "m m"]
     bs: Float[Array, " m"]
@@ -84,24 +84,24 @@ def _target(As, bs, cs) -> Target:
 
 
 def target_gramian(target: Target) -> np.ndarray:
-    r""":math:`P_s` with :math:`A_sP_s+P_sA_s^\top+b_sb_s^\top=0` (host SciPy; :math:`n_s` is tiny)."""
+    r"""$P_s$ with $A_sP_s+P_sA_s^\top+b_sb_s^\top=0$ (host SciPy; $n_s$ is tiny)."""
     As, bs = np.asarray(target.As), np.asarray(target.bs)
     return sl.solve_continuous_lyapunov(As, -np.outer(bs, bs))
 
 
 def stationary_variance(target: Target) -> float:
-    r""":math:`\mathbb E[y_\star^2]=c_s^\top P_sc_s=\int_0^\infty k_\star(\tau)^2d\tau`."""
+    r"""$\mathbb E[y_\star^2]=c_s^\top P_sc_s=\int_0^\infty k_\star(\tau)^2d\tau$."""
     cs = np.asarray(target.cs)
     return float(cs @ target_gramian(target) @ cs)
 
 
 def normalise(target: Target) -> Target:
-    """Rescale ``bs`` so that the stationary target variance is 1 (``norm='unit'``)."""
+    """Rescale `bs` so that the stationary target variance is 1 (`norm='unit'`)."""
     return target._replace(bs=target.bs / math.sqrt(stationary_variance(target)))
 
 
 def sum_targets(targets: Sequence[Target]) -> Target:
-    r"""Sum of filters: block-diagonal :math:`A_s`, stacked :math:`b_s`, :math:`c_s`."""
+    r"""Sum of filters: block-diagonal $A_s$, stacked $b_s$, $c_s$."""
     if not targets:
         raise ValueError("sum_targets needs at least one target")
     As = sl.block_diag(*[np.asarray(t.As) for t in targets])
@@ -121,10 +121,10 @@ def make_target(
     phase: str = "cos",
     amp: float = 1.0,
 ) -> Target:
-    r"""A target of the spec §2 table; ``norm='unit'`` gives stationary variance 1.
+    r"""A target of the [§2][integrator-s2] table; `norm='unit'` gives stationary variance 1.
 
-    ``amp`` is :math:`A_\star` for ``'raw'`` (default 1); ignored for ``'unit'``.
-    ``'sum_exp'`` uses ``rates`` :math:`c_i>0` and ``weights`` :math:`w_i` (default 1 each).
+    `amp` is $A_\star$ for `'raw'` (default 1); ignored for `'unit'`.
+    `'sum_exp'` uses `rates` $c_i>0$ and `weights` $w_i$ (default 1 each).
     """
     if norm not in ("raw", "unit"):
         raise UsageError(f"norm={norm!r} is not allowed; choose 'raw' or 'unit'")
@@ -177,10 +177,10 @@ def _parse_term(term: str) -> Target:
 
 
 def parse_target(spec: str | Sequence[str], norm: str = "raw") -> Target:
-    """Parse ``--target`` strings (``exp:RATE[:AMP]``, ``osc:RATE:FREQ[:AMP]``); terms are summed.
+    """Parse `--target` strings (`exp:RATE[:AMP]`, `osc:RATE:FREQ[:AMP]`); terms are summed.
 
-    Terms may be joined by ``+`` or ``,`` or passed as a list (repeated flag).
-    ``norm='unit'`` rescales the summed target to unit variance.
+    Terms may be joined by `+` or `,` or passed as a list (repeated flag).
+    `norm='unit'` rescales the summed target to unit variance.
     """
     items = [spec] if isinstance(spec, str) else list(spec)
     terms = [t for s in items for t in s.replace(",", "+").split("+") if t.strip()]
@@ -195,7 +195,7 @@ def parse_target(spec: str | Sequence[str], norm: str = "raw") -> Target:
 
 
 def validate_target(target: Target) -> Target:
-    """Check shapes, finiteness and that :math:`A_s` is Hurwitz; raise :class:`UsageError`."""
+    """Check shapes, finiteness and that $A_s$ is Hurwitz; raise `UsageError`."""
     As, bs, cs = (np.asarray(x) for x in target)
     m = As.shape[0] if As.ndim == 2 else -1
     if As.ndim != 2 or As.shape != (m, m) or bs.shape != (m,) or cs.shape != (m,) or m < 1:
@@ -211,7 +211,7 @@ def validate_target(target: Target) -> Target:
 
 
 def k_star(target: Target, tau: Float[Array, " T"]) -> Float[Array, " T"]:
-    r"""Target impulse response :math:`k_\star(\tau)=c_s^\top e^{A_s\tau}b_s` at lags ``tau``."""
+    r"""Target impulse response $k_\star(\tau)=c_s^\top e^{A_s\tau}b_s$ at lags `tau`."""
     tau = jnp.asarray(tau, jnp.float64)
     return jax.vmap(lambda s: target.cs @ jax.scipy.linalg.expm(target.As * s) @ target.bs)(jnp.ravel(tau)).reshape(
         tau.shape

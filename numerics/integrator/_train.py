@@ -1,24 +1,24 @@
 r"""Training drivers for the linear RNN: gradient flow (diffrax), GD (optax), BPTT-SGD.
 
-Spec ``integrator.md`` §2 (learning rule), §10 (stability after every step). Re-exported
-by :mod:`numerics.integrator._linear_rnn`. Flow time :math:`t`; per-group rates
-:math:`\dot\theta=-(\eta_\theta/\eta)\partial_\theta L`; GD is the explicit Euler scheme
-:math:`\theta_{k+1}=\theta_k-\eta_\theta\nabla_\theta L`, :math:`t=\eta k`.
+the [integrator formulation][integrator-formulation] §2 (learning rule), §10 (stability after every step). Re-exported
+by `numerics.integrator._linear_rnn`. Flow time $t$; per-group rates
+$\dot\theta=-(\eta_\theta/\eta)\partial_\theta L$; GD is the explicit Euler scheme
+$\theta_{k+1}=\theta_k-\eta_\theta\nabla_\theta L$, $t=\eta k$.
 
 **Stability guard.** Inside the jitted flow the vector field returns NaN when the
-doubling certificate fails (non-Hurwitz :math:`A`), so diffrax's PID controller rejects
+doubling certificate fails (non-Hurwitz $A$), so diffrax's PID controller rejects
 the step and shrinks it (pinned by a unit test); a terminating event fires on the margin
-:math:`1-\max\operatorname{Re}\lambda(W)<\delta_{\min}=10^{-6}` (eigenvalues in the event
-only, never differentiated). Then :class:`~numerics.core.UnstableNetworkError` is raised
-with the stop time, the eigenvalue and the series so far in ``partial``. GD checks the
-certificate at every step inside ``lax.scan`` (the carry freezes at the first unstable
+$1-\max\operatorname{Re}\lambda(W)<\delta_{\min}=10^{-6}$ (eigenvalues in the event
+only, never differentiated). Then `numerics.core.UnstableNetworkError` is raised
+with the stop time, the eigenvalue and the series so far in `partial`. GD checks the
+certificate at every step inside `lax.scan` (the carry freezes at the first unstable
 iterate) and the host spectrum at every chunk boundary.
 
 | code name | symbol |
 |---|---|
-| ``eta`` | :math:`\eta` (GD step = flow-time increment) |
-| ``rates`` | :math:`(\eta_W,\eta_u,\eta_v)/\eta` |
-| ``dt, window, burn_in`` | Euler–Maruyama step, loss window, burn-in (time units) |
+| `eta` | $\eta$ (GD step = flow-time increment) |
+| `rates` | $(\eta_W,\eta_u,\eta_v)/\eta$ |
+| `dt, window, burn_in` | Euler–Maruyama step, loss window, burn-in (time units) |
 """
 
 from __future__ import annotations
@@ -63,9 +63,9 @@ MARGIN = 1e-6
 
 
 def flow_rhs(t, params: Params, args) -> Params:
-    r"""Gradient-flow vector field :math:`-(\eta_\theta/\eta)\partial_\theta L`; NaN when unstable.
+    r"""Gradient-flow vector field $-(\eta_\theta/\eta)\partial_\theta L$; NaN when unstable.
 
-    ``args = (target, s, rates_array, time)`` with ``rates_array`` = ``[r_W, r_u, r_v]``.
+    `args = (target, s, rates_array, time)` with `rates_array` = `[r_W, r_u, r_v]`.
     """
     target, s, r, time = args
     _, g, ok = loss_and_grads_core(params, target, s, time)
@@ -79,21 +79,21 @@ def _abscissa(W, time):
 
 
 def _far_from_edge(W, time, squarings: int = 10):
-    r"""Cheap certificate :math:`\lVert T^{2^{10}}\rVert_F<1/2` for the Cayley image :math:`T=A_d`
-    (continuous) or :math:`T=W` (discrete). Since :math:`\rho(T)\le\lVert T^n\rVert^{1/n}`, it gives
-    :math:`\rho(T)<2^{-1/1024}\approx1-6.8\times10^{-4}`, hence a margin :math:`\ge3.4\times10^{-4}\gg\delta_{\min}`."""
+    r"""Cheap certificate $\lVert T^{2^{10}}\rVert_F<1/2$ for the Cayley image $T=A_d$
+    (continuous) or $T=W$ (discrete). Since $\rho(T)\le\lVert T^n\rVert^{1/n}$, it gives
+    $\rho(T)<2^{-1/1024}\approx1-6.8\times10^{-4}$, hence a margin $\ge3.4\times10^{-4}\gg\delta_{\min}$."""
     T = core.cayley(W - jnp.eye(W.shape[0], dtype=W.dtype))[1] if time == "continuous" else W
     T = jax.lax.fori_loop(0, squarings, lambda i, T: T @ T, T)
     return jnp.linalg.norm(T) < 0.5
 
 
 def stability_event(margin: float = MARGIN):
-    r"""Event function :math:`1-\max\operatorname{Re}\lambda(W)-\delta_{\min}` (stop when :math:`\le0`).
+    r"""Event function $1-\max\operatorname{Re}\lambda(W)-\delta_{\min}$ (stop when $\le0$).
 
-    Host-LAPACK eigenvalues cost more than a gradient at :math:`N=100` (and run on the host
+    Host-LAPACK eigenvalues cost more than a gradient at $N=100$ (and run on the host
     on GPU), so they are computed only when the cheap matmul certificate
-    :func:`_far_from_edge` cannot exclude the edge (``lax.cond``); otherwise the event
-    value is the constant 1 (the margin is then provably :math:`>3\times10^{-4}`).
+    `_far_from_edge` cannot exclude the edge (`lax.cond`); otherwise the event
+    value is the constant 1 (the margin is then provably $>3\times10^{-4}$).
     """
 
     def cond(t, params, args):
@@ -118,7 +118,7 @@ def series(
 ) -> dict[str, Any]:
     """Host-side summary of saved states: loss, top eigenvalues, overlaps, Q drift, snapshots.
 
-    ``n_eigs=0`` skips the host eigenvalue solves (no ``eig_top`` or ``max_re`` in the output)."""
+    `n_eigs=0` skips the host eigenvalue solves (no `eig_top` or `max_re` in the output)."""
     ts = np.asarray(ts)
     n = len(ts)
     W, u, v = (np.asarray(x)[:n] for x in (ys.W, ys.u, ys.v))
@@ -152,8 +152,8 @@ def series(
 
 
 def _schedule(eta: float, n_steps: int, save_every: int | None) -> int:
-    """Validate a GD/SGD schedule (``eta > 0``; ``save_every >= 1`` divides ``n_steps >= 1``); return
-    the save interval (default ``n_steps``). One-line ``ValueError`` naming the value and the range."""
+    """Validate a GD/SGD schedule (`eta > 0`; `save_every >= 1` divides `n_steps >= 1`); return
+    the save interval (default `n_steps`). One-line `ValueError` naming the value and the range."""
     if not eta > 0:
         raise ValueError(f"eta={eta} is not allowed; need eta > 0")
     if not (isinstance(n_steps, (int, np.integer)) and n_steps >= 1):
@@ -189,11 +189,11 @@ def gradient_flow(
     keep_W: bool = True,
     n_eigs: int = 4,
 ) -> dict[str, Any]:
-    """Integrate the gradient flow with diffrax (:func:`numerics.core.solve`); return :func:`series`.
+    """Integrate the gradient flow with diffrax (`numerics.core.solve`); return `series`.
 
-    Raises :class:`UnstableNetworkError` (with ``partial``) when the margin event fires or the
-    solve fails next to the edge, :class:`SolveError` for other solver failures.
-    ``series['num_steps']`` is the number of solver steps (Tsit5: 6 RHS evaluations per step).
+    Raises `UnstableNetworkError` (with `partial`) when the margin event fires or the
+    solve fails next to the edge, `SolveError` for other solver failures.
+    `series['num_steps']` is the number of solver steps (Tsit5: 6 RHS evaluations per step).
     """
     sv, r = _setup(params0, s, rates)
     _check_start(params0, ts, time, margin, "gradient_flow (initial state)")
@@ -205,19 +205,19 @@ def gradient_flow(
 def gradient_flow_draws(
     params0: Params, target: Target, ts: Float[Array, " T"], **options: Any
 ) -> list[dict[str, Any]]:
-    r""":func:`gradient_flow` for :math:`D` independent draws in one compiled diffrax computation.
+    r"""`gradient_flow` for $D$ independent draws in one compiled diffrax computation.
 
-    ``params0`` carries a leading draw axis (``W`` of shape ``(D, N, N)``, ``u`` and ``v`` of shape
-    ``(D, N)``), e.g. ``jax.vmap(lambda k: init_params(k, N, sigma))(keys)``. The draws are mapped by
-    :func:`numerics.core.run_map`: ``vmap`` on an accelerator; on a CPU one compiled ``lax.map``
-    (``vmap`` there was measured 15 % slower than one draw after another at N = 100: the batched
+    `params0` carries a leading draw axis (`W` of shape `(D, N, N)`, `u` and `v` of shape
+    `(D, N)`), e.g. `jax.vmap(lambda k: init_params(k, N, sigma))(keys)`. The draws are mapped by
+    `numerics.core.run_map`: `vmap` on an accelerator; on a CPU one compiled `lax.map`
+    (`vmap` there was measured 15 % slower than one draw after another at N = 100: the batched
     while loop steps every draw until the slowest is done, and batched 100 × 100 products run no
     faster than single ones). Each draw keeps its own adaptive step size and gives the same
-    result as a single :func:`gradient_flow` call (tested bit for bit on a CPU). Returns one
-    :func:`series` per draw, in order. A draw that goes unstable or fails raises as
-    :func:`gradient_flow` does, with ``draw j of D`` in the message. ``options`` are
-    :func:`gradient_flow`'s keyword arguments (``s, rates, time, solver, rtol, atol, max_steps,
-    margin, keep_W, n_eigs``), same defaults.
+    result as a single `gradient_flow` call (tested bit for bit on a CPU). Returns one
+    `series` per draw, in order. A draw that goes unstable or fails raises as
+    `gradient_flow` does, with `draw j of D` in the message. `options` are
+    `gradient_flow`'s keyword arguments (`s, rates, time, solver, rtol, atol, max_steps,
+    margin, keep_W, n_eigs`), same defaults.
     """
     bound = inspect.signature(gradient_flow).bind(params0, target, ts, **options)  # TypeError on a bad name
     bound.apply_defaults()
@@ -259,7 +259,7 @@ def _check_start(params0, ts, time, margin, where):
 
 
 def _summarise(sol, params0, target, sv, r, time, keep_W, n_eigs, where) -> dict[str, Any]:
-    """:func:`series` of one solution, or the error its stop calls for (margin event, failed solve)."""
+    """`series` of one solution, or the error its stop calls for (margin event, failed solve)."""
     finite = np.isfinite(np.asarray(sol.ts)) & np.all(np.isfinite(np.asarray(sol.ys.W)), axis=(1, 2))
     n_ok = int(np.argmin(finite)) if not finite.all() else len(finite)
     out = series(np.asarray(sol.ts)[:n_ok], sol.ys, target, sv, r, time=time, keep_W=keep_W, n_eigs=n_eigs)
@@ -305,7 +305,7 @@ _flow_solve_jit = functools.partial(jax.jit, static_argnames=_STATIC)(_flow_solv
 @functools.cache
 def _flow_solver_draws(time, solver, rtol, atol, max_steps, margin):
     """The draw-mapped flow solve for one set of static options (compiled once per shape by
-    :func:`numerics.core.run_map`: ``vmap`` on an accelerator, one compiled ``lax.map`` on a CPU)."""
+    `numerics.core.run_map`: `vmap` on an accelerator, one compiled `lax.map` on a CPU)."""
     from numerics.core import run_map
 
     fn = functools.partial(
@@ -315,7 +315,7 @@ def _flow_solver_draws(time, solver, rtol, atol, max_steps, margin):
 
 
 def optimizer(eta: float, rates: Rates) -> optax.GradientTransformation:
-    r"""Plain SGD per group with step :math:`\eta_\theta=\eta\,r_\theta` (``optax.multi_transform``)."""
+    r"""Plain SGD per group with step $\eta_\theta=\eta\,r_\theta$ (`optax.multi_transform`)."""
     return optax.multi_transform(
         {k: optax.sgd(eta * getattr(rates, k)) for k in ("W", "u", "v")}, Params(W="W", u="u", v="v")
     )
@@ -334,11 +334,11 @@ def gradient_descent(
     keep_W: bool = True,
     n_eigs: int = 4,
 ) -> dict[str, Any]:
-    """Full-batch GD on the population loss (optax SGD per group inside ``lax.scan``), :math:`t=\\eta k`.
+    """Full-batch GD on the population loss (optax SGD per group inside `lax.scan`), $t=\\eta k$.
 
-    Saves every ``save_every`` steps (default ``n_steps``: start and end). ``series['loss_steps']`` is
-    the loss before every step. Raises :class:`UnstableNetworkError` with the step's time and
-    eigenvalue (series so far in ``partial``) at the first unstable iterate.
+    Saves every `save_every` steps (default `n_steps`: start and end). `series['loss_steps']` is
+    the loss before every step. Raises `UnstableNetworkError` with the step's time and
+    eigenvalue (series so far in `partial`) at the first unstable iterate.
     """
     every = _schedule(eta, n_steps, save_every)
     sv, r = _setup(params0, s, rates)
@@ -395,14 +395,14 @@ def bptt_sgd(
     rates: Rates | tuple[float, float, float] | None = None,
     save_every: int | None = None,
 ) -> dict[str, Any]:
-    r"""SGD on sampled white noise with BPTT through ``lax.scan`` (§10 cross-check).
+    r"""SGD on sampled white noise with BPTT through `lax.scan` (§10 cross-check).
 
-    Euler–Maruyama: :math:`h\leftarrow h+\Delta t(-h+Wh)+u\sqrt{\Delta t}\xi`, target state
-    :math:`z\leftarrow z+\Delta tA_sz+b_s\sqrt{\Delta t}\xi` with the same :math:`\xi`,
-    :math:`y_\star=c_s^\top z`. Loss :math:`\tfrac12` mean of :math:`(y-y_\star)^2` over the batch
-    and the ``window`` after ``burn_in`` (both in time units, from :math:`h=z=0`). Same per-group
-    rates as GD (``optax``), :math:`t=\eta k`. Bias :math:`O(\Delta t)` in :math:`L`.
-    Returns ``{'ts', 'loss' (closed form at saves), 'loss_sampled' (per step), 'W','u','v'}``.
+    Euler–Maruyama: $h\leftarrow h+\Delta t(-h+Wh)+u\sqrt{\Delta t}\xi$, target state
+    $z\leftarrow z+\Delta tA_sz+b_s\sqrt{\Delta t}\xi$ with the same $\xi$,
+    $y_\star=c_s^\top z$. Loss $\tfrac12$ mean of $(y-y_\star)^2$ over the batch
+    and the `window` after `burn_in` (both in time units, from $h=z=0$). Same per-group
+    rates as GD (`optax`), $t=\eta k$. Bias $O(\Delta t)$ in $L$.
+    Returns `{'ts', 'loss' (closed form at saves), 'loss_sampled' (per step), 'W','u','v'}`.
     """
     every = _schedule(eta, n_steps, save_every)
     if not dt > 0:
@@ -445,8 +445,8 @@ def _closed_form_losses(ys: Params, target: Target, sv) -> Array:
 
 @functools.partial(jax.jit, static_argnames=("dt", "batch", "n_burn", "n_win", "every"))
 def _bptt_chunk(p, st, key, target, sv, eta, r, *, dt, batch, n_burn, n_win, every):
-    """``every`` SGD steps of :func:`bptt_sgd` (module-level jit: compiled once per shapes and static
-    arguments, so seeds and repeated calls reuse it; ``eta``, rates, ``s`` and the target are traced)."""
+    """`every` SGD steps of `bptt_sgd` (module-level jit: compiled once per shapes and static
+    arguments, so seeds and repeated calls reuse it; `eta`, rates, `s` and the target are traced)."""
     tx = optimizer(eta, Rates(r[0], r[1], r[2]))
     sq = jnp.sqrt(dt)
 

@@ -1,13 +1,13 @@
-"""``rnn-timescales bench``: the performance suite.
+"""`rnn-timescales bench`: the performance suite.
 
 Speed is measured here, never in timed tests. Every entry is a **ratio against a
 baseline measured in the same run** (same machine, same moment), with compile time
-reported separately. Benchmark modules live in each paper's ``benchmarks`` package; each
-defines ``BENCHMARKS: tuple[Benchmark, ...]`` and is discovered automatically.
+reported separately. Benchmark modules live in each paper's `benchmarks` package; each
+defines `BENCHMARKS: tuple[Benchmark, ...]` and is discovered automatically.
 
-A benchmark function ``fn(size: str) -> list[BenchRow]`` receives ``size`` =
-``"quick"`` or ``"full"`` and returns rows. :func:`time_call` is the one timing
-helper: it blocks on JAX results and reports the best of ``repeats`` runs.
+A benchmark function `fn(size: str) -> list[BenchRow]` receives `size` =
+`"quick"` or `"full"` and returns rows. `time_call` is the one timing
+helper: it blocks on JAX results and reports the best of `repeats` runs.
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ __all__ = ["Benchmark", "BenchRow", "time_call", "compile_and_time", "run_benchm
 
 @dataclass(frozen=True)
 class BenchRow:
-    """One measured comparison: ``candidate`` against ``baseline`` (seconds per call).
+    """One measured comparison: `candidate` against `baseline` (seconds per call).
 
-    ``ratio`` = baseline / candidate (> 1 means the candidate is faster).
-    ``target`` is the required ratio, if any (``None``: report only).
+    `ratio` = baseline / candidate (> 1 means the candidate is faster).
+    `target` is the required ratio, if any (`None`: report only).
     """
 
     group: str
@@ -72,7 +72,7 @@ def _block(x: Any) -> Any:
 
 
 def time_call(fn: Callable[[], Any], repeats: int = 3, min_time: float = 0.0) -> float:
-    """Best wall time (s) of ``repeats`` calls of ``fn()``, blocking on JAX outputs."""
+    """Best wall time (s) of `repeats` calls of `fn()`, blocking on JAX outputs."""
     best = float("inf")
     for _ in range(max(1, repeats)):
         t0 = time.perf_counter()
@@ -84,7 +84,7 @@ def time_call(fn: Callable[[], Any], repeats: int = 3, min_time: float = 0.0) ->
 
 
 def compile_and_time(fn: Callable[[], Any], repeats: int = 3) -> tuple[float, float]:
-    """``(first_call_s - steady_s, steady_s)``: the first call includes compilation."""
+    """`(first_call_s - steady_s, steady_s)`: the first call includes compilation."""
     t0 = time.perf_counter()
     _block(fn())
     first = time.perf_counter() - t0
@@ -114,7 +114,7 @@ def run_benchmarks(
     out: Path | None = None,
     log: Callable[[str], None] = print,
 ) -> list[BenchRow]:
-    """Run ``benchmarks`` in order and, if ``out`` is given, write their rows as JSON."""
+    """Run `benchmarks` in order and, if `out` is given, write their rows as JSON."""
     rows: list[BenchRow] = []
     for bench in benchmarks:
         log(f"[bench] {bench.name}: {bench.description}")

@@ -56,7 +56,7 @@ def _finite(name: str, x: float) -> float:
 
 
 def positive(name: str, x: float) -> float:
-    """``x > 0`` and finite."""
+    """`x > 0` and finite."""
     _finite(name, x)
     if not x > 0:
         raise UsageError(f"{name}={x} is out of range; allowed: {name} > 0")
@@ -64,7 +64,7 @@ def positive(name: str, x: float) -> float:
 
 
 def nonnegative(name: str, x: float) -> float:
-    """``x >= 0`` and finite."""
+    """`x >= 0` and finite."""
     _finite(name, x)
     if not x >= 0:
         raise UsageError(f"{name}={x} is out of range; allowed: {name} >= 0")
@@ -72,7 +72,7 @@ def nonnegative(name: str, x: float) -> float:
 
 
 def integer_at_least(lo: int) -> Callable[[str, int], int]:
-    """Validator factory: an integer ``>= lo``."""
+    """Validator factory: an integer `>= lo`."""
 
     def check(name: str, x: int) -> int:
         if not x >= lo:
@@ -83,7 +83,7 @@ def integer_at_least(lo: int) -> Callable[[str, int], int]:
 
 
 def in_range(lo: float, hi: float, *, closed_hi: bool = False) -> Callable[[str, float], float]:
-    """Validator factory: ``lo <= x < hi`` (or ``<= hi`` when ``closed_hi``)."""
+    """Validator factory: `lo <= x < hi` (or `<= hi` when `closed_hi`)."""
 
     def check(name: str, x: float) -> float:
         _finite(name, x)
@@ -97,7 +97,7 @@ def in_range(lo: float, hi: float, *, closed_hi: bool = False) -> Callable[[str,
 
 
 def steps_cover_checkpoints(params: dict) -> None:
-    """Raise :class:`UsageError` if ``params["steps"]`` is below the last of ``params["checkpoints"]``
+    """Raise `UsageError` if `params["steps"]` is below the last of `params["checkpoints"]`
     (a checkpoint after the last training step cannot be probed)."""
     steps, last = params["steps"], max(params["checkpoints"])
     if steps < last:
@@ -112,9 +112,9 @@ def steps_cover_checkpoints(params: dict) -> None:
 class Option:
     """A study parameter the CLI can override.
 
-    ``flag`` is the command-line spelling (``--c-star``); ``key`` the parameter name in
-    the config. ``parse`` turns one string into a value; ``validate(key, value)`` raises
-    :class:`UsageError`. ``multiple`` options may repeat and give a list (a grid).
+    `flag` is the command-line spelling (`--c-star`); `key` the parameter name in
+    the config. `parse` turns one string into a value; `validate(key, value)` raises
+    `UsageError`. `multiple` options may repeat and give a list (a grid).
     """
 
     key: str

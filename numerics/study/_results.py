@@ -1,20 +1,20 @@
-"""The results contract: checks, study results, atomic writes, and ``REPORT.md``.
+"""The results contract: checks, study results, atomic writes, and `REPORT.md`.
 
-Each study returns a :class:`StudyResult`; :func:`write_study` writes, under
-``OUT/STUDY/``:
+Each study returns a `StudyResult`; `write_study` writes, under
+`OUT/STUDY/`:
 
-* ``metrics.json`` — ``{"study", "profile", "passed", "checks": [...], "params",
-  "runtime_s", "environment": {"jax", "backend", "x64", "git"}}``;
-* ``series.npz`` — named arrays behind the figures;
-* ``*.png`` — the figures.
+* `metrics.json` — `{"study", "profile", "passed", "checks": [...], "params",
+  "runtime_s", "environment": {"jax", "backend", "x64", "git"}}`;
+* `series.npz` — named arrays behind the figures;
+* `*.png` — the figures.
 
 Every file is written to a temporary name in the same directory and renamed, so an
-interrupted run never leaves a truncated file. :func:`write_report` gathers every
-``metrics.json`` under a directory into ``REPORT.md`` (one row per check).
+interrupted run never leaves a truncated file. `write_report` gathers every
+`metrics.json` under a directory into `REPORT.md` (one row per check).
 
-A :class:`Check` compares a measured value with a stated tolerance; construct them
-with :func:`check_le`, :func:`check_ge`, :func:`check_in` or :func:`check_true` so
-the comparison is recorded with the value. A check can always fail: the ``passed``
+A `Check` compares a measured value with a stated tolerance; construct them
+with `check_le`, `check_ge`, `check_in` or `check_true` so
+the comparison is recorded with the value. A check can always fail: the `passed`
 flag is computed from the value, never passed in.
 """
 
@@ -54,8 +54,8 @@ __all__ = [
 class Check:
     """One measured value against its tolerance.
 
-    ``comparison`` is ``"<="``, ``">="``, ``"in"`` (``tolerance`` is ``[lo, hi]``) or
-    ``"is"`` (boolean check; ``tolerance`` is ``True``).
+    `comparison` is `"<="`, `">="`, `"in"` (`tolerance` is `[lo, hi]`) or
+    `"is"` (boolean check; `tolerance` is `True`).
     """
 
     name: str
@@ -81,25 +81,25 @@ def _finite(x: float) -> bool:
 
 
 def check_le(name: str, value: float, tolerance: float, description: str) -> Check:
-    """Passes iff ``value <= tolerance`` (and ``value`` is finite)."""
+    """Passes iff `value <= tolerance` (and `value` is finite)."""
     v = float(value)
     return Check(name, v, float(tolerance), "<=", _finite(v) and v <= tolerance, description)
 
 
 def check_ge(name: str, value: float, tolerance: float, description: str) -> Check:
-    """Passes iff ``value >= tolerance`` (and ``value`` is finite)."""
+    """Passes iff `value >= tolerance` (and `value` is finite)."""
     v = float(value)
     return Check(name, v, float(tolerance), ">=", _finite(v) and v >= tolerance, description)
 
 
 def check_in(name: str, value: float, lo: float, hi: float, description: str) -> Check:
-    """Passes iff ``lo <= value <= hi``."""
+    """Passes iff `lo <= value <= hi`."""
     v = float(value)
     return Check(name, v, [float(lo), float(hi)], "in", _finite(v) and lo <= v <= hi, description)
 
 
 def check_true(name: str, value: bool, description: str) -> Check:
-    """A qualitative check: passes iff ``value`` is true."""
+    """A qualitative check: passes iff `value` is true."""
     return Check(name, bool(value), True, "is", bool(value), description)
 
 
@@ -161,7 +161,7 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def write_study(result: StudyResult, out_dir: Path) -> Path:
-    """Write ``metrics.json``, ``series.npz`` and figures under ``out_dir/STUDY``."""
+    """Write `metrics.json`, `series.npz` and figures under `out_dir/STUDY`."""
     d = Path(out_dir) / result.study
     d.mkdir(parents=True, exist_ok=True)
     if result.series:
@@ -180,7 +180,7 @@ def write_study(result: StudyResult, out_dir: Path) -> Path:
 
 
 def read_metrics(out_dir: Path) -> list[dict[str, Any]]:
-    """All ``metrics.json`` files directly under ``out_dir/*/``, sorted by study."""
+    """All `metrics.json` files directly under `out_dir/*/`, sorted by study."""
     out = []
     for p in sorted(Path(out_dir).glob("*/metrics.json")):
         out.append(json.loads(p.read_text(encoding="utf-8")))
@@ -198,7 +198,7 @@ def _fmt(v: Any) -> str:
 
 
 def write_report(out_dir: Path, order: Iterable[str] = ()) -> Path:
-    """Collect every ``metrics.json`` under ``out_dir`` into ``out_dir/REPORT.md``."""
+    """Collect every `metrics.json` under `out_dir` into `out_dir/REPORT.md`."""
     metrics = read_metrics(out_dir)
     rank = {name: i for i, name in enumerate(order)}
     metrics.sort(key=lambda m: (rank.get(m["study"], len(rank)), m["study"]))
@@ -252,7 +252,7 @@ def write_report(out_dir: Path, order: Iterable[str] = ()) -> Path:
 
 
 def environment() -> dict[str, Any]:
-    """Backend facts recorded with every ``metrics.json``."""
+    """Backend facts recorded with every `metrics.json`."""
     import jax
 
     here = Path(__file__).resolve().parent

@@ -178,7 +178,7 @@ from ._lazy import (
 
 
 def equations() -> tuple[Equation, ...]:
-    """All ``integrator.*`` equations: the model, the two-neuron reduction, the aligned outlier ODE
+    """All `integrator.*` equations: the model, the two-neuron reduction, the aligned outlier ODE
     and the lazy regime, in that order."""
     return _registry.equations() + _lazy.equations()
 

@@ -1,18 +1,18 @@
 r"""Integrator theory, part 2: lazy-regime kernel, discrete time, multi-timescale target.
 
-Registered through :func:`theory.integrator.equations` (names ``integrator.*``).
-SymPy only. Spec ``shared/specs/integrator.md`` §2, §3, §7.
+Registered through `theory.integrator.equations` (names `integrator.*`).
+SymPy only. Formulation: [§2][integrator-s2], [§3][integrator-s3], [§7][integrator-s7].
 
 | code name | symbol | meaning |
 |---|---|---|
-| ``sigma`` | :math:`\sigma` | initial recurrent scale (bulk radius) |
-| ``tau, tau_p`` | :math:`\tau,\tau'` | network lags |
-| ``n`` | :math:`n` | feature index |
-| ``phi_n`` | :math:`\phi_n(\tau)=\sigma^n\tau^ne^{-\tau}/n!` | lazy features |
-| ``K`` | :math:`K_\sigma(\tau,\tau')` | infinite-:math:`N` feature kernel |
-| ``c_star, omega_star`` | :math:`c_\star,\omega_\star` | target decay and frequency |
-| ``rho_star`` | :math:`\rho_\star` | discrete-time target pole |
-| ``w_i, c_i`` | :math:`w_i,c_i` | sum-of-exponentials weights and rates |
+| `sigma` | $\sigma$ | initial recurrent scale (bulk radius) |
+| `tau, tau_p` | $\tau,\tau'$ | network lags |
+| `n` | $n$ | feature index |
+| `phi_n` | $\phi_n(\tau)=\sigma^n\tau^ne^{-\tau}/n!$ | lazy features |
+| `K` | $K_\sigma(\tau,\tau')$ | infinite-$N$ feature kernel |
+| `c_star, omega_star` | $c_\star,\omega_\star$ | target decay and frequency |
+| `rho_star` | $\rho_\star$ | discrete-time target pole |
+| `w_i, c_i` | $w_i,c_i$ | sum-of-exponentials weights and rates |
 """
 
 from __future__ import annotations
@@ -46,27 +46,27 @@ _PAPER = PAPERS["integrator"]
 
 
 def _convergent(expr: sp.Expr) -> sp.Expr:
-    """Replace every ``Piecewise`` left by ``summation`` with its convergent branch."""
+    """Replace every `Piecewise` left by `summation` with its convergent branch."""
     return expr.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: e.args[0].expr)
 
 
 def lazy_features(x: sp.Expr = tau) -> sp.Expr:
-    r""":math:`\phi_n(\tau)=\sigma^n\tau^ne^{-\tau}/n!` (Ginibre moments, :math:`|u|^2=N`)."""
+    r"""$\phi_n(\tau)=\sigma^n\tau^ne^{-\tau}/n!$ (Ginibre moments, $|u|^2=N$)."""
     return sigma**n * x**n * sp.exp(-x) / sp.factorial(n)
 
 
 @functools.cache
 def lazy_kernel() -> sp.Expr:
-    r""":math:`K_\sigma(\tau,\tau')=\sum_n\phi_n(\tau)\phi_n(\tau')=e^{-(\tau+\tau')}I_0(2\sigma\sqrt{\tau\tau'})`
-    (``sp.summation`` of the series)."""
+    r"""$K_\sigma(\tau,\tau')=\sum_n\phi_n(\tau)\phi_n(\tau')=e^{-(\tau+\tau')}I_0(2\sigma\sqrt{\tau\tau'})$
+    (`sp.summation` of the series)."""
     return sp.summation(lazy_features(tau) * lazy_features(tau_p), (n, 0, sp.oo))
 
 
 @functools.cache
 def target_coefficients(kind: str = "leaky") -> tuple[sp.Expr, sp.Expr]:
-    r"""``(coefficient, z)``: the target :math:`k_\star/A_\star` as :math:`\sum_n\mathrm{Re}(z^n)\sigma^{-n}\phi_n`.
+    r"""`(coefficient, z)`: the target $k_\star/A_\star$ as $\sum_n\mathrm{Re}(z^n)\sigma^{-n}\phi_n$.
 
-    Leaky :math:`z=1-c_\star`; oscillator (cos phase) :math:`z=1-c_\star+i\omega_\star`. The
+    Leaky $z=1-c_\star$; oscillator (cos phase) $z=1-c_\star+i\omega_\star$. The
     series is summed by SymPy to the target kernel (asserted)."""
     z = 1 - c_star if kind == "leaky" else 1 - c_star + sp.I * omega_star
     total = sp.summation((z / sigma) ** n * lazy_features(tau), (n, 0, sp.oo))
@@ -78,15 +78,15 @@ def target_coefficients(kind: str = "leaky") -> tuple[sp.Expr, sp.Expr]:
 
 @functools.cache
 def rkhs_norm_sq() -> sp.Expr:
-    r""":math:`\|e^{-c_\star\tau}\|_K^2=\sum_n((1-c_\star)/\sigma)^{2n}` (geometric series; a
-    ``Piecewise`` whose first branch holds iff :math:`|1-c_\star|<\sigma`)."""
+    r"""$\|e^{-c_\star\tau}\|_K^2=\sum_n((1-c_\star)/\sigma)^{2n}$ (geometric series; a
+    `Piecewise` whose first branch holds iff $|1-c_\star|<\sigma$)."""
     coef, _ = target_coefficients("leaky")
     return sp.summation(coef**2, (n, 0, sp.oo))
 
 
 def lazy_learnable(kind: str = "leaky", time: str = "continuous") -> sp.Expr:
-    r"""Lazy-learnability criterion (RKHS norm finite): leaky :math:`|1-c_\star|<\sigma`,
-    oscillator :math:`|1-c_\star+i\omega_\star|<\sigma`, discrete :math:`|\rho_\star|<\sigma`."""
+    r"""Lazy-learnability criterion (RKHS norm finite): leaky $|1-c_\star|<\sigma$,
+    oscillator $|1-c_\star+i\omega_\star|<\sigma$, discrete $|\rho_\star|<\sigma$."""
     if time == "discrete":
         return sp.Abs(rho_star) < sigma
     _, z = target_coefficients(kind)
@@ -95,9 +95,9 @@ def lazy_learnable(kind: str = "leaky", time: str = "continuous") -> sp.Expr:
 
 @functools.cache
 def loss_discrete_1neuron() -> tuple[sp.Expr, tuple[sp.Symbol, ...]]:
-    r""":math:`N=1` discrete-time loss :math:`\tfrac12\sum_{n\ge0}(s\,v w^nu-A_\star\rho_\star^n)^2`,
-    summed as geometric series (convergent branch, :math:`|w|,|\rho_\star|<1`).
-    Returns ``(L, (w, u, v))``."""
+    r"""$N=1$ discrete-time loss $\tfrac12\sum_{n\ge0}(s\,v w^nu-A_\star\rho_\star^n)^2$,
+    summed as geometric series (convergent branch, $|w|,|\rho_\star|<1$).
+    Returns `(L, (w, u, v))`."""
     w, u, v = sp.symbols("w u v", real=True)
     L = sp.summation(sp.expand((s * v * w**n * u - A_star * rho_star**n) ** 2), (n, 0, sp.oo)) / 2
     return sp.collect(sp.expand(_convergent(L)), A_star), (w, u, v)
@@ -105,15 +105,15 @@ def loss_discrete_1neuron() -> tuple[sp.Expr, tuple[sp.Symbol, ...]]:
 
 @functools.cache
 def unit_amplitude_discrete() -> sp.Expr:
-    r""":math:`A_\star` with :math:`\sum_{n\ge0}A_\star^2\rho_\star^{2n}=1`: :math:`\sqrt{1-\rho_\star^2}`."""
+    r"""$A_\star$ with $\sum_{n\ge0}A_\star^2\rho_\star^{2n}=1$: $\sqrt{1-\rho_\star^2}$."""
     var = _convergent(sp.summation(A_star**2 * rho_star ** (2 * n), (n, 0, sp.oo)))
     return sp.solve(sp.Eq(var, 1), A_star)[0]
 
 
 @functools.cache
 def sum_exp_pair_integral() -> sp.Expr:
-    r""":math:`\int_0^\infty e^{-(c_i+c_j)\tau}d\tau=1/(c_i+c_j)` (``sp.integrate``), the term of
-    :math:`\int k_\star^2=\sum_{ij}w_iw_j/(c_i+c_j)` for :math:`k_\star=\sum_iw_ie^{-c_i\tau}`."""
+    r"""$\int_0^\infty e^{-(c_i+c_j)\tau}d\tau=1/(c_i+c_j)$ (`sp.integrate`), the term of
+    $\int k_\star^2=\sum_{ij}w_iw_j/(c_i+c_j)$ for $k_\star=\sum_iw_ie^{-c_i\tau}$."""
     ci, cj = sp.symbols("c_i c_j", positive=True)
     return sp.cancel(sp.integrate(sp.exp(-(ci + cj) * tau), (tau, 0, sp.oo)))
 
@@ -143,7 +143,7 @@ def equations() -> tuple[Equation, ...]:
             phi(tau),
             lazy_features(),
             "lazy-regime features (Ginibre moments, |u|^2 = N)",
-            "spec §7",
+            "§7",
             provenance="definition",
         ),
         _eq(
@@ -151,28 +151,28 @@ def equations() -> tuple[Equation, ...]:
             K(tau, tau_p),
             lazy_kernel(),
             "infinite-N feature kernel: sum_n phi_n(tau) phi_n(tau') summed by SymPy",
-            "spec §7",
+            "§7",
         ),
         _eq(
             "lazy_target_expansion",
             sp.exp(-c_star * tau),
             sp.Sum(((1 - c_star) / sigma) ** n * phi(tau), (n, 0, sp.oo)),
             "leaky target in the lazy features (series summed back and asserted)",
-            "spec §7",
+            "§7",
         ),
         _eq(
             "rkhs_norm_sq",
             sp.Symbol(r"\|e^{-c_\star\tau}\|_{K}^2"),
             rkhs_norm_sq(),
             "RKHS norm^2 of the leaky target: geometric series, finite iff |1 - c*| < sigma",
-            "spec §7",
+            "§7",
         ),
         _eq(
             "lazy_learnable",
             sp.Symbol(r"\|k_\star\|_{K}<\infty"),
             lazy_learnable("leaky"),
             "lazy criterion, leaky target: target pole inside the bulk disk",
-            "spec §7",
+            "§7",
             relation=r"\iff",
         ),
         _eq(
@@ -180,7 +180,7 @@ def equations() -> tuple[Equation, ...]:
             sp.Symbol(r"\|k_\star\|_{K}<\infty"),
             sp.Abs(z_osc) < sigma,
             "lazy criterion, oscillator: coefficients Re(z^n)/sigma^n, z = 1 - c* + i omega*",
-            "spec §7",
+            "§7",
             relation=r"\iff",
             notes=f"coefficient of phi_n: Re({sp.sstr(coef)})",
         ),
@@ -189,7 +189,7 @@ def equations() -> tuple[Equation, ...]:
             sp.Symbol(r"\|k_\star\|_{K}<\infty"),
             lazy_learnable(time="discrete"),
             "lazy criterion in discrete time (no leak)",
-            "spec §2",
+            "§2",
             relation=r"\iff",
         ),
         _eq(
@@ -202,7 +202,7 @@ def equations() -> tuple[Equation, ...]:
                 + A_star**2 / (1 - rho_star**2)
             ),
             "discrete-time loss: P = W P W^T + u u^T, R_d = I - rho* W",
-            "spec §3",
+            "§3",
             provenance="definition",
             notes=f"P solves the Stein equation P = {sp.sstr(Wm * Pm * Wm.T + um * um.T)}.",
         ),
@@ -211,20 +211,20 @@ def equations() -> tuple[Equation, ...]:
             sp.Symbol(r"\mathcal{L}_1"),
             Ld,
             "N = 1 discrete-time loss, geometric series summed by SymPy (|w|, |rho*| < 1)",
-            "spec §3",
+            "§3",
         ),
         _eq(
             "unit_amplitude_discrete",
             A_star,
             unit_amplitude_discrete(),
             "unit-variance amplitude in discrete time (sum A^2 rho^{2n} = 1)",
-            "spec §2",
+            "§2",
         ),
         _eq(
             "sum_exp_normalisation",
             norm,
             sp.Integer(1),
             "unit normalisation of k* = sum_i w_i e^{-c_i tau}: int k*^2 = sum_ij w_i w_j/(c_i+c_j) = 1",
-            "spec §2",
+            "§2",
         ),
     )

@@ -1,8 +1,8 @@
-r"""Registry of the ``integrator.*`` equations derived in :mod:`theory.integrator._derivations`.
+r"""Registry of the `integrator.*` equations derived in `theory.integrator._derivations`.
 
-Builds the :class:`~theory.equations.Equation` records (SymPy objects and their LaTeX) for
+Builds the `theory.equations.Equation` records (SymPy objects and their LaTeX) for
 the model definitions (§2–§4), the two-neuron reduction (§5.1, §6) and the aligned
-outlier ODE (§5.2). Notation: see :mod:`theory.integrator._derivations`. SymPy only.
+outlier ODE (§5.2). Notation: see `theory.integrator._derivations`. SymPy only.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def _model_equations() -> tuple[Equation, ...]:
             sp.Matrix([s, s]),
             sp.Matrix([readout_scale("mean_field"), readout_scale("ntk")]),
             "readout scale: mean-field 1/N (default) or NTK 1/sqrt(N)",
-            "spec §2",
+            "§2",
             provenance="definition",
         ),
         _eq(
@@ -86,7 +86,7 @@ def _model_equations() -> tuple[Equation, ...]:
             sp.Matrix([eu, ev, ew]),
             sp.Matrix([rates["u"], rates["v"], rates["W"]]),
             "per-group rates for s=1/N; gradient flow in t = eta k",
-            "spec §2",
+            "§2",
             provenance="definition",
         ),
         _eq(
@@ -94,21 +94,21 @@ def _model_equations() -> tuple[Equation, ...]:
             A_star,
             unit_amplitude("leaky"),
             "unit-variance amplitude of the leaky target (solves int k*^2 = 1)",
-            "spec §2",
+            "§2",
         ),
         _eq(
             "unit_amplitude_oscillator",
             sp.Matrix([A_star, A_star]),
             sp.Matrix([unit_amplitude("oscillator"), unit_amplitude("oscillator", phase="sin")]),
             "unit-variance amplitude of the oscillator target (cos, sin phase)",
-            "spec §2",
+            "§2",
         ),
         _eq(
             "loss_lyapunov",
             L,
             sp.Rational(1, 2) * (s**2 * (v.T * P * v) - 2 * s * (v.T * X * cs) + cs.T * Ps * cs),
             "white-noise population loss of a state-space target (Parseval, stationary input)",
-            "spec §3",
+            "§3",
             provenance="definition",
         ),
         _eq(
@@ -117,7 +117,7 @@ def _model_equations() -> tuple[Equation, ...]:
             sp.ZeroMatrix(N, N + ns),
             "controllability Gramian and network-target cross-Gramian (A = W - I); "
             "target Gramian: A_s P_s + P_s A_s^T + b_s b_s^T = 0",
-            "spec §3",
+            "§3",
             provenance="definition",
         ),
         _eq(
@@ -125,7 +125,7 @@ def _model_equations() -> tuple[Equation, ...]:
             sp.BlockMatrix([[Am.T * Qo + Qo * Am + v * v.T, Am.T * Y + Y * As + v * cs.T]]),
             sp.ZeroMatrix(N, N + ns),
             "observability Gramian and adjoint cross-Gramian",
-            "spec §3",
+            "§3",
             provenance="definition",
         ),
         _eq(
@@ -138,7 +138,7 @@ def _model_equations() -> tuple[Equation, ...]:
                 ]
             ),
             "adjoint gradient formulas (checked against autodiff in numerics.integrator._linear_rnn tests)",
-            "spec §3",
+            "§3",
             provenance="verified",
         ),
         _eq(
@@ -146,7 +146,7 @@ def _model_equations() -> tuple[Equation, ...]:
             Qc,
             u * u.T / eu - v * v.T / ev + (Wm * Wm.T - Wm.T * Wm) / ew,
             "conserved under per-group gradient flow (symmetry (u,v,W) -> (Su, S^-T v, S W S^-1))",
-            "spec §4",
+            "§4",
             provenance="verified",
             notes="d/dt Q = -(Z+Z^T)/eta = 0 with Z = dL/du u^T - v dL/dv^T + dL/dW W^T - W^T dL/dW = 0.",
         ),
@@ -155,7 +155,7 @@ def _model_equations() -> tuple[Equation, ...]:
             sp.Symbol(r"\operatorname{tr}\mathcal{Q}"),
             sp.Symbol(r"|u|^2") / rates["u"] - sp.Symbol(r"|v|^2") / rates["v"],
             "trace corollary (tr(WW^T - W^TW) = 0): |u|^2 - |v|^2 conserved for eta_u = eta_v",
-            "spec §4",
+            "§4",
         ),
     )
 
@@ -175,28 +175,28 @@ def _reduced_equations() -> tuple[Equation, ...]:
             sp.Symbol(r"\mathcal{L}_1"),
             loss_1neuron(),
             "N = 1 closed form (w = 1 - d) from the scalar Lyapunov/Sylvester solutions, leaky target",
-            "spec §3",
+            "§3",
         ),
         _eq(
             "loss_2neuron",
             sp.Symbol(r"\mathcal{L}"),
             reduced_loss_2x2("leaky")[0],
             "two-neuron loss L(a,b,M) (s=1), 2x2 Lyapunov and cross-Gramian solved symbolically, leaky",
-            "spec §5.1",
+            "§5.1",
         ),
         _eq(
             "loss_2neuron_oscillator",
             sp.Symbol(r"\mathcal{L}"),
             reduced_loss_2x2("oscillator")[0],
             "two-neuron loss L(a,b,M) (s=1), oscillator target, cosine phase",
-            "spec §6",
+            "§6",
         ),
         _eq(
             "reduced_flow_2x2",
             dots,
             grad,
             "8 reduced ODEs: unit-rate gradient flow of integrator.loss_2neuron (leaky)",
-            "spec §5.1",
+            "§5.1",
             notes="Explicit right-hand sides: theory.integrator.reduced_flow_2x2_rhs('leaky') "
             "(sp.diff of the closed-form loss), code-generated by numerics.integrator._reduced.",
         ),
@@ -205,7 +205,7 @@ def _reduced_equations() -> tuple[Equation, ...]:
             dots,
             grad,
             "8 reduced ODEs for the conjugate pair: gradient flow of integrator.loss_2neuron_oscillator",
-            "spec §6",
+            "§6",
             notes="Explicit right-hand sides: reduced_flow_2x2_rhs('oscillator').",
         ),
         _eq(
@@ -213,7 +213,7 @@ def _reduced_equations() -> tuple[Equation, ...]:
             sp.Symbol(r"\mathcal{Q}_2"),
             Q2,
             "conserved symmetric matrix of the reduced flow (removes 3 of 8 ODEs)",
-            "spec §5.1",
+            "§5.1",
             provenance="verified",
         ),
         _eq(
@@ -221,14 +221,14 @@ def _reduced_equations() -> tuple[Equation, ...]:
             sp.Matrix([sp.Symbol(r"\dot{\operatorname{tr}M}"), sp.Symbol(r"\dot{\det M}")]),
             sp.Matrix([dtr, ddet]),
             "trace and determinant of M along the flow (tr(adj(M) Mdot))",
-            "spec §6",
+            "§6",
         ),
         _eq(
             "pair_eigenvalues",
             sp.Matrix([sp.Symbol(r"\operatorname{Re}\lambda_\pm"), sp.Symbol(r"\operatorname{Im}\lambda_\pm")]),
             sp.Matrix([re, sp.Symbol(r"\pm") * im]),
             "read-out of the conjugate pair from tr M and det M (reporting only)",
-            "spec §6",
+            "§6",
         ),
     )
 
@@ -247,14 +247,14 @@ def _aligned_equations() -> tuple[Equation, ...]:
             sp.Function(r"\mathcal{L}")(p, d),
             aligned_loss(),
             "loss of k = p e^{-d tau} against a leaky target (N=1 closed form, p = alpha beta)",
-            "spec §5.2",
+            "§5.2",
         ),
         _eq(
             "aligned_ode",
             sp.Matrix([sp.Symbol(r"\dot{p}"), sp.Symbol(r"\dot{d}"), sp.Symbol(r"\dot{\lambda}")]),
             sp.Matrix([pdot, ddot, -ddot]),
             "aligned outlier ODE: the 2x2 flow restricted to a=(alpha,0), b=(beta,0), M=diag(lambda,0)",
-            "spec §5.2",
+            "§5.2",
             notes="alpha^2 + beta^2 = sqrt(C^2 + 4 p^2), C = alpha^2 - beta^2 conserved.",
         ),
         _eq(
@@ -262,52 +262,52 @@ def _aligned_equations() -> tuple[Equation, ...]:
             sp.Matrix([p, d, lam]),
             sp.Matrix([fp[p], fp[d], fp[lam]]),
             "fixed point of the aligned ODE (solve dL/dp = dL/dd = 0)",
-            "spec §5.2",
+            "§5.2",
         ),
-        _eq("slaved_amplitude", p, slaved_amplitude(), "amplitude slaved to d (dL/dp = 0)", "spec §5.2"),
-        _eq("slaved_loss", sp.Function(r"\mathcal{L}")(d), slaved_loss(), "loss on the slaved branch", "spec §5.2"),
-        _eq("slaved_flow", sp.Symbol(r"\dot{d}"), slaved_flow(), "slaved decay-rate flow -L'(d)", "spec §5.2"),
+        _eq("slaved_amplitude", p, slaved_amplitude(), "amplitude slaved to d (dL/dp = 0)", "§5.2"),
+        _eq("slaved_loss", sp.Function(r"\mathcal{L}")(d), slaved_loss(), "loss on the slaved branch", "§5.2"),
+        _eq("slaved_flow", sp.Symbol(r"\dot{d}"), slaved_flow(), "slaved decay-rate flow -L'(d)", "§5.2"),
         _eq(
             "curvature_at_optimum",
             sp.Matrix([sp.Symbol(r"\mathcal{L}''(c_\star)"), sp.Symbol(r"\partial_d^2\mathcal{L}|_{p=A_\star}")]),
             sp.Matrix([slaved, fixed]),
             "curvature at the optimum: slaved and at fixed p",
-            "spec §5.2",
+            "§5.2",
         ),
         _eq(
             "learning_time",
             sp.Symbol("T"),
             (Ff(d0 - c_star) - Ff(d1 - c_star)) / A_star**2,
             "slaved learning time from d_0 to d_1 (integral of 1/|d-dot|)",
-            "spec §5.2",
+            "§5.2",
         ),
         _eq(
             "learning_time_antiderivative",
             Ff(ys),
             F.subs(y, ys),
             "antiderivative of (y + 2 c*)^3 / y (sp.integrate; verified by differentiation)",
-            "spec §5.2",
+            "§5.2",
         ),
         _eq(
             "threshold_d1",
             d1,
             threshold_d1().subs(q, sp.Symbol("q")),
             "threshold L(d_1) = f L(d_0), q = sqrt(f)(d_0 - c*)/(d_0 + c*)",
-            "spec §5.2",
+            "§5.2",
         ),
         _eq(
             "plateau_rate",
             sp.Symbol(r"\dot{p}/p"),
             plateau_rate(),
             "growth rate of p on the small-initialisation plateau (C=0, d=1, p->0)",
-            "spec §5.2",
+            "§5.2",
         ),
         _eq(
             "plateau_escape_time",
             sp.Symbol(r"t_{\rm esc}"),
             plateau_escape_time(),
             "plateau escape time, logarithmic in 1/epsilon",
-            "spec §5.2",
+            "§5.2",
             relation=r"\approx",
         ),
     )
@@ -315,5 +315,5 @@ def _aligned_equations() -> tuple[Equation, ...]:
 
 @functools.cache
 def equations() -> tuple[Equation, ...]:
-    """Model, reduced-flow and aligned-outlier equations (``integrator.*``)."""
+    """Model, reduced-flow and aligned-outlier equations (`integrator.*`)."""
     return _model_equations() + _reduced_equations() + _aligned_equations()

@@ -1,2 +1,2 @@
-"""The anticollapse benchmarks: one module per group, each defining ``BENCHMARKS``; discovered by
+"""The anticollapse benchmarks: one module per group, each defining `BENCHMARKS`; discovered by
 `numerics.study.runner`."""

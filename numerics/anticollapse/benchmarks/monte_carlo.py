@@ -1,13 +1,13 @@
 """Benchmark: Monte Carlo throughput of the coarse-grained process (3.2), unit-steps per second.
 
-Candidates: the JAX ``lax.scan`` over steps vectorised over units (:func:`numerics.anticollapse.simulate`),
-the event-driven simulation of Bernoulli pushes (:func:`numerics.anticollapse.simulate_pushes`) and the
+Candidates: the JAX `lax.scan` over steps vectorised over units (`numerics.anticollapse.simulate`),
+the event-driven simulation of Bernoulli pushes (`numerics.anticollapse.simulate_pushes`) and the
 tempered-stable (Lévy) step law: per-unit Poisson counts by inverse CDF, jump sizes from one shared
-buffer, per-unit sums as differences of prefix sums (:func:`numerics.anticollapse.step_sampler`).
+buffer, per-unit sums as differences of prefix sums (`numerics.anticollapse.step_sampler`).
 Baseline: a NumPy loop over steps vectorised over units, the same recursion
-:math:`X\\leftarrow\\max(0,X+Y)` with the same step law (for the Lévy family: ``Generator.poisson``
-counts, the same tabulated inverse survival function, ``np.bincount`` sums), in the same run. Randomness of the baseline comes from a local
-``numpy.random.Generator`` seeded from a JAX key (no global RNG).
+$X\\leftarrow\\max(0,X+Y)$ with the same step law (for the Lévy family: `Generator.poisson`
+counts, the same tabulated inverse survival function, `np.bincount` sums), in the same run. Randomness of the baseline comes from a local
+`numpy.random.Generator` seeded from a JAX key (no global RNG).
 """
 
 from __future__ import annotations

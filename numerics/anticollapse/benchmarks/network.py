@@ -1,17 +1,17 @@
-r"""Benchmarks of the anti-collapse network experiments (spec §8; Livi, arXiv:2606.29519).
+r"""Benchmarks of the anti-collapse network experiments ([§8][anticollapse-s8]; Livi, arXiv:2606.29519).
 
-* ``ac_diag_lrnn_step``: one diagonal-linear-RNN training step (loss, gradient, AdamW)
-  at H = 512, T = 1280: the FFT/kernel formulation (:func:`numerics.anticollapse.loss_and_grad`)
-  against ``jax.grad`` of the ``lax.scan``-over-time recursion of the same model, both
-  jitted, in the same run. Batch 380 at ``full``, 16 at ``quick``.
-* ``ac_diaggate_epoch``: one DiagGate training epoch at the smoke sizes: the jitted
-  ``lax.scan`` over the epoch's steps (:func:`numerics.anticollapse.segment`) against a
+* `ac_diag_lrnn_step`: one diagonal-linear-RNN training step (loss, gradient, AdamW)
+  at H = 512, T = 1280: the FFT/kernel formulation (`numerics.anticollapse.loss_and_grad`)
+  against `jax.grad` of the `lax.scan`-over-time recursion of the same model, both
+  jitted, in the same run. Batch 380 at `full`, 16 at `quick`.
+* `ac_diaggate_epoch`: one DiagGate training epoch at the smoke sizes: the jitted
+  `lax.scan` over the epoch's steps (`numerics.anticollapse.segment`) against a
   per-step-dispatch baseline (the same jitted single step called from a Python loop).
-* ``ac_diag_lrnn_flops``: FLOPs of one paper-profile step (H = 512, T = 1280, B = 380,
+* `ac_diag_lrnn_flops`: FLOPs of one paper-profile step (H = 512, T = 1280, B = 380,
   forward + backward + AdamW) counted analytically and by XLA
-  (``jit(...).lower(...).compile().cost_analysis()``); achieved FLOP/s as a fraction of a
-  large float32 matmul measured in the same run (the row's ``ratio``). The ≥ 30% target
-  is for an H100 and is not measured here unless the backend is a GPU; ``extra`` holds the
+  (`jit(...).lower(...).compile().cost_analysis()`); achieved FLOP/s as a fraction of a
+  large float32 matmul measured in the same run (the row's `ratio`). The ≥ 30% target
+  is for an H100 and is not measured here unless the backend is a GPU; `extra` holds the
   extrapolated wall time of the paper protocol (40 runs × 30.8k steps) on 1 and 8 GPUs
   with its stated assumption.
 
@@ -40,8 +40,8 @@ PAPER_RUNS = 40
 
 
 def analytic_step_flops(H: int, T: int, B: int, D: int = 16) -> dict[str, float]:
-    r"""FLOPs of one FFT-formulation training step (real FFT of length n: :math:`2.5\,n\log_2n`;
-    complex multiply-add: 8; AdamW ≈ 12 per parameter). Returns the parts and ``total``."""
+    r"""FLOPs of one FFT-formulation training step (real FFT of length n: $2.5\,n\log_2n$;
+    complex multiply-add: 8; AdamW ≈ 12 per parameter). Returns the parts and `total`."""
     n = 2 * T
     F = T + 1
     fft = 2.5 * n * math.log2(n)

@@ -1,2 +1,2 @@
-"""The anticollapse studies: one module per study, each defining ``STUDY``; discovered by
+"""The anticollapse studies: one module per study, each defining `STUDY`; discovered by
 `numerics.study.runner`."""

@@ -1,7 +1,7 @@
-"""Figures of the ``anticollapse-network`` study (spec ``anticollapse.md`` §10 figure 5, §9 T8).
+"""Figures of the `anticollapse-network` study ([§10][anticollapse-s10] figure 5, §9 T8).
 
-Pure functions from the study's per-run analysis dictionaries to matplotlib ``Figure`` objects;
-no computation beyond plotting. Split from :mod:`numerics.anticollapse.studies.network` so that
+Pure functions from the study's per-run analysis dictionaries to matplotlib `Figure` objects;
+no computation beyond plotting. Split from `numerics.anticollapse.studies.network` so that
 the study module holds the protocol and this one the drawing.
 """
 

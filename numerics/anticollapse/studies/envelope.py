@@ -1,4 +1,4 @@
-r"""Study ``anticollapse-envelope``: spectrum → envelope (spec §2, §9 T4–T5; Livi,
+r"""Study `anticollapse-envelope`: spectrum → envelope ([§2][anticollapse-s2], §9 T4–T5; Livi,
 arXiv:2606.29519, toolkit's formulation).
 
 * **T4** the exact finite-cap envelope (2.3) — SymPy expression, code-generated to
@@ -9,15 +9,15 @@ arXiv:2606.29519, toolkit's formulation).
 * **T5** finite-H spread of β̂_tail (CCDF, §7.3) and β̂_env (§7.4) at H ∈ {64, 512, 4096}
   (β = 0.6, same spectrum): sd ∝ H^{-1/2}; bias at H = 4096.
 * **Power-law-window gate at small H** (report only, no check): the rate at which the §7.6
-  gate (hence the §7.7 label ``collapsed``) rejects spectra that are exactly Pareto(β)
-  (no atom, uncapped, τ ≥ τ₀ = 4), at the widths and lag grid of the ``anticollapse-network``
+  gate (hence the §7.7 label `collapsed`) rejects spectra that are exactly Pareto(β)
+  (no atom, uncapped, τ ≥ τ₀ = 4), at the widths and lag grid of the `anticollapse-network`
   quick profile, β ∈ {0.5, 1.0, 1.5}; fixed key.
 
 | code name | symbol |
 |---|---|
-| ``tau0``, ``rho``, ``tau_c`` | :math:`\tau_0,\rho,\tau_c` |
-| ``f_exact`` | (2.3) |
-| ``beta_tail``, ``beta_env`` | :math:`\hat\beta_{\rm tail},\hat\beta_{\rm env}` |
+| `tau0`, `rho`, `tau_c` | $\tau_0,\rho,\tau_c$ |
+| `f_exact` | (2.3) |
+| `beta_tail`, `beta_env` | $\hat\beta_{\rm tail},\hat\beta_{\rm env}$ |
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def _env_fns():
 
 
 def exact_envelope(lags, beta: float, tau_c: float = math.inf, tau0: float = TAU0, rho: float = RHO) -> np.ndarray:
-    """(2.3) on ``lags``: the SymPy expression through :func:`numerics.core.jax_function`."""
+    """(2.3) on `lags`: the SymPy expression through `numerics.core.jax_function`."""
     capped, uncapped = _env_fns()
     lg = jnp.asarray(lags, dtype=jnp.float64)
     if math.isinf(tau_c):
@@ -101,7 +101,7 @@ def _sample(key, beta, tau0, rho, shape):
 
 @jax.jit
 def _env_slopes(taus, lags):
-    """β̂_env (full grid) of each row of ``taus`` (R, H): OLS of log f_τ on log ℓ."""
+    """β̂_env (full grid) of each row of `taus` (R, H): OLS of log f_τ on log ℓ."""
     f = jnp.exp(-lags[None, :, None] / taus[:, None, :]).mean(axis=2)
     x = jnp.log(lags) - jnp.log(lags).mean()
     y = jnp.log(f)
@@ -136,7 +136,7 @@ def _t4(checks, series):
                 f"T4_slope_window_b{beta:g}",
                 abs(b_win - beta),
                 1e-3,
-                f"|OLS slope on l in [40,384] - beta|, beta={beta}; spec T4 tolerance 0.001 (the atom "
+                f"|OLS slope on l in [40,384] - beta|, beta={beta}; table T4 (anticollapse docs) tolerance 0.001 (the atom "
                 "and incomplete-gamma corrections decay as exp(-l/tau0))",
             )
         )
@@ -145,7 +145,7 @@ def _t4(checks, series):
                 f"T4_slope_full_b{beta:g}",
                 abs(b_full - beta),
                 0.03,
-                "|OLS slope on the full grid 4..384 - beta| = atom curvature; spec T4 tolerance 0.03",
+                "|OLS slope on the full grid 4..384 - beta| = atom curvature; table T4 (anticollapse docs) tolerance 0.03",
             )
         )
         checks.append(
@@ -165,7 +165,7 @@ def _t4(checks, series):
                 f"T4_tau_max_b{beta:g}_tc{tc:g}",
                 abs(fit.tau_max / tc - 1),
                 0.10,
-                f"|tau_max_hat / tau_c - 1| from the tempered fit; spec T4 tolerance 10% on this row "
+                f"|tau_max_hat / tau_c - 1| from the tempered fit; table T4 (anticollapse docs) tolerance 10% on this row "
                 f"(beta_temp={fit.beta_temp:.3f} is biased up, as the spec notes)",
             )
         )
@@ -205,7 +205,7 @@ def _t5(cfg, key, checks, series, progress):
             slope,
             -0.6,
             -0.4,
-            f"log-log slope of sd(beta_tail) vs H over H={list(T5_H)}, {R} resamples; spec T5 [-0.6, -0.4] "
+            f"log-log slope of sd(beta_tail) vs H over H={list(T5_H)}, {R} resamples; table T5 (anticollapse docs) [-0.6, -0.4] "
             "(O(H^-1/2) fluctuations)",
         )
     )
@@ -216,7 +216,7 @@ def _t5(cfg, key, checks, series, progress):
             "T5_bias_tail_H4096",
             abs(mean_tail[-1] - T5_BETA),
             0.02,
-            f"|mean beta_tail - beta| at H=4096 ({R} resamples, se {se_t:.4f}); spec T5 tolerance 0.02",
+            f"|mean beta_tail - beta| at H=4096 ({R} resamples, se {se_t:.4f}); table T5 (anticollapse docs) tolerance 0.02",
         )
     )
     checks.append(
@@ -224,7 +224,7 @@ def _t5(cfg, key, checks, series, progress):
             "T5_bias_env_H4096",
             abs(mean_env[-1] - T5_BETA),
             0.04,
-            f"|mean beta_env (full grid) - beta| at H=4096 (se {se_e:.4f}); spec T5 tolerance 0.04 "
+            f"|mean beta_env (full grid) - beta| at H=4096 (se {se_e:.4f}); table T5 (anticollapse docs) tolerance 0.04 "
             "(includes the +0.018 full-grid atom curvature of T4)",
         )
     )
@@ -235,13 +235,13 @@ def _t5(cfg, key, checks, series, progress):
 def _gate_false_collapse(cfg, key, series, notes) -> dict:
     r"""False-collapse rate of the §7.6 power-law-window gate on exact Pareto(β) spectra (report only).
 
-    For each width H of the network study's quick profile (``gated_H``, ``diag_H``) and β in
-    :data:`GATE_BETAS`, ``gate_spectra`` i.i.d. samples :math:`\tau=\tau_0U^{-1/\beta}` of size H
+    For each width H of the network study's quick profile (`gated_H`, `diag_H`) and β in
+    `GATE_BETAS`, `gate_spectra` i.i.d. samples $\tau=\tau_0U^{-1/\beta}$ of size H
     (ρ = 1: no atom) from a fixed key; the mixture envelope (2.1) on that profile's lag grid goes
-    through :func:`numerics.anticollapse.power_law_window` with its defaults (``resid_tol=0.02``).
-    Every rejection is a false ``collapsed`` label (the spectrum has an exact power-law tail);
+    through `numerics.anticollapse.power_law_window` with its defaults (`resid_tol=0.02`).
+    Every rejection is a false `collapsed` label (the spectrum has an exact power-law tail);
     also counted: rejections by the runs test (4) alone. Reported ± is the binomial standard
-    error :math:`\sqrt{r(1-r)/R}`, floored at :math:`1/R` (so a rate of 0 or 1 is not given as exact)."""
+    error $\sqrt{r(1-r)/R}$, floored at $1/R$ (so a rate of 0 or 1 is not given as exact)."""
     from numerics.anticollapse.studies import network as net  # the network study's quick grid, not a copy
 
     q = net.PROFILES["quick"]
@@ -274,7 +274,7 @@ def _gate_false_collapse(cfg, key, series, notes) -> dict:
             rate_arr.append((H, beta, rate, se, float(runs_only.mean())))
     series["gate_false_collapse"] = np.array(rate_arr)  # H, beta, rate, se, runs-test-only rate
     notes.append(
-        "Power-law-window gate (spec §7.6) on exact Pareto(beta) spectra (tau0 = 4, no atom; report only): "
+        "Power-law-window gate (docs: anticollapse §7.6) on exact Pareto(beta) spectra (tau0 = 4, no atom; report only): "
         f"false-collapse rate over {R} spectra each, lag grid {lags[0]:g}..{lags[-1]:g} ({lags.size} lags; "
         "the anticollapse-network quick profile), resid_tol = 0.02: "
         + "; ".join(

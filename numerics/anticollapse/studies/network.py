@@ -1,43 +1,43 @@
-r"""Study ``anticollapse-network``: gated cells and the diagonal linear RNN under forcing.
+r"""Study `anticollapse-network`: gated cells and the diagonal linear RNN under forcing.
 
-Livi, arXiv:2606.29519, spec ``anticollapse.md`` §8, §9 T6–T9. Three experiments on the
-heavy-tailed-lag regression task (:mod:`numerics.anticollapse._task`), trained with AdamW (gated
+Livi, arXiv:2606.29519, [§8][anticollapse-s8], §9 T6–T9. Three experiments on the
+heavy-tailed-lag regression task (`numerics.anticollapse._task`), trained with AdamW (gated
 cells, §8.4) or Adam without weight decay on the smoke lags (diagonal linear RNN, §8.5;
-profile keys ``diag_optimizer``, ``diag_lags``) and the slow-row interventions of
-:mod:`numerics.anticollapse._train`:
+profile keys `diag_optimizer`, `diag_lags`) and the slow-row interventions of
+`numerics.anticollapse._train`:
 
 * **Exp 1** ConstGate (s = 0.005 frozen): path B spontaneous, path A symmetric α = 1.5
   injection on the slowest 10% of rows. Structural claim (Lemma E, §6): collapsed in
-  both paths; the μ⁽⁰⁾ envelope is :math:`0.995^\ell` exactly.
+  both paths; the μ⁽⁰⁾ envelope is $0.995^\ell$ exactly.
 * **Exp 2** SharedGate vs DiagGate, no injection.
-* **Diagonal linear RNN** (:math:`\lambda_q=e^{-e^{\nu_q}}`, ζ = ν exactly): arms none,
+* **Diagonal linear RNN** ($\lambda_q=e^{-e^{\nu_q}}$, ζ = ν exactly): arms none,
   Gaussian (α = 2), α = 1.5, α = 1.2, the explicit far-left pull, a capacity clamp
-  :math:`\nu\ge-\log\tau_c` and a shared ν.
+  $\nu\ge-\log\tau_c$ and a shared ν.
 
-Per run: phase label (§7.7), :math:`\hat\beta_{\rm tail}` (§7.3) and :math:`\hat\beta_{\rm env}`
-(§7.4) through training, :math:`\hat\kappa_{\rm tail}` vs :math:`q_{\rm low}` (§7.8), α̂ of
+Per run: phase label (§7.7), $\hat\beta_{\rm tail}$ (§7.3) and $\hat\beta_{\rm env}$
+(§7.4) through training, $\hat\kappa_{\rm tail}$ vs $q_{\rm low}$ (§7.8), α̂ of
 the slow-row increments (§7.9) at the end and in every checkpoint window (fig. 5),
-:math:`\Delta\zeta=\zeta_{q90}-\zeta_{q10}` and the label at every checkpoint with
-:math:`t_{\rm cross}` (§7.11, §8.5), and :math:`\hat\beta_{\rm pred}` from far-left increments
+$\Delta\zeta=\zeta_{q90}-\zeta_{q10}$ and the label at every checkpoint with
+$t_{\rm cross}$ (§7.11, §8.5), and $\hat\beta_{\rm pred}$ from far-left increments
 (§7.10; per-step for the diagonal RNN, per-checkpoint for gated cells).
 
 * **T8 forcing-suppression ladders**: warm start from epoch 250/1400 of the training
   (scaled to the profile's epochs), then the rest of training under gradient clip
   norm {0.1, 0.01, 0.001}, batch {2048, 4096, 8192}/8000 of the training set, or
   per-leaf gradient winsorisation at the {95, 90, 80}th percentile; per rung the label
-  and :math:`\hat\beta_{\rm tail}`, per ladder the last anti-collapsed and the first
-  collapsed rung. DiagGate in ``paper``; the diagonal linear RNN in quick/smoke.
+  and $\hat\beta_{\rm tail}$, per ladder the last anti-collapsed and the first
+  collapsed rung. DiagGate in `paper`; the diagonal linear RNN in quick/smoke.
 
 Checks only where the spec's claim is structural; the theory-vs-network comparisons
 (β_pred vs β_tail, the arm ordering of β with its bootstrap probability, the ladders)
-are reported in ``notes`` and ``params``.
+are reported in `notes` and `params`.
 
 | code name | symbol | meaning |
 |---|---|---|
-| ``zeta``, ``tau`` | :math:`\zeta_q=-\log\tau_q` | log-rate, time scale (steps) |
-| ``f0``, ``f_audit`` | :math:`\mathbb E|\mu^{(0)}|`, :math:`\mathbb E|\mu^{(0)}+\mu^{(1)}|` | canonical, audit envelopes |
-| ``tau_c`` | :math:`\tau_c` | capacity clamp of the clamp arm |
-| ``q_low`` | :math:`q_{\rm low}` | far-left quantile (0.10) |
+| `zeta`, `tau` | $\zeta_q=-\log\tau_q$ | log-rate, time scale (steps) |
+| `f0`, `f_audit` | $\mathbb E|\mu^{(0)}|$, $\mathbb E|\mu^{(0)}+\mu^{(1)}|$ | canonical, audit envelopes |
+| `tau_c` | $\tau_c$ | capacity clamp of the clamp arm |
+| `q_low` | $q_{\rm low}$ | far-left quantile (0.10) |
 """
 
 from __future__ import annotations
@@ -75,14 +75,14 @@ _COMMON = dict(
     q_low=0.10,
     n_starts=32,
     n_alpha=4000,
-    optimizer="adamw",  # gated cells: spec §8.4 (AdamW lr 1e-3, wd 1e-4, clip 1.0)
-    # diagonal linear RNN, spec §8.5: "smoke lags; Adam or SGD" (no weight decay: decoupled wd on the
+    optimizer="adamw",  # gated cells: docs: anticollapse §8.4 (AdamW lr 1e-3, wd 1e-4, clip 1.0)
+    # diagonal linear RNN, docs: anticollapse §8.5: "smoke lags; Adam or SGD" (no weight decay: decoupled wd on the
     # log-rate ν would be a non-saturating linear pull, collapse mechanism c2 of §4/§6)
     diag_optimizer="adam",
     diag_lags="smoke",
     alpha_reps=est.CALIBRATION_REPS,  # §7.9 calibration replicates per α
     n_fit_lags=32,  # §7.2: OLS of E log|μ| over 32 lags of the window (gated cells)
-    # T8 ladders (spec §9): warm start at epoch 250 of 1400; rungs in order of increasing suppression
+    # T8 ladders (docs: anticollapse §9): warm start at epoch 250 of 1400; rungs in order of increasing suppression
     ladder_model="diag",
     ladder_clip=(0.1, 0.01, 0.001),
     ladder_batch_frac=(2048.0 / PAPER_N_TRAIN, 4096.0 / PAPER_N_TRAIN, 8192.0 / PAPER_N_TRAIN),
@@ -169,25 +169,25 @@ PROFILES = {
 
 # ----------------------------------------------------------------------------- helpers
 def _ckpt_epochs(epochs: int, every: int, first_epoch: bool) -> list[int]:
-    """Checkpoint epochs: init, (epoch 1 when ``first_epoch``), then every ``every`` epochs."""
+    """Checkpoint epochs: init, (epoch 1 when `first_epoch`), then every `every` epochs."""
     return sorted({0, *range(every, epochs + 1, every), epochs} | ({1} if first_epoch else set()))
 
 
 def _ckpt_steps(epochs: int, every: int, spe: int, first_epoch: bool) -> list[int]:
-    """Checkpoint steps of :func:`_ckpt_epochs`."""
+    """Checkpoint steps of `_ckpt_epochs`."""
     return [e * spe for e in _ckpt_epochs(epochs, every, first_epoch)]
 
 
 def _lag_grid(lag_max: float) -> np.ndarray:
-    """Spec grid ``round(linspace(4, 384, 128))``, with the top end ``lag_max`` (≤ T−n_starts)."""
+    """Spec grid `round(linspace(4, 384, 128))`, with the top end `lag_max` (≤ T−n_starts)."""
     return np.round(np.linspace(4.0, lag_max, 128))
 
 
 def _safe(fn, *a, **k):
-    """Run an estimator; ``None`` when it fails on a degenerate sample (e.g. no finite τ).
+    """Run an estimator; `None` when it fails on a degenerate sample (e.g. no finite τ).
 
-    A failed phase classification is labelled :data:`numerics.anticollapse.ESTIMATOR_ERROR`
-    (:func:`_label`), never ``collapsed``."""
+    A failed phase classification is labelled `numerics.anticollapse.ESTIMATOR_ERROR`
+    (`_label`), never `collapsed`."""
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         try:
@@ -197,7 +197,7 @@ def _safe(fn, *a, **k):
 
 
 def _label(ph: est.PhaseResult | None) -> str:
-    """The §7.7 label of a classification, or ``"error"`` if the estimator failed."""
+    """The §7.7 label of a classification, or `"error"` if the estimator failed."""
     return est.ESTIMATOR_ERROR if ph is None else ph.label
 
 
@@ -221,7 +221,7 @@ def _final_stats(
     p: dict[str, Any],
     n_alpha: int,
 ) -> dict[str, Any]:
-    """Label and β̂_tail of the final spectrum, α̂ of the slow-row increments (``n_alpha``
+    """Label and β̂_tail of the final spectrum, α̂ of the slow-row increments (`n_alpha`
     of them, one sample size for every run so one α̂ calibration serves all) and β̂_pred
     of the far-left increments (n, k)."""
     k_ph, k_bp = jax.random.split(key)
@@ -253,10 +253,10 @@ def _analyse(
     n_alpha: int,
     n_win: int,
 ) -> dict[str, Any]:
-    """All §7 estimators for one run: ``zeta`` (C, H) at checkpoint ``steps`` (C,), far-left
-    increments (n, k) for β_pred, per-step slow-row increments ``step_samples`` (S, m)
-    from step ``steps[0]``: α̂ at the end (late half, ``n_alpha`` samples) and in every
-    checkpoint window (``n_win`` samples, fig. 5); Δζ = ζ_q90 − ζ_q10 per checkpoint (§8.5)."""
+    """All §7 estimators for one run: `zeta` (C, H) at checkpoint `steps` (C,), far-left
+    increments (n, k) for β_pred, per-step slow-row increments `step_samples` (S, m)
+    from step `steps[0]`: α̂ at the end (late half, `n_alpha` samples) and in every
+    checkpoint window (`n_win` samples, fig. 5); Δζ = ζ_q90 − ζ_q10 per checkpoint (§8.5)."""
     keys = jax.random.split(key, 4 + zeta.shape[0])
     tau = np.exp(-np.where(np.isfinite(zeta), zeta, np.nan))
     traj = {k: np.full(zeta.shape[0], np.nan) for k in ("beta_tail", "lo", "hi", "r2", "beta_env")}
@@ -312,7 +312,7 @@ def _late(x: np.ndarray) -> np.ndarray:
 
 
 def _ckpt_far_increments(zeta: np.ndarray, q_low: float) -> np.ndarray:
-    """Checkpoint-to-checkpoint Δζ of the far-left units (lowest ``q_low`` at the earlier
+    """Checkpoint-to-checkpoint Δζ of the far-left units (lowest `q_low` at the earlier
     checkpoint), late half: (n_transitions, k)."""
     z = _late(zeta)
     k = max(1, math.ceil(q_low * z.shape[1]))
@@ -322,7 +322,7 @@ def _ckpt_far_increments(zeta: np.ndarray, q_low: float) -> np.ndarray:
 
 
 def _summary(name: str, a: dict[str, Any]) -> dict[str, Any]:
-    """Flat per-run numbers for ``params`` and the notes."""
+    """Flat per-run numbers for `params` and the notes."""
     fin, bp, al, k10 = a["final"], a["beta_pred"], a["alpha"], a["kappa"][0.10]
     i = -1
     out = {
@@ -428,10 +428,10 @@ def _diag_group(p: dict, seeds: list[int], data, progress: bool):
 
 # ----------------------------------------------------------------------------- T8
 LADDER_MODELS: tuple[str, ...] = ("diag", "diaggate")
-#: Spec §9 T8: the ladders warm-start at epoch 250 of 1400.
+#: docs: anticollapse §9 T8: the ladders warm-start at epoch 250 of 1400.
 LADDER_WARM_FRACTION = 250.0 / 1400.0
 #: Fewest training epochs with a warm-start epoch strictly inside the run when the profile's
-#: ``ladder_warm_epoch`` does not fit: 0 < round(LADDER_WARM_FRACTION * epochs) < epochs (3).
+#: `ladder_warm_epoch` does not fit: 0 < round(LADDER_WARM_FRACTION * epochs) < epochs (3).
 MIN_LADDER_EPOCHS: int = next(e for e in range(1, 1000) if 0 < round(LADDER_WARM_FRACTION * e) < e)
 #: CLI upper bounds (memory/time of one CPU run; several times the paper profile's 2048 and 1400).
 MAX_DIAG_H, MAX_DIAG_EPOCHS = 8192, 5000
@@ -446,7 +446,7 @@ def _ladder_model(name: str, value: str) -> str:
 def _ordering(diag: dict, summ: dict, seed: int, suf: str, p: dict, profile: str, steps: int) -> dict[str, Any]:
     """Spec T8 ordering β(none) > β(α=2) > β(α=1.5) > β(α=1.2) of the diagonal-RNN injection
     arms, for β̂_tail and β̂_pred, with 90% CIs and the bootstrap probability that it holds
-    (independent resamples per arm, :func:`numerics.anticollapse.ordering_probability`)."""
+    (independent resamples per arm, `numerics.anticollapse.ordering_probability`)."""
     names = [f"diag_{a}{suf}" for a in ORDER_ARMS]
     bt = [float(summ[n]["beta_tail"]) for n in names]
     bt_ci = [summ[n]["beta_tail_ci"] for n in names]
@@ -472,7 +472,7 @@ def _ordering(diag: dict, summ: dict, seed: int, suf: str, p: dict, profile: str
     sentence = (
         f"Diagonal linear RNN ({profile} profile, seed {seed}, H = {p['diag_H']}, {steps} training steps): "
         f"β̂_tail = {arms_txt} (90% bootstrap CIs); the expected ordering β(none) > β(α=2) > β(α=1.5) > "
-        f"β(α=1.2) (spec T8) {'holds' if strict(bt) else 'does not hold'} for β̂_tail (bootstrap probability "
+        f"β(α=1.2) (table T8 (anticollapse docs)) {'holds' if strict(bt) else 'does not hold'} for β̂_tail (bootstrap probability "
         f"{_fmt(p_t)}) and {'holds' if strict(bp) else 'does not hold'} for β̂_pred = {_fmt(bp)} "
         f"(runaway counted as 0; bootstrap probability {_fmt(p_p)})."
     )
@@ -491,15 +491,15 @@ def _ordering(diag: dict, summ: dict, seed: int, suf: str, p: dict, profile: str
 
 
 def _replicate(tree: Any, r: int) -> Any:
-    """Repeat a stacked (1, ...) pytree ``r`` times along the run axis."""
+    """Repeat a stacked (1, ...) pytree `r` times along the run axis."""
     return jax.tree.map(lambda v: jnp.concatenate([v] * r), tree)
 
 
 def _ladders(
     p: dict, seed: int, data_g, data_d, x_diag, lags: np.ndarray, starts, key: jax.Array, n_alpha: int, progress: bool
 ) -> dict[str, Any]:
-    """Spec §9 T8 forcing-suppression ladders on one model (``ladder_model``: the diagonal
-    linear RNN or DiagGate), warm-started from the no-injection run at ``ladder_warm_epoch``
+    """[§9][anticollapse-s9] T8 forcing-suppression ladders on one model (`ladder_model`: the diagonal
+    linear RNN or DiagGate), warm-started from the no-injection run at `ladder_warm_epoch`
     (same init, optimizer state and minibatch order as the main run) and trained to the
     last epoch under each rung. Clip and winsorisation rungs (and the unsuppressed base)
     are vmapped together; each batch rung is its own run."""
@@ -709,7 +709,7 @@ def _ladders(
         f"cadence), same init, Adam state and minibatch order as the main no-injection run; clip norms "
         f"{list(p['ladder_clip'])} on the raw gradient (then {base.optimizer}'s clip 1.0); batches {batches} "
         f"of n_train = "
-        f"{n_train} (the spec's 2048, 4096, 8192 of 8000 as fractions of the training set; a batch above "
+        f"{n_train} (the toolkit's 2048, 4096, 8192 of 8000 as fractions of the training set; a batch above "
         f"n_train wraps around the epoch's permutation); per-leaf winsorisation at the "
         f"{list(p['ladder_winsor'])}th percentile of |g|"
         + (
@@ -821,7 +821,7 @@ def run(config: StudyConfig) -> StudyResult:
             check_true(
                 f"constgate_{path}_collapsed",
                 all(l == "collapsed" for l in labs),
-                f"ConstGate {path} final label(s) {labs}; spec T6 / §6 structural claim (frozen "
+                f"ConstGate {path} final label(s) {labs}; table T6 (anticollapse docs) / §6 structural claim (frozen "
                 "gate: one time scale, exponential envelope under any forcing); an estimator "
                 f"failure (label '{est.ESTIMATOR_ERROR}') fails the check",
             )
@@ -833,7 +833,7 @@ def run(config: StudyConfig) -> StudyResult:
                 "constgate_pathA_gaussian_p",
                 max(s["alpha_p_gauss"] for s in pA),
                 0.05,
-                "Path A slow-row increments: p-value of the Gaussian test (α = 2) of §7.9; spec T6 "
+                "Path A slow-row increments: p-value of the Gaussian test (α = 2) of §7.9; table T6 (anticollapse docs) "
                 "expects the injected α = 1.5 forcing to be detected heavy (reject at 0.05)",
             )
         )
@@ -881,7 +881,7 @@ def run(config: StudyConfig) -> StudyResult:
             "raw_nu_spread": float(np.ptp(np.asarray(hd.params.nu[r]))),
         }
         notes.append(
-            f"{n} (spec T9 shared-ν capacity arm; report only, structural by construction): label "
+            f"{n} (table T9 (anticollapse docs) shared-ν capacity arm; report only, structural by construction): label "
             f"{shared_report[n]['label']}, effective ζ spread {shared_report[n]['zeta_spread']:.2g} (0 by "
             f"construction: one ν for all units), raw per-unit ν spread {shared_report[n]['raw_nu_spread']:.3g} "
             "(the injected forcing on the slow rows moves the raw ν_q, but only their mean reaches the "
@@ -897,7 +897,7 @@ def run(config: StudyConfig) -> StudyResult:
                     rel,
                     0.15,
                     f"capacity clamp τ ≤ τ_c = {p['tau_c']:g}: tempered-fit τ̂_max = {_fmt(tmax)} "
-                    f"(AIC winner {summ[n]['env_winner']}); spec T9 tolerance 15% (τ_c inside "
+                    f"(AIC winner {summ[n]['env_winner']}); table T9 (anticollapse docs) tolerance 15% (τ_c inside "
                     "the lag window)",
                 )
             )
@@ -924,7 +924,10 @@ def run(config: StudyConfig) -> StudyResult:
         f"{_fmt(summ[n]['dzeta_spread'][-1])} (end); labels {'/'.join(sorted(set(summ[n]['labels'])))}; "
         f"t_cross {_fmt(summ[n]['t_cross_epoch'])} epochs ({_fmt(summ[n]['t_cross_flag'])})"
     )
-    notes.append("Spread and threshold crossing (spec §8.5, §7.11; report only): " + "; ".join(t_line(n) for n in summ))
+    notes.append(
+        "Spread and threshold crossing (docs: anticollapse §8.5, §7.11; report only): "
+        + "; ".join(t_line(n) for n in summ)
+    )
     ordering = {
         str(s_): _ordering(
             diag, summ, s_, f"_s{s_}" if len(seeds) > 1 else "", p, config.profile, int(hd.ckpt_steps[-1])
@@ -974,7 +977,7 @@ def run(config: StudyConfig) -> StudyResult:
         f"lr = {1e-3:g} per step, so a typical unit drifts ≲ {steps_d * 1e-3:.2g} from its init "
         "ζ = -log 200 (the pull arm adds 2e-3 per step; injected jumps are rare); β_tail then "
         "measures this unrelaxed transient spread, not the stationary tail that β_pred (a property of the "
-        "increment law) predicts. The theory's stationarity time K ≳ 3 log(nρ)/(βΦ'(β)) (spec §9) is far "
+        "increment law) predicts. The theory's stationarity time K ≳ 3 log(nρ)/(βΦ'(β)) (docs: anticollapse §9) is far "
         "beyond these runs unless the profile is 'paper'; quantitative β_pred-vs-β_tail agreement is not "
         "expected here, and none is claimed."
     )

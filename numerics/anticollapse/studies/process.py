@@ -1,5 +1,5 @@
-r"""Study ``anticollapse-process``: Monte Carlo of the coarse-grained process against the
-Lundberg root (spec §9 T1–T3, figures 3–4; Livi, arXiv:2606.29519, toolkit's formulation).
+r"""Study `anticollapse-process`: Monte Carlo of the coarse-grained process against the
+Lundberg root ([§9][anticollapse-s9] T1–T3, figures 3–4; Livi, arXiv:2606.29519, toolkit's formulation).
 
 * **T1** Bernoulli–Exp pushes (κ = 0.05): Hill β̂ (top 5%) vs the discrete root β_d;
   atom P(X=0) vs β_d/γ (exact) and vs 1−ρ (continuous-time limit).
@@ -8,7 +8,7 @@ Lundberg root (spec §9 T1–T3, figures 3–4; Livi, arXiv:2606.29519, toolkit'
   J_max ≤ κ, P(X>0) > 0 and β̂ decreasing above; ±10% where β_pred ≤ 20.
 * **Lévy families**: tempered stable a<1, 1<a<2, truncated stable: Hill β̂ vs the
   Lundberg root (one point per family in quick, six in paper; exact compound-Poisson
-  big jumps + small-jump Gaussian, :func:`numerics.anticollapse.simulate_levy`).
+  big jumps + small-jump Gaussian, `numerics.anticollapse.simulate_levy`).
 * **Phase diagram** of bounded pushes over (J_max, κ), Monte Carlo labels with the
   analytic boundaries κ = J_max and κ = pJ_max/2; tempered stable (a = 1/2, λ = 1) over
   (c, κ), Monte Carlo labels (runaway: mean growth; extended / forcing-limited: Hill β̂
@@ -16,9 +16,9 @@ Lundberg root (spec §9 T1–T3, figures 3–4; Livi, arXiv:2606.29519, toolkit'
 
 | code name | symbol |
 |---|---|
-| ``n_units``, ``n_steps`` | n, K |
-| ``hill`` | :math:`\hat\beta_H` (Hill on log τ, top 5%) |
-| ``beta_root`` | Lundberg root β (:mod:`numerics.anticollapse._lundberg`) |
+| `n_units`, `n_steps` | n, K |
+| `hill` | $\hat\beta_H$ (Hill on log τ, top 5%) |
+| `beta_root` | Lundberg root β (`numerics.anticollapse._lundberg`) |
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from numerics.study import Option, Study, StudyConfig, StudyResult, check_ge, ch
 __all__ = ["STUDY", "run"]
 
 KAPPA_T1 = 0.05
-T1_CONTINUOUS_TOL = 0.01  # spec §9 T1: |P(X=0) - (1-rho)| <= 0.01
+T1_CONTINUOUS_TOL = 0.01  # docs: anticollapse §9 T1: |P(X=0) - (1-rho)| <= 0.01
 T3_P, T3_KAPPA = 0.2, 0.05
 _T1_ALL = [(0.02, 1.0), (0.03, 1.0), (0.04, 1.0), (0.02, 2.0)]
 _T2_ALL = [(0.02, 0.2, 8000), (0.02, 0.3, 8000), (0.01, 0.3, 16000)]
@@ -161,7 +161,7 @@ def _t1(cfg, key, checks, series, notes):
                 abs(hill / root - 1),
                 tol,
                 f"|Hill beta (top 5%, k={k}) / beta_d - 1|, beta_d={root:.4f}, n={n}, K={steps}; "
-                "spec T1 tolerance 5% (>= 3 Hill sd beta/sqrt(k))",
+                "table T1 (anticollapse docs) tolerance 5% (>= 3 Hill sd beta/sqrt(k))",
             )
         )
         sd = math.sqrt(atom * (1 - atom) / n)
@@ -171,7 +171,7 @@ def _t1(cfg, key, checks, series, notes):
                 abs(atom - root / gam),
                 max(0.005, 3 * sd),
                 f"|P(X=0) - beta_d/gamma| (exact discrete law, beta_d/gamma={root / gam:.4f}); "
-                "spec T1 tolerance 0.005 (>= 3 binomial sd)",
+                "table T1 (anticollapse docs) tolerance 0.005 (>= 3 binomial sd)",
             )
         )
         gap = abs(root / gam - (1 - rho))
@@ -180,7 +180,7 @@ def _t1(cfg, key, checks, series, notes):
                 f"T1_atom_vs_continuous_{tag}",
                 abs(atom - (1 - rho)),
                 T1_CONTINUOUS_TOL,
-                f"|P(X=0) - (1-rho)|, 1-rho={1 - rho:.3f} (continuous-time limit); spec T1 tolerance "
+                f"|P(X=0) - (1-rho)|, 1-rho={1 - rho:.3f} (continuous-time limit); table T1 (anticollapse docs) tolerance "
                 f"{T1_CONTINUOUS_TOL}. It includes the exact discrete-continuous gap |beta_d/gamma - "
                 f"(1-rho)| = {gap:.4f}, leaving {T1_CONTINUOUS_TOL - gap:.4f} for Monte Carlo noise "
                 f"(binomial sd {sd:.4f} at n={n})",
@@ -219,7 +219,7 @@ def _t2(cfg, key, checks, series, notes):
                 abs(hill / beta - 1),
                 _hill_tol(beta, k, 0.03),
                 f"|Hill beta (top 5%, k={k}) / (2 kappa/sigma^2) - 1|, beta={beta:.4f}, n={n}, K={steps}; "
-                "spec T2 tolerance 3% (>= 3 Hill sd)",
+                "table T2 (anticollapse docs) tolerance 3% (>= 3 Hill sd)",
             )
         )
         rows.append((kappa, sigma, beta, hill, hill / math.sqrt(k)))
@@ -280,7 +280,7 @@ def _t3(cfg, key, checks, series, notes):
                         f"T3_hill_rel_err_{tag}",
                         abs(hill / rr.beta - 1),
                         _hill_tol(rr.beta, k, 0.10),
-                        f"|Hill (top 1%, k={k}) / beta_pred - 1|, beta_pred={rr.beta:.2f}; spec T3 "
+                        f"|Hill (top 1%, k={k}) / beta_pred - 1|, beta_pred={rr.beta:.2f}; table T3 (anticollapse docs) "
                         "quantitative only where beta_pred <= 20, tolerance 10%",
                     )
                 )
@@ -289,7 +289,7 @@ def _t3(cfg, key, checks, series, notes):
     arr = np.array(rows)
     series["t3_rows"] = arr  # J_max, beta_pred, P(X>0), hill top 1%, max X
     notes.append(
-        "T3 bounded pushes, Lundberg labels with the spec §4 (c3) rule (beta_res = "
+        "T3 bounded pushes, Lundberg labels with the docs: anticollapse §4 (c3) rule (beta_res = "
         f"{BETA_RES:g}): "
         + ", ".join(f"J_max={j:g}: {o} (beta={b:.4g})" for j, o, b in zip(cfg["t3"], ops, arr[:, 1]))
         + "."
@@ -373,7 +373,7 @@ def _phase(cfg, key, checks, series, notes):
     kappas = np.linspace(0.01, 0.12, g)
     mc = np.zeros((g, g), dtype=int)
     th = np.zeros((g, g), dtype=int)
-    operational = np.zeros((g, g), dtype=bool)  # spec §4 c3: extended with beta > beta_res
+    operational = np.zeros((g, g), dtype=bool)  # docs: anticollapse §4 c3: extended with beta > beta_res
     unresolved = np.zeros((g, g), dtype=bool)
     for i, kap in enumerate(tqdm(kappas, desc="phase diagram", disable=not cfg_progress(cfg))):
         for j, jm in enumerate(jmax):
@@ -399,7 +399,7 @@ def _phase(cfg, key, checks, series, notes):
             "bounded pushes: fraction of resolved (J_max, kappa) cells whose Monte Carlo label (collapsed: "
             "max X = 0; runaway: mean X grows between K/2 and K, paired z > 4) differs from the Lundberg label. "
             "Unresolved (excluded, hatched): extended cells whose relaxation time 3 log(n)/(beta Phi'(beta)) "
-            f"(spec §9) exceeds K/2, or beta > 50 (P(X>0) below 1/n); {int(unresolved.sum())} of {g * g}",
+            f"(docs: anticollapse §9) exceeds K/2, or beta > 50 (P(X>0) below 1/n); {int(unresolved.sum())} of {g * g}",
         )
     )
     exact_collapse = all(mc[i, j] == 0 for i in range(g) for j in range(g) if jmax[j] <= kappas[i])
@@ -420,7 +420,7 @@ def _phase(cfg, key, checks, series, notes):
     )
     ext = th == 1
     notes.append(
-        f"Bounded-push phase diagram, spec §4 (c3) reporting rule (beta_res = {BETA_RES:g}, toolkit default): "
+        f"Bounded-push phase diagram, docs: anticollapse §4 (c3) reporting rule (beta_res = {BETA_RES:g}, toolkit default): "
         f"{int((operational & ext).sum())} of the {int(ext.sum())} extended cells (Lundberg root) have "
         f"beta > {BETA_RES:g} and are reported operationally collapsed (power law unresolvable in the lag "
         "window); the Monte Carlo comparison uses the mathematical labels (an operationally collapsed cell "
@@ -434,7 +434,7 @@ MC_LABELS = ("collapsed", "extended", "runaway", "forcing_limited", "stationary,
 
 
 def _ts_mc_label(x_half: np.ndarray, x_end: np.ndarray, lam: float) -> tuple[int, float]:
-    """Tempered-stable Monte Carlo label: runaway (mean growth, :func:`_mc_label`); else
+    """Tempered-stable Monte Carlo label: runaway (mean growth, `_mc_label`); else
     Hill β̂ on the top 5% of τ = e^X against λ: extended if β̂ < λ − 3λ/√k, forcing-limited
     if β̂ > λ + 3λ/√k (the d1 tail e^{-λx} times a decreasing power of x has a local
     exponent above λ), otherwise unresolved (code 4); too few X > 0 for Hill: code 4."""
@@ -768,7 +768,7 @@ STUDY = Study(
             "--n-units",
             int,
             f"units per Monte Carlo run of T1-T3 ({MIN_UNITS} to {MAX_UNITS}: "
-            "10x the spec's n = 2e5; run time grows linearly in N)",
+            "10x the toolkit's n = 2e5; run time grows linearly in N)",
             in_range(MIN_UNITS, MAX_UNITS, closed_hi=True),
             multiple=False,
             metavar="N",

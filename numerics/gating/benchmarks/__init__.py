@@ -1,2 +1,2 @@
-"""The gating benchmarks: one module per group, each defining ``BENCHMARKS``; discovered by
+"""The gating benchmarks: one module per group, each defining `BENCHMARKS`; discovered by
 `numerics.study.runner`."""

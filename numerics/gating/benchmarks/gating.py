@@ -1,34 +1,34 @@
-"""Benchmarks of the gating numerics (spec ``gating.md``; Livi, arXiv:2508.12121).
+"""Benchmarks of the gating numerics the [gating formulation][gating-formulation]; Livi, arXiv:2508.12121).
 
-* ``gating-spectral-norm``: the exact spectral norm :math:`\\|M\\|_2` of 64x64 transport
+* `gating-spectral-norm`: the exact spectral norm $\\|M\\|_2$ of 64x64 transport
   products by the scaled Gram matrix + Householder tridiagonalisation + Sturm bisection
-  (:func:`numerics.gating.top_singular_value`) against LAPACK's SVD, on a batch of
+  (`numerics.gating.top_singular_value`) against LAPACK's SVD, on a batch of
   real transport products and on the all-pairs S1 probe of one sequence
-  (:func:`numerics.gating.all_pairs`, ``norm="gram"`` vs ``"svd"``), and the batched
-  Golub–Kahan route (:mod:`numerics.core._bidiagonal`, the accelerator default) against the same
-  SVD; ``extra`` holds the largest relative difference of the routes.
-* ``gating-seeds``: the S1 training protocol (leaky, scalar, vector cells; SGD on adding),
-  one compiled run walked over the seeds (``runs="map"``, the default,
-  :func:`numerics.core.run_map`) against the same seeds vmapped (``runs="vmap"``), plus the
+  (`numerics.gating.all_pairs`, `norm="gram"` vs `"svd"`), and the batched
+  Golub–Kahan route (`numerics.core._bidiagonal`, the accelerator default) against the same
+  SVD; `extra` holds the largest relative difference of the routes.
+* `gating-seeds`: the S1 training protocol (leaky, scalar, vector cells; SGD on adding),
+  one compiled run walked over the seeds (`runs="map"`, the default,
+  `numerics.core.run_map`) against the same seeds vmapped (`runs="vmap"`), plus the
   same walk split over one worker process per core (start-up and compile included).
-* ``gating-bptt``: the loss and gradient of one S2 batch (T=120, batch 64, N=64) per cell kind
-  by the explicit backward pass (:func:`numerics.gating.loss_and_grad`) against
-  ``eqx.filter_value_and_grad`` of the loss, and S2 training of the four arms with each;
-  ``extra`` holds the largest relative difference of the gradients.
-* ``gating-first-order``: the prefix/suffix first-order term :math:`L_F` (O(n) products)
+* `gating-bptt`: the loss and gradient of one S2 batch (T=120, batch 64, N=64) per cell kind
+  by the explicit backward pass (`numerics.gating.loss_and_grad`) against
+  `eqx.filter_value_and_grad` of the loss, and S2 training of the four arms with each;
+  `extra` holds the largest relative difference of the gradients.
+* `gating-first-order`: the prefix/suffix first-order term $L_F$ (O(n) products)
   against the direct sum of n ordered products (O(n^2)).
-* ``gating-s1-summaries``: one S1 checkpoint probe (all pairs on ``probe`` sequences, T=80,
+* `gating-s1-summaries`: one S1 checkpoint probe (all pairs on `probe` sequences, T=80,
   N=64, an untrained vector cell) with its per-lag summaries computed on the device
-  (:func:`numerics.gating.lag_summaries`, the accelerator default) against the probe arrays
+  (`numerics.gating.lag_summaries`, the accelerator default) against the probe arrays
   copied to the host and summarised in NumPy (the CPU default); both end to end, summaries on
   the host.
-* ``gating-paper-profile``: wall time of the 20-seed paper profile of E0 + S1 + S2, measured
+* `gating-paper-profile`: wall time of the 20-seed paper profile of E0 + S1 + S2, measured
   for E0 and extrapolated for S1/S2 from timed one-run pieces (fewer steps), divided over
-  the worker processes; ``extra`` says which figures are measured and which extrapolated, the
+  the worker processes; `extra` says which figures are measured and which extrapolated, the
   worker-process count and the process CPU seconds of every piece.
 
 Wall times on a shared machine are inflated by other processes; every ratio is measured
-in the same run, and ``extra`` carries the process CPU time where it matters.
+in the same run, and `extra` carries the process CPU time where it matters.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def _cpu_of(fn) -> float:
 
 
 def _probe_products(T: int = 80, n: int = 512) -> jax.Array:
-    """``n`` transport products M_{k+l,k} (random starts and lags) of an untrained vector cell."""
+    """`n` transport products M_{k+l,k} (random starts and lags) of an untrained vector cell."""
     from numerics.gating._tasks import sample
 
     cell = init_cell(jax.random.key(0), "vector", 64, 4)
@@ -246,7 +246,7 @@ def _seeds(size: str) -> list[BenchRow]:
 
 def _bptt(size: str) -> list[BenchRow]:
     """Loss and gradient of one S2 batch per cell kind, then S2 training of the four arms:
-    the explicit backward pass against ``eqx.filter_value_and_grad`` of the loss."""
+    the explicit backward pass against `eqx.filter_value_and_grad` of the loss."""
     from numerics.gating._tasks import sample
 
     us, y = sample(jax.random.key(1), "ar2", _S2["batch"], _S2["T"], _S2["Ni"])
@@ -310,7 +310,7 @@ def _first_order(size: str) -> list[BenchRow]:
 
 
 def _timed(fn) -> tuple[float, float]:
-    """``(wall_s, cpu_s)`` of one blocking call after a warm-up (compiling) call."""
+    """`(wall_s, cpu_s)` of one blocking call after a warm-up (compiling) call."""
     jax.block_until_ready(fn())
     c0, t0 = _cpu(), time.perf_counter()
     jax.block_until_ready(fn())
@@ -320,7 +320,7 @@ def _timed(fn) -> tuple[float, float]:
 def _paper_profile(size: str) -> list[BenchRow]:
     """E0 measured; S1/S2 extrapolated linearly in steps, runs and checkpoints from timed
     pieces of ONE run in this process (compile excluded). Training runs are spread over
-    ``cpu_workers()`` processes in the paper profile, so their time is divided by the worker
+    `cpu_workers()` processes in the paper profile, so their time is divided by the worker
     count, as are the probes."""
     from numerics.gating._tasks import sample
     from numerics.gating.studies.anisotropy import PAPER, TASKS, probe_run

@@ -1,2 +1,2 @@
-"""The gating studies: one module per study, each defining ``STUDY``; discovered by
+"""The gating studies: one module per study, each defining `STUDY`; discovered by
 `numerics.study.runner`."""

@@ -1,24 +1,24 @@
-r"""Study ``gating-anisotropy`` (spec ``gating.md`` S2): gates vs Adam as sources of anisotropy.
+r"""Study `gating-anisotropy` the [gating formulation][gating-formulation] S2): gates vs Adam as sources of anisotropy.
 
 Four arms — plain + Adam, scalar gate + SGD, vector gate + SGD, and a third comparison arm
 vector gate + Adam (do gate- and optimizer-driven anisotropy add up?) — are trained on
 adding, movingavg, delaysum, ar2 and narma10. Each arm is one compiled run: tasks and
-seeds are a single run axis (``lax.switch`` picks the task's data) mapped with
-:func:`numerics.core.run_map` (walked on a CPU, optionally over worker processes;
+seeds are a single run axis (`lax.switch` picks the task's data) mapped with
+`numerics.core.run_map` (walked on a CPU, optionally over worker processes;
 vmapped on an accelerator). At every
 checkpoint the study measures
 
-* propagation anisotropy: :math:`\mathrm{AI}_{10}` and :math:`\mathrm{CE}_{10}` of transport
-  matrices :math:`M_{t,k}` vs lag (random triples; underflowed products flagged, never CE = 0);
-* update anisotropy: :math:`\mathrm{AI}_{10}`, :math:`\mathrm{CE}_{10}` of the per-example
-  gradient matrix (spec §7 normalisation).
+* propagation anisotropy: $\mathrm{AI}_{10}$ and $\mathrm{CE}_{10}$ of transport
+  matrices $M_{t,k}$ vs lag (random triples; underflowed products flagged, never CE = 0);
+* update anisotropy: $\mathrm{AI}_{10}$, $\mathrm{CE}_{10}$ of the per-example
+  gradient matrix ([§7][gating-s7] normalisation).
 
-Every metric per (model, optimizer, task) goes to ``metrics.json``. The spec's qualitative
+Every metric per (model, optimizer, task) goes to `metrics.json`. The spec's qualitative
 finding (gated + SGD more concentrated than plain + Adam after training) is checked in
 aggregate; the per-task outcome is recorded in the notes whichever way it goes.
 
-**Workers.** On a CPU the training runs and their probes are spread over ``workers``
-processes (``--workers``; 0 = one per core, the paper-profile default; 1 = this process,
+**Workers.** On a CPU the training runs and their probes are spread over `workers`
+processes (`--workers`; 0 = one per core, the paper-profile default; 1 = this process,
 the quick and smoke default, where a process start-up and compile would cost more than it
 saves). Every run is the same computation on the same inputs, so the results do not
 depend on the worker count.
@@ -72,7 +72,7 @@ def _probe(model, task_id, key, p):
 
 
 def probe_run(snaps, task_id, key_data, p):
-    """:func:`_probe` at every checkpoint of one run (``snaps``: leading checkpoint axis)."""
+    """`_probe` at every checkpoint of one run (`snaps`: leading checkpoint axis)."""
     key = jax.random.wrap_key_data(key_data)
     return jax.lax.map(lambda m: _probe(m, task_id, key, p), snaps)
 
@@ -131,7 +131,7 @@ def run(config) -> StudyResult:
                     wins,
                     p["min_tasks"],
                     f"number of the {len(tasks)} tasks where {a} has larger gradient-covariance AI_10 AND higher "
-                    f"CE_10 than plain+Adam at the final checkpoint (median over seeds); spec §10 states the finding "
+                    f"CE_10 than plain+Adam at the final checkpoint (median over seeds); docs: gating §10 states the finding "
                     f"on all five tasks for the S2 protocol, which the paper profile requires; the quick profile "
                     f"(300 steps, N = 32, T = 60) is not that protocol and requires a majority; per-task ratios and "
                     f"the tasks where it fails in the notes",
@@ -152,7 +152,7 @@ def run(config) -> StudyResult:
         misses = [t for t, r, h in zip(tasks, ratio, higher_ce) if not (r > 1 and h)]
         if misses:
             notes.append(
-                f"S2: the spec's finding does not hold for {a} on {', '.join(misses)} in this run; "
+                f"S2: the toolkit's finding does not hold for {a} on {', '.join(misses)} in this run; "
                 "recorded, not forced."
             )
     if {"vector+Adam", "vector+SGD"} <= set(labels):
@@ -173,7 +173,7 @@ def run(config) -> StudyResult:
             "propagation_NaN_iff_underflow",
             consistent,
             "propagation AI and CE are NaN exactly where the product underflowed (sigma_1 < 1e-140) and positive "
-            "everywhere else (spec §8: underflowed products are reported as such, never CE = 0; a NaN from any "
+            "everywhere else (docs: gating §8: underflowed products are reported as such, never CE = 0; a NaN from any "
             f"other cause, e.g. overflow, fails this); underflow fraction per arm {under}",
         )
     )
@@ -208,7 +208,7 @@ def run(config) -> StudyResult:
 
 
 def _nanmedian(x, axis):
-    """``np.nanmedian``, NaN where every entry is NaN (lags whose products all underflowed, spec
+    """`np.nanmedian`, NaN where every entry is NaN (lags whose products all underflowed, spec
     §8) without numpy's "All-NaN slice" warning: those NaNs are the expected report."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)

@@ -1,16 +1,16 @@
-r"""Study ``gating-expansion`` (spec ``gating.md`` E0): the first-order product expansion.
+r"""Study `gating-expansion` the [gating formulation][gating-formulation] E0): the first-order product expansion.
 
-Untrained scalar- and vector-gate cells (all weights :math:`\mathcal N(0,0.2^2)`) are
+Untrained scalar- and vector-gate cells (all weights $\mathcal N(0,0.2^2)$) are
 driven by slow noisy sinusoids; along the trajectory the exact Jacobians split as
-:math:`J_j=A_j+B_j`. For :math:`F(\varepsilon)=\prod_j(A_j+\varepsilon B_j)` the study reports
+$J_j=A_j+B_j$. For $F(\varepsilon)=\prod_j(A_j+\varepsilon B_j)$ the study reports
 
-* :math:`E(\varepsilon)=\|F(\varepsilon)-F(0)-\varepsilon L_F\|_F` and :math:`C_2=E/\varepsilon^2`, with the
-  log–log slope of :math:`E` on the five smallest ε (theory: 2, the remainder is :math:`O(\varepsilon^2)`);
-* :math:`L_F` (prefix/suffix products) against an independent central finite difference of :math:`F`;
-* :math:`E(\varepsilon)` against the rigorous bound :math:`(a+\varepsilon b)^n-a^n-n\varepsilon ba^{n-1}`;
-* the statistics of :math:`r_j=\|B_j\|_2/\|A_j\|_2` and the relative remainder at :math:`\varepsilon=1`.
+* $E(\varepsilon)=\|F(\varepsilon)-F(0)-\varepsilon L_F\|_F$ and $C_2=E/\varepsilon^2$, with the
+  log–log slope of $E$ on the five smallest ε (theory: 2, the remainder is $O(\varepsilon^2)$);
+* $L_F$ (prefix/suffix products) against an independent central finite difference of $F$;
+* $E(\varepsilon)$ against the rigorous bound $(a+\varepsilon b)^n-a^n-n\varepsilon ba^{n-1}$;
+* the statistics of $r_j=\|B_j\|_2/\|A_j\|_2$ and the relative remainder at $\varepsilon=1$.
 
-One compiled seed per gate kind, mapped over the seeds with :func:`numerics.core.run_map`
+One compiled seed per gate kind, mapped over the seeds with `numerics.core.run_map`
 (seeds walked one after another on a CPU; vmapped on an accelerator).
 """
 
@@ -50,7 +50,7 @@ from numerics.study import (  # noqa: E402  # noqa: E402
 
 EPS_GRID = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)
 GATES = ("scalar", "vector")
-#: Spec §10 reference medians of r_j and their seed spread (the check band).
+#: docs: gating §10 reference medians of r_j and their seed spread (the check band).
 R_BAND = {"scalar": (0.13, 0.07), "vector": (0.05, 0.03)}
 FD_STEP = 1e-4
 

@@ -1,29 +1,29 @@
-r"""Study ``gating-lr`` (spec ``gating.md`` S1): lag-dependent effective learning rates.
+r"""Study `gating-lr` the [gating formulation][gating-formulation] S1): lag-dependent effective learning rates.
 
 Leaky (α = 0.8), scalar- and vector-gate cells are trained with plain SGD on the adding
 task (one compiled run per model, mapped over the seeds). At each checkpoint, on a fixed probe
-batch, the study computes for every pair :math:`(t,k)` the exact :math:`S_{t,k}=\|M_{t,k}\|_2`,
-the normalised lag profile :math:`\tilde\mu(h)`, both zeroth-order predictors
-:math:`\prod g` and :math:`\prod(1-g)`, the fitted power :math:`s` (with :math:`R^2`) and the
-per-lag exponent :math:`s(\ell)`. Theory against simulation:
+batch, the study computes for every pair $(t,k)$ the exact $S_{t,k}=\|M_{t,k}\|_2$,
+the normalised lag profile $\tilde\mu(h)$, both zeroth-order predictors
+$\prod g$ and $\prod(1-g)$, the fitted power $s$ (with $R^2$) and the
+per-lag exponent $s(\ell)$. Theory against simulation:
 
 * **exact, leaky cell**: the lag-ℓ part of the autodiff BPTT gradient equals
-  :math:`\mu_\ell=\eta\alpha(1-\alpha)^\ell` times the immediate factor when :math:`W_r=0`
-  (then :math:`M_{t,k}=(1-\alpha)^\ell I` and :math:`B\equiv0`); and the prefix-sum
-  :math:`\mu^{(0)}` equals :math:`(1-\alpha)^\ell`. With :math:`W_r\ne0` the *spectral-norm*
-  profile is not :math:`(1-\alpha)^\ell`: the :math:`\alpha D_tW_r` term of :math:`J_t` transports too.
-* **first-order diagonal theory**: the SymPy-derived :math:`\mu^{(0)}+\mu^{(1)}` against the
-  exact diagonal :math:`[M_{t,k}]_{qq}`, per lag, with the rigorous remainder bound and the
+  $\mu_\ell=\eta\alpha(1-\alpha)^\ell$ times the immediate factor when $W_r=0$
+  (then $M_{t,k}=(1-\alpha)^\ell I$ and $B\equiv0$); and the prefix-sum
+  $\mu^{(0)}$ equals $(1-\alpha)^\ell$. With $W_r\ne0$ the *spectral-norm*
+  profile is not $(1-\alpha)^\ell$: the $\alpha D_tW_r$ term of $J_t$ transports too.
+* **first-order diagonal theory**: the SymPy-derived $\mu^{(0)}+\mu^{(1)}$ against the
+  exact diagonal $[M_{t,k}]_{qq}$, per lag, with the rigorous remainder bound and the
   lags over which it tracks.
 
 **Workers.** On a CPU the training runs and the checkpoint probes are spread over
-``workers`` processes (:mod:`numerics.core._runmap`; ``--workers``; 0 = one per core, the
+`workers` processes (`numerics.core._runmap`; `--workers`; 0 = one per core, the
 paper-profile default; 1 = this process, the quick and smoke default). Every run is the
 same computation on the same inputs, so the results do not depend on the worker count.
 
 **Summaries.** The per-lag medians and fitted powers of each probed cell are computed in NumPy
-on a CPU and on the device on an accelerator (:func:`numerics.gating.lag_summaries`; only the
-summaries are copied back); :data:`SUMMARY_ROUTES`, :func:`default_summary_route`. The two routes
+on a CPU and on the device on an accelerator (`numerics.gating.lag_summaries`; only the
+summaries are copied back); `SUMMARY_ROUTES`, `default_summary_route`. The two routes
 are tested equal.
 """
 
@@ -75,16 +75,16 @@ def _horizon(rel_err: np.ndarray) -> np.ndarray:
     return ok.sum(axis=-1)
 
 
-#: Where the per-lag summaries of a probed cell are computed: ``"host"`` (NumPy on the full probe
-#: arrays, :func:`_summaries`) or ``"device"`` (:func:`numerics.gating.lag_summaries`, only the
+#: Where the per-lag summaries of a probed cell are computed: `"host"` (NumPy on the full probe
+#: arrays, :func:`_summaries`) or `"device"` (:func:`numerics.gating.lag_summaries`, only the
 #: summaries leave the device). Tested equal.
 SUMMARY_ROUTES = ("host", "device")
 
 
 def default_summary_route() -> str:
-    """``"host"`` on a CPU: XLA's CPU sort made the device medians 8x slower than NumPy's
+    """`"host"` on a CPU: XLA's CPU sort made the device medians 8x slower than NumPy's
     partition there (2.3 s against 0.3 s for the summaries of one S1 paper cell; end to end with
-    the probe 0.6x, ``bench --only gating-s1-summaries --size full``). ``"device"`` on an
+    the probe 0.6x, `bench --only gating-s1-summaries --size full`). `"device"` on an
     accelerator, where copying the probe arrays to the host (0.10 s per cell) and NumPy's medians
     (0.33 s) were measured to cost more than the transport products themselves (0.17 s on an H100);
     the device route itself has not yet been timed on a GPU."""
@@ -92,8 +92,8 @@ def default_summary_route() -> str:
 
 
 def _summaries(out):
-    """Per-lag summaries of :func:`probe_sequence` on every probe sequence, in NumPy on the host:
-    the host route of :func:`numerics.gating.lag_summaries` (same keys and values)."""
+    """Per-lag summaries of `probe_sequence` on every probe sequence, in NumPy on the host:
+    the host route of `numerics.gating.lag_summaries` (same keys and values)."""
     out = jax.tree.map(np.asarray, out)
     v = out["valid"]
     vv = np.broadcast_to(v[..., None], out["diag"].shape)
@@ -127,15 +127,15 @@ def _summaries(out):
 
 @functools.cache
 def probe_batch():
-    """:func:`probe_sequence` on every probe sequence of one checkpoint: one compiled
+    """`probe_sequence` on every probe sequence of one checkpoint: one compiled
     sequence walked over the sequences on a CPU, vmapped on an accelerator
-    (:func:`numerics.core.run_map`)."""
+    (`numerics.core.run_map`)."""
     return run_map(probe_sequence, in_axes=(None, 0))
 
 
 @functools.cache
 def _probe_summaries():
-    """:func:`probe_batch` followed by :func:`numerics.gating.lag_summaries`, one compiled call."""
+    """`probe_batch` followed by `numerics.gating.lag_summaries`, one compiled call."""
     return jax.jit(lambda cell, us: lag_summaries(probe_batch()(cell, us)))
 
 
@@ -159,9 +159,9 @@ def _leaky_exact(model, us, y, alpha, T):
 
 
 def _probe_cells(cells, us_probe, route: str | None = None) -> list[dict]:
-    """Per-lag summaries of every cell in ``cells`` (leading axis: (seed, checkpoint) pairs).
+    """Per-lag summaries of every cell in `cells` (leading axis: (seed, checkpoint) pairs).
 
-    ``route`` (:data:`SUMMARY_ROUTES`; ``None``: :func:`default_summary_route`). Host: the NumPy
+    `route` (`SUMMARY_ROUTES`; `None`: `default_summary_route`). Host: the NumPy
     summaries of one cell run in a side thread while the next cell's transport products are
     computed (JAX only in this thread; at most two outputs in flight). Device: probes and
     summaries are one compiled call per cell; every cell is dispatched (asynchronously) before the
@@ -184,8 +184,8 @@ def _probe_cells(cells, us_probe, route: str | None = None) -> list[dict]:
 
 
 def _probe_all(cells, us_probe, n: int, workers: int) -> list[dict]:
-    """:func:`_probe_cells` on ``n`` cells (leading axes (seed, checkpoint), flattened here),
-    in this process or cut into contiguous blocks over ``workers`` processes."""
+    """`_probe_cells` on `n` cells (leading axes (seed, checkpoint), flattened here),
+    in this process or cut into contiguous blocks over `workers` processes."""
     flat = jax.tree.map(lambda x: np.asarray(x).reshape((n,) + x.shape[2:]), cells)
     us = np.asarray(us_probe)
     blocks = split_runs(flat, n, workers)
@@ -262,7 +262,7 @@ def run(config) -> StudyResult:
                 f"{kind}.first_order_within_rigorous_bound",
                 bool(r["bound_ok"].all()),
                 "|[M]_qq - mu0 - mu1| <= prod(a+b) - prod(a) - prod(a) sum(b/a), a=||diag(1-g)||, b=||J - diag(1-g)||, "
-                "for every pair, neuron, checkpoint and seed (rigorous second-order remainder bound, spec §5)",
+                "for every pair, neuron, checkpoint and seed (rigorous second-order remainder bound, docs: gating §5)",
             )
         )
     rel_err = {k: np.abs(res[k]["mu01"] - res[k]["diag"]) / np.abs(res[k]["diag"]) for k in MODELS}
@@ -294,7 +294,7 @@ def run(config) -> StudyResult:
                 f"{kind}.fit_R2_min",
                 float(np.nanmin(res[kind]["r2_ret"])),
                 p["r2_min"],
-                "min over checkpoints/seeds of R^2 of log S vs log prod(1-g); spec §10 reference R^2 >= 0.99 "
+                "min over checkpoints/seeds of R^2 of log S vs log prod(1-g); docs: gating §10 reference R^2 >= 0.99 "
                 "(scalar) and ~0.99 (vector) on the S1 protocol (quick and paper profiles); the smoke profile "
                 "(T = 24, 20 steps) is outside that protocol and only guards against a broken fit (R^2 >= 0.9)",
             )
@@ -304,7 +304,7 @@ def run(config) -> StudyResult:
             check_true(
                 f"{kind}.longer_lag_sensitivity_than_leaky",
                 bool(np.all(h10[0] > h10[1])),
-                f"spec §10 qualitative: normalised profile at lag 10, final checkpoint, {kind} > leaky in every seed "
+                f"docs: gating §10 qualitative: normalised profile at lag 10, final checkpoint, {kind} > leaky in every seed "
                 f"({np.median(h10[0]):.3g} vs {np.median(h10[1]):.3g})",
             )
         )

@@ -1,2 +1,2 @@
-"""The integrator benchmarks: one module per group, each defining ``BENCHMARKS``; discovered by
+"""The integrator benchmarks: one module per group, each defining `BENCHMARKS`; discovered by
 `numerics.study.runner`."""

@@ -1,16 +1,16 @@
-r"""Benchmark: one full-network population-loss gradient (spec ``integrator.md`` §3).
+r"""Benchmark: one full-network population-loss gradient ([§3][integrator-s3]).
 
 Candidate: jitted JAX, Cayley + doubling Gramians and the explicit adjoint formulas
-(:func:`numerics.integrator.loss_and_grads_core`). Baseline: the same formulas in
-NumPy/SciPy with Bartels–Stewart solvers (``solve_continuous_lyapunov`` for
-:math:`P,Q_o`, ``solve_sylvester`` for :math:`X,Y`). Leaky target :math:`c_\star=0.2`,
-rich-regime state (bulk :math:`\sigma=0.1` plus an outlier at 0.78, as in spec T2).
+(`numerics.integrator.loss_and_grads_core`). Baseline: the same formulas in
+NumPy/SciPy with Bartels–Stewart solvers (`solve_continuous_lyapunov` for
+$P,Q_o$, `solve_sylvester` for $X,Y$). Leaky target $c_\star=0.2$,
+rich-regime state (bulk $\sigma=0.1$ plus an outlier at 0.78, as in spec T2).
 
 Threads: both arms run in the same process under the same thread limits. BLAS threads
-(``OPENBLAS_NUM_THREADS``/``MKL_NUM_THREADS``) and ``XLA_FLAGS`` are read from the
-environment and reported in ``extra``; they must be set before the process starts
-(e.g. ``OPENBLAS_NUM_THREADS=1 XLA_FLAGS="--xla_cpu_multi_thread_eigen=false
-intra_op_parallelism_threads=1" rnn-timescales bench``) to pin both arms to one thread.
+(`OPENBLAS_NUM_THREADS`/`MKL_NUM_THREADS`) and `XLA_FLAGS` are read from the
+environment and reported in `extra`; they must be set before the process starts
+(e.g. `OPENBLAS_NUM_THREADS=1 XLA_FLAGS="--xla_cpu_multi_thread_eigen=false
+intra_op_parallelism_threads=1" rnn-timescales bench`) to pin both arms to one thread.
 """
 
 from __future__ import annotations

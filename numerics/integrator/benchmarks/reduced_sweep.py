@@ -1,18 +1,18 @@
 r"""1,000 reduced-ODE solves over a parameter grid: one vmapped, jitted diffrax call against a
-Python loop of ``scipy.integrate.solve_ivp``.
+Python loop of `scipy.integrate.solve_ivp`.
 
-Both sides integrate the same SymPy expressions (``integrator.aligned_ode``): the candidate
-through :func:`numerics.core.vector_field` and :func:`numerics.integrator.solve_many`
-(``numerics.core.solve`` vmapped under one persistent jit, Tsit5), the baseline through
-``sympy.lambdify`` to NumPy and ``solve_ivp(method="RK45")``; both with an adaptive
-5(4) Runge–Kutta pair at ``rtol=1e-8, atol=1e-10``. Grid: unit target,
-:math:`c_\star\in[0.05,0.5]` (log-spaced) × :math:`\varepsilon\in[10^{-2},1]`, balanced start
-:math:`p(0)=\varepsilon^2`, :math:`d(0)=1`, flow time :math:`t\in[0,20]`.
+Both sides integrate the same SymPy expressions (`integrator.aligned_ode`): the candidate
+through `numerics.core.vector_field` and `numerics.integrator.solve_many`
+(`numerics.core.solve` vmapped under one persistent jit, Tsit5), the baseline through
+`sympy.lambdify` to NumPy and `solve_ivp(method="RK45")`; both with an adaptive
+5(4) Runge–Kutta pair at `rtol=1e-8, atol=1e-10`. Grid: unit target,
+$c_\star\in[0.05,0.5]$ (log-spaced) × $\varepsilon\in[10^{-2},1]$, balanced start
+$p(0)=\varepsilon^2$, $d(0)=1$, flow time $t\in[0,20]$.
 
 | code name | meaning |
 |---|---|
-| ``n_c``, ``n_eps`` | grid sizes (40 × 25 = 1,000 solves) |
-| ``n_scipy`` | SciPy solves actually timed (``quick``: 100, scaled per solve to 1,000) |
+| `n_c`, `n_eps` | grid sizes (40 × 25 = 1,000 solves) |
+| `n_scipy` | SciPy solves actually timed (`quick`: 100, scaled per solve to 1,000) |
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ T_END, N_SAVE = 20.0, 201
 
 
 def grid(n_c: int = 40, n_eps: int = 25) -> tuple[np.ndarray, np.ndarray]:
-    """``(y0, args)`` rows ``(p0, d0)`` and ``(A_star, c_star, C)`` for the (c*, eps) grid."""
+    """`(y0, args)` rows `(p0, d0)` and `(A_star, c_star, C)` for the (c*, eps) grid."""
     cs, es = np.meshgrid(np.geomspace(0.05, 0.5, n_c), np.geomspace(1e-2, 1.0, n_eps), indexing="ij")
     cs, es = cs.ravel(), es.ravel()
     y0 = np.stack([es**2, np.ones_like(es)], -1)

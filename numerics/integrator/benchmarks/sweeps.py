@@ -1,13 +1,13 @@
 r"""Benchmarks of the integrator sweeps: the vmapped phase diagram and BPTT-SGD throughput.
 
-* ``phase_diagram_vmap``: the :math:`(\sigma,c_\star)` sweep of :mod:`numerics.integrator._phase_diagram` as
-  **one** jitted call (``lax.map`` over ``vmap``ped chunks) against a Python loop over the same grid points calling the
-  same per-point computation jitted alone (:func:`numerics.integrator.point_fn`). Both are
+* `phase_diagram_vmap`: the $(\sigma,c_\star)$ sweep of `numerics.integrator._phase_diagram` as
+  **one** jitted call (`lax.map` over `vmap`ped chunks) against a Python loop over the same grid points calling the
+  same per-point computation jitted alone (`numerics.integrator.point_fn`). Both are
   timed after compilation (compile time reported separately). The target (10×) applies to
-  the small-:math:`N` row, where each point's work is dominated by per-op dispatch and loop
-  overhead that batching removes; at the study's :math:`N` the matmuls dominate and a
+  the small-$N$ row, where each point's work is dominated by per-op dispatch and loop
+  overhead that batching removes; at the study's $N$ the matmuls dominate and a
   2-core CPU can gain at most its core count from batching, so that row is report-only.
-* ``bptt_sgd_throughput``: :func:`numerics.integrator.bptt_sgd` in
+* `bptt_sgd_throughput`: `numerics.integrator.bptt_sgd` in
   sequences × time steps per second (forward + BPTT backward), report only.
 """
 

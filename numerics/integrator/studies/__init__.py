@@ -1,2 +1,2 @@
-"""The integrator studies: one module per study, each defining ``STUDY``; discovered by
+"""The integrator studies: one module per study, each defining `STUDY`; discovered by
 `numerics.study.runner`."""

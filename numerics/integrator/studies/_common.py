@@ -1,22 +1,22 @@
-r"""Shared pieces of the ``integrator-*`` studies: CLI options, outlier tracking, figures, GIFs.
+r"""Shared pieces of the `integrator-*` studies: CLI options, outlier tracking, figures, GIFs.
 
 Every integrator study (rich, oscillator, lazy, multi, ...) imports its options and its
-figure helpers from here, so the spelling of ``--target``/``--c-star``/``--sigma``/``--N``,
-their validation, the complex-plane conventions (bulk circle of radius :math:`\sigma`,
+figure helpers from here, so the spelling of `--target`/`--c-star`/`--sigma`/`--N`,
+their validation, the complex-plane conventions (bulk circle of radius $\sigma$,
 outlier marker, theory path) and the colour map are the same everywhere.
 
 | code name | symbol | meaning |
 |---|---|---|
-| ``c_star`` | :math:`c_\star` | target decay rate; learned outlier :math:`\lambda^\star=1-c_\star` |
-| ``sigma`` | :math:`\sigma` | initial recurrent scale, radius of the bulk disk of :math:`W_0` |
-| ``N`` | :math:`N` | number of hidden units |
-| ``eigs`` | :math:`\{\lambda_i(W(t_k))\}` | eigenvalue snapshots of :math:`W` at training times :math:`t_k` |
-| ``track`` | :math:`\lambda_{\rm out}(t_k)` | outlier followed across snapshots by nearest neighbour |
-| ``t`` | :math:`t` | training (flow) time |
+| `c_star` | $c_\star$ | target decay rate; learned outlier $\lambda^\star=1-c_\star$ |
+| `sigma` | $\sigma$ | initial recurrent scale, radius of the bulk disk of $W_0$ |
+| `N` | $N$ | number of hidden units |
+| `eigs` | $\{\lambda_i(W(t_k))\}$ | eigenvalue snapshots of $W$ at training times $t_k$ |
+| `track` | $\lambda_{\rm out}(t_k)$ | outlier followed across snapshots by nearest neighbour |
+| `t` | $t$ | training (flow) time |
 
 Nothing here trains a network or solves an ODE; the helpers take arrays and return
-``Option`` objects, arrays, matplotlib ``Figure`` objects or GIF bytes (no file is
-written except a private temporary file inside :func:`spectrum_animation`).
+`Option` objects, arrays, matplotlib `Figure` objects or GIF bytes (no file is
+written except a private temporary file inside `spectrum_animation`).
 """
 
 from __future__ import annotations
@@ -71,11 +71,11 @@ __all__ = [
 
 # ----------------------------------------------------------------------------- options
 def parse_target_spec(raw: str) -> Any:
-    """Parse and validate one ``--target`` spec (``exp:RATE[:AMP]`` or ``osc:RATE:FREQ[:AMP]``).
+    """Parse and validate one `--target` spec (`exp:RATE[:AMP]` or `osc:RATE:FREQ[:AMP]`).
 
-    Delegates to :func:`numerics.integrator.parse_target` and
-    :func:`numerics.integrator.validate_target`; any ``ValueError`` (malformed spec, a rate
-    :math:`\\le 0`, i.e. a non-Hurwitz :math:`A_s`) becomes a one-line :class:`UsageError`
+    Delegates to `numerics.integrator.parse_target` and
+    `numerics.integrator.validate_target`; any `ValueError` (malformed spec, a rate
+    $\\le 0$, i.e. a non-Hurwitz $A_s$) becomes a one-line `UsageError`
     naming the spec, so the CLI exits with code 2.
     """
     from numerics.integrator._targets import parse_target, validate_target
@@ -95,10 +95,10 @@ def _one_line(msg: str) -> str:
 
 
 def sum_targets(targets: Sequence[Any]) -> Any:
-    """The sum of several targets (repeated ``--target``): block-diagonal state space.
+    """The sum of several targets (repeated `--target`): block-diagonal state space.
 
-    :math:`k_\\star=\\sum_j k_j` is realised by :math:`A_s=\\mathrm{diag}(A_j)`,
-    :math:`b_s=(b_1;\\dots)`, :math:`c_s=(c_1;\\dots)` (:func:`numerics.integrator.sum_targets`).
+    $k_\\star=\\sum_j k_j$ is realised by $A_s=\\mathrm{diag}(A_j)$,
+    $b_s=(b_1;\\dots)$, $c_s=(c_1;\\dots)$ (`numerics.integrator.sum_targets`).
     """
     targets = list(targets)
     if not targets:
@@ -112,8 +112,8 @@ def sum_targets(targets: Sequence[Any]) -> Any:
 
 
 def target_option(single: bool = False) -> Option:
-    """``--target SPEC``: repeatable, repeats summed into one target; ``single=True``: one
-    spec, not repeatable (a study that takes a single leaky target, e.g. ``integrator-rich``)."""
+    """`--target SPEC`: repeatable, repeats summed into one target; `single=True`: one
+    spec, not repeatable (a study that takes a single leaky target, e.g. `integrator-rich`)."""
     if single:
         return Option(
             key="target",
@@ -134,7 +134,7 @@ def target_option(single: bool = False) -> Option:
 
 
 def c_star_option() -> Option:
-    """``--c-star X`` (repeatable), :math:`c_\\star>0`."""
+    """`--c-star X` (repeatable), $c_\\star>0$."""
     return Option("c_star", "--c-star", float, "target decay rate c* > 0 (learned outlier 1 - c*)", validate=positive)
 
 
@@ -143,7 +143,7 @@ def _sigma_validate(name: str, x: float) -> float:
 
 
 def sigma_option() -> Option:
-    """``--sigma X`` (repeatable), :math:`0\\le\\sigma<1` (stable bulk)."""
+    """`--sigma X` (repeatable), $0\\le\\sigma<1$ (stable bulk)."""
     return Option("sigma", "--sigma", float, "initial recurrent scale sigma, 0 <= sigma < 1", validate=_sigma_validate)
 
 
@@ -155,20 +155,20 @@ def _parse_int(raw: str) -> int:
 
 
 def int_option(key: str, flag: str, help: str, lo: int = 2, multiple: bool = True) -> Option:
-    """An integer option ``>= lo``; accepts integral floats such as ``1e3`` (same parser everywhere)."""
+    """An integer option `>= lo`; accepts integral floats such as `1e3` (same parser everywhere)."""
     return Option(key, flag, _parse_int, help, validate=integer_at_least(lo), multiple=multiple, metavar="K")
 
 
 def n_option() -> Option:
-    """``--N K`` (repeatable), integer :math:`N\\ge 2`."""
+    """`--N K` (repeatable), integer $N\\ge 2$."""
     return int_option("N", "--N", "number of hidden units N (integer >= 2)")
 
 
 def point_key(seed: int, *ints: int):
-    """A ``jax.random`` key for one parameter point: ``fold_in`` of ``seed`` with ``ints``.
+    """A `jax.random` key for one parameter point: `fold_in` of `seed` with `ints`.
 
-    Using the same ``(N, draw)`` integers at every :math:`c_\\star,\\sigma` gives common
-    random numbers across the grid (the same :math:`G,u_0,v_0` draw at every point).
+    Using the same `(N, draw)` integers at every $c_\\star,\\sigma$ gives common
+    random numbers across the grid (the same $G,u_0,v_0$ draw at every point).
     """
     import jax
 
@@ -179,12 +179,12 @@ def point_key(seed: int, *ints: int):
 
 
 def draws_option() -> Option:
-    """``--draws D``: network draws per grid point, integer :math:`D\\ge1` (spec §11: :math:`\\ge5` in ``paper``)."""
+    """`--draws D`: network draws per grid point, integer $D\\ge1$ ([§11][integrator-s11]: $\\ge5$ in `paper`)."""
     return int_option(
         "network_draws",
         "--draws",
         "full-network draws per grid point, trained in one compiled "
-        "computation (integer >= 1; spec §11 asks for >= 5 in the paper profile, which uses 5); every network check holds the "
+        "computation (integer >= 1; docs: integrator §11 asks for >= 5 in the paper profile, which uses 5); every network check holds the "
         "worst draw",
         lo=1,
         multiple=False,
@@ -192,7 +192,7 @@ def draws_option() -> Option:
 
 
 def network_draws(params: Mapping[str, Any]) -> int:
-    """The validated ``network_draws`` entry of a study's parameters (default 1)."""
+    """The validated `network_draws` entry of a study's parameters (default 1)."""
     D = params.get("network_draws", 1)
     if int(D) != D or int(D) < 1:
         raise UsageError(f"network_draws={D} is not allowed; need an integer >= 1")
@@ -200,21 +200,21 @@ def network_draws(params: Mapping[str, Any]) -> int:
 
 
 def draw_keys(seed: int, *ints: int, draws: int):
-    """Keys of ``draws`` network draws at one point, stacked: draw 0 is :func:`point_key` ``(seed, *ints)``
-    (the single-draw key, so ``draws=1`` reproduces a one-draw run), draw ``j > 0`` is
-    ``point_key(seed, *ints, j)``."""
+    """Keys of `draws` network draws at one point, stacked: draw 0 is `point_key` `(seed, *ints)`
+    (the single-draw key, so `draws=1` reproduces a one-draw run), draw `j > 0` is
+    `point_key(seed, *ints, j)`."""
     import jax.numpy as jnp
 
     return jnp.stack([point_key(seed, *ints, *((j,) if j else ())) for j in range(int(draws))])
 
 
 def draws_text(D: int) -> str:
-    """How a check aggregates the network draws: ``one draw`` or ``worst of D draws``."""
+    """How a check aggregates the network draws: `one draw` or `worst of D draws`."""
     return "one draw" if D == 1 else f"worst of {D} draws"
 
 
 def spread(x: Sequence[float] | np.ndarray, fmt: str) -> str:
-    """One value, or ``mean +- SD [min, max]`` over the network draws (for the notes)."""
+    """One value, or `mean +- SD [min, max]` over the network draws (for the notes)."""
     x = np.asarray(x, float).ravel()
     if x.size == 1:
         return format(float(x[0]), fmt)
@@ -225,11 +225,11 @@ def spread(x: Sequence[float] | np.ndarray, fmt: str) -> str:
 
 
 def reduction_starts(keys, n: int) -> tuple[np.ndarray, np.ndarray]:
-    r"""Exact-reduction starts ``(a0, b0)``, each of shape ``(K, 2)``, of the σ=0 networks of size ``n``
-    drawn from the ``K`` stacked ``keys``: :func:`numerics.integrator.reduce_from_network` of the
-    :math:`u_0,v_0` that :func:`numerics.integrator.init_params` draws from each key (its key order
-    W, u, v), so draw ``k`` starts where the full network of key ``k`` does. Only :math:`u_0,v_0` are
-    drawn: :math:`W_0=0` at σ=0, and an :math:`N\times N` draw per key would dominate at large ``n``."""
+    r"""Exact-reduction starts `(a0, b0)`, each of shape `(K, 2)`, of the σ=0 networks of size `n`
+    drawn from the `K` stacked `keys`: `numerics.integrator.reduce_from_network` of the
+    $u_0,v_0$ that `numerics.integrator.init_params` draws from each key (its key order
+    W, u, v), so draw `k` starts where the full network of key `k` does. Only $u_0,v_0$ are
+    drawn: $W_0=0$ at σ=0, and an $N\times N$ draw per key would dominate at large `n`."""
     import jax
 
     from numerics.integrator._linear_rnn import reduce_from_network
@@ -245,7 +245,7 @@ def reduction_starts(keys, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 # ----------------------------------------------------------------------------- tracking
 def top_eigenvalue(eigs: np.ndarray) -> np.ndarray:
-    """The eigenvalue of largest real part of each snapshot (rows of ``eigs``), complex."""
+    """The eigenvalue of largest real part of each snapshot (rows of `eigs`), complex."""
     eigs = np.asarray(eigs)
     idx = np.argmax(eigs.real, axis=-1)
     return np.take_along_axis(eigs, idx[..., None], axis=-1)[..., 0]
@@ -254,18 +254,18 @@ def top_eigenvalue(eigs: np.ndarray) -> np.ndarray:
 def track_outliers(
     eigs: Sequence[np.ndarray] | np.ndarray, n_tracks: int = 1, start: str = "last", conjugate_pairs: bool = False
 ) -> np.ndarray:
-    r"""Follow ``n_tracks`` eigenvalues through snapshots by nearest-neighbour matching.
+    r"""Follow `n_tracks` eigenvalues through snapshots by nearest-neighbour matching.
 
-    ``eigs[k]`` holds the eigenvalues of :math:`W(t_k)` (any order, complex). The tracks
-    start at the snapshot where the outliers are unambiguous (``start="last"``: the end
-    of training, where they have escaped the bulk; ``"first"``: :math:`t_0`) at the
-    ``n_tracks`` eigenvalues of largest real part (ties broken by imaginary part, upper
+    `eigs[k]` holds the eigenvalues of $W(t_k)$ (any order, complex). The tracks
+    start at the snapshot where the outliers are unambiguous (`start="last"`: the end
+    of training, where they have escaped the bulk; `"first"`: $t_0$) at the
+    `n_tracks` eigenvalues of largest real part (ties broken by imaginary part, upper
     half-plane first). Each step assigns the tracked values to the eigenvalues of the
     neighbouring snapshot by minimum total distance (Hungarian assignment, so two tracks
-    never take the same eigenvalue). With ``conjugate_pairs`` the starting set is the
-    largest-real-part eigenvalues with :math:`\operatorname{Im}\lambda\ge0` (one per pair).
+    never take the same eigenvalue). With `conjugate_pairs` the starting set is the
+    largest-real-part eigenvalues with $\operatorname{Im}\lambda\ge0$ (one per pair).
 
-    Returns a complex array of shape ``(T, n_tracks)`` in snapshot order.
+    Returns a complex array of shape `(T, n_tracks)` in snapshot order.
     """
     snaps = [np.asarray(e, dtype=complex).ravel() for e in eigs]
     if not snaps:
@@ -295,7 +295,7 @@ def track_outliers(
 
 
 def fit_power_law(x: Sequence[float], y: Sequence[float]) -> tuple[float, float]:
-    r"""Least-squares fit :math:`y\approx Cx^{\alpha}` on log–log axes; returns ``(alpha, C)``."""
+    r"""Least-squares fit $y\approx Cx^{\alpha}$ on log–log axes; returns `(alpha, C)`."""
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     if x.size < 2 or np.any(x <= 0) or np.any(y <= 0):
@@ -305,7 +305,7 @@ def fit_power_law(x: Sequence[float], y: Sequence[float]) -> tuple[float, float]
 
 
 # ----------------------------------------------------------------------------- exactness (T9)
-#: spec §9 T9: full network from W0 = 0 vs the reduced 2x2 flow, max deviation <= 1e-8
+#: docs: integrator §9 T9: full network from W0 = 0 vs the reduced 2x2 flow, max deviation <= 1e-8
 EXACT_TOL = 1e-8
 #: solver tolerances of both sides of a T9 comparison (the toolkit default rtol 1e-8 leaves
 #: accumulated differences of ~1e-8 over t ~ 30-60, measured; rtol 1e-10 leaves ~1e-10)
@@ -313,13 +313,13 @@ EXACT_SOLVER = {"rtol": 1e-10, "atol": 1e-12}
 
 
 def reduction_deviation(W, u, v, L, E, M, a, b, L_red) -> dict[str, float]:
-    r"""Spec §5.1 / T9: how far a :math:`\sigma=0` network is from the two-neuron flow started at
-    :func:`numerics.integrator.reduce_from_network` (basis ``E``, :math:`N\times2`).
+    r"""[§5.1][integrator-s5-1] / T9: how far a $\sigma=0$ network is from the two-neuron flow started at
+    `numerics.integrator.reduce_from_network` (basis `E`, $N\times2$).
 
-    Network series ``W`` (T, N, N), ``u``, ``v`` (T, N), ``L`` (T,); reduced series ``M`` (T, 2, 2),
-    ``a``, ``b`` (T, 2), ``L_red`` (T,). Returns the max over saves of :math:`|W-EME^\top|`,
-    :math:`|u/\sqrt N-Ea|`, :math:`|v/\sqrt N-Eb|`, :math:`|L-L_{\rm red}|` (keys ``W, u, v, L``) and
-    their maximum (``max``). Eigenvalues are not compared: near the birth of a conjugate pair
+    Network series `W` (T, N, N), `u`, `v` (T, N), `L` (T,); reduced series `M` (T, 2, 2),
+    `a`, `b` (T, 2), `L_red` (T,). Returns the max over saves of $|W-EME^\top|$,
+    $|u/\sqrt N-Ea|$, $|v/\sqrt N-Eb|$, $|L-L_{\rm red}|$ (keys `W, u, v, L`) and
+    their maximum (`max`). Eigenvalues are not compared: near the birth of a conjugate pair
     (double eigenvalue) they are square-root sensitive to the entries.
     """
     E = np.asarray(E)
@@ -336,7 +336,7 @@ def reduction_deviation(W, u, v, L, E, M, a, b, L_red) -> dict[str, float]:
 
 
 def exactness_text(dev: dict[str, float]) -> str:
-    """One-line breakdown of :func:`reduction_deviation` for a check description."""
+    """One-line breakdown of `reduction_deviation` for a check description."""
     return (
         f"max|W - E M E^T| {dev['W']:.2g}, max|u/sqrt(N) - E a| {dev['u']:.2g}, max|v/sqrt(N) - E b| "
         f"{dev['v']:.2g}, max|L - L_red| {dev['L']:.2g}"
@@ -346,13 +346,13 @@ def exactness_text(dev: dict[str, float]) -> str:
 # ----------------------------------------------------------------------------- figures
 @dataclass(frozen=True)
 class Curve:
-    """One line (theory) or marker series (network) for :func:`time_figure`.
+    """One line (theory) or marker series (network) for `time_figure`.
 
-    ``group`` picks the colour (e.g. ``"N=200"``), so a theory line and the network
-    markers of the same point share it; ``kind`` is ``"theory"`` (line), ``"network"``
-    (markers), ``"aux"`` (thin dotted line), ``"spread"`` (shaded band between ``y[0]`` and
-    ``y[1]``, e.g. the range over network draws) or ``"target"`` (dashed horizontal line at
-    ``y[0]``; ``t`` is ignored).
+    `group` picks the colour (e.g. `"N=200"`), so a theory line and the network
+    markers of the same point share it; `kind` is `"theory"` (line), `"network"`
+    (markers), `"aux"` (thin dotted line), `"spread"` (shaded band between `y[0]` and
+    `y[1]`, e.g. the range over network draws) or `"target"` (dashed horizontal line at
+    `y[0]`; `t` is ignored).
     """
 
     t: np.ndarray
@@ -383,7 +383,7 @@ def time_figure(
     logx: bool = False,
     ncols: int | None = None,
 ) -> Figure:
-    """One panel per key of ``panels`` (e.g. per :math:`c_\\star`): theory lines, network markers.
+    """One panel per key of `panels` (e.g. per $c_\\star$): theory lines, network markers.
 
     Used for the outlier-vs-time and loss-vs-time figures of every integrator study.
     """
@@ -499,11 +499,11 @@ def spectrum_snapshots_figure(
     title: str = "",
     lim: float | None = None,
 ) -> Figure:
-    r"""Eigenvalues of :math:`W(t)` at a few training times, one complex-plane panel each.
+    r"""Eigenvalues of $W(t)$ at a few training times, one complex-plane panel each.
 
-    Each panel shows the spectrum (dots), the bulk circle :math:`|\lambda|=\sigma`, the
+    Each panel shows the spectrum (dots), the bulk circle $|\lambda|=\sigma$, the
     network's tracked outlier (open circle), the theory outlier (cross) and the
-    stability edge :math:`\operatorname{Re}\lambda=1`. ``outlier[k]``/``theory[k]`` may be a
+    stability edge $\operatorname{Re}\lambda=1$. `outlier[k]`/`theory[k]` may be a
     scalar or an array (a conjugate pair).
     """
     n = len(times)
@@ -547,13 +547,13 @@ def spectrum_animation(
     dpi: int = 60,
     max_frames: int = 60,
 ) -> bytes:
-    r"""GIF of the spectrum of :math:`W(t)` over training (``--animate``); returns the bytes.
+    r"""GIF of the spectrum of $W(t)$ over training (`--animate`); returns the bytes.
 
-    Frame :math:`k` shows the eigenvalues at ``times[k]``, the bulk circle of radius
-    :math:`\sigma`, the theory outlier path (``theory_path[:k+1]``, its current point as a
-    cross) and the tracked network outlier. At most ``max_frames`` frames (evenly
-    subsampled, first and last kept). Written with matplotlib's ``PillowWriter`` to a
-    private temporary file, whose bytes go to ``StudyResult.extra_files``.
+    Frame $k$ shows the eigenvalues at `times[k]`, the bulk circle of radius
+    $\sigma$, the theory outlier path (`theory_path[:k+1]`, its current point as a
+    cross) and the tracked network outlier. At most `max_frames` frames (evenly
+    subsampled, first and last kept). Written with matplotlib's `PillowWriter` to a
+    private temporary file, whose bytes go to `StudyResult.extra_files`.
     """
     from matplotlib.animation import FuncAnimation, PillowWriter
 

@@ -1,22 +1,22 @@
 r"""Extra shared pieces of the oscillator / lazy / multi / SGD integrator studies.
 
-Complements :mod:`numerics.integrator.studies._common` (options, tracking, figures, GIFs);
+Complements `numerics.integrator.studies._common` (options, tracking, figures, GIFs);
 only what those studies need beyond it lives here:
 
-* :func:`ginibre_features` — finite-:math:`N` lazy features :math:`e^{(W_0-I)\tau}u/\sqrt N`
-  by the exact Taylor series :math:`e^{-\tau}\sum_n\tau^nW_0^nu/n!` (matvecs only, vmapped
-  over draws), for the kernel check of spec §7 / T7;
-* :func:`lazy_kernel_fn` — the code-generated :math:`K_\sigma(\tau,\tau')` of
-  ``integrator.lazy_kernel``;
-* :func:`phase_figure` — the rich/lazy phase diagram (spec §11 figure 5);
-* :func:`flow_or_none` — gradient flow that turns an instability into a note, not a crash;
-* :func:`complex_path_figure` — theory line vs network markers in the complex plane.
+* `ginibre_features` — finite-$N$ lazy features $e^{(W_0-I)\tau}u/\sqrt N$
+  by the exact Taylor series $e^{-\tau}\sum_n\tau^nW_0^nu/n!$ (matvecs only, vmapped
+  over draws), for the kernel check of [§7][integrator-s7] / T7;
+* `lazy_kernel_fn` — the code-generated $K_\sigma(\tau,\tau')$ of
+  `integrator.lazy_kernel`;
+* `phase_figure` — the rich/lazy phase diagram ([§11][integrator-s11] figure 5);
+* `flow_or_none` — gradient flow that turns an instability into a note, not a crash;
+* `complex_path_figure` — theory line vs network markers in the complex plane.
 
 | code name | symbol | meaning |
 |---|---|---|
-| ``sigma`` | :math:`\sigma` | bulk radius |
-| ``taus`` | :math:`\tau` | network lags |
-| ``K`` | :math:`K_\sigma(\tau,\tau')` | lazy feature kernel |
+| `sigma` | $\sigma$ | bulk radius |
+| `taus` | $\tau$ | network lags |
+| `K` | $K_\sigma(\tau,\tau')$ | lazy feature kernel |
 """
 
 from __future__ import annotations
@@ -67,11 +67,11 @@ def _features_one(key, sigma, taus, n: int, n_terms: int):
 def ginibre_features(
     key: Array, sigma: float, taus: Float[Array, " T"], n: int, draws: int, n_terms: int = 60
 ) -> Float[Array, "D T n"]:
-    r""":math:`\phi(\tau)=e^{(W_0-I)\tau}u/\sqrt N` for ``draws`` Ginibre draws (:math:`|u|^2=N`).
+    r"""$\phi(\tau)=e^{(W_0-I)\tau}u/\sqrt N$ for `draws` Ginibre draws ($|u|^2=N$).
 
-    The Taylor series is truncated after ``n_terms`` terms; with :math:`\lVert W_0\rVert_2\le2\sigma`
-    the remainder is below :math:`(2\sigma\tau)^{n}/n!`, i.e. :math:`<10^{-16}` for
-    :math:`\sigma\tau\le4` and ``n_terms = 60``.
+    The Taylor series is truncated after `n_terms` terms; with $\lVert W_0\rVert_2\le2\sigma$
+    the remainder is below $(2\sigma\tau)^{n}/n!$, i.e. $<10^{-16}$ for
+    $\sigma\tau\le4$ and `n_terms = 60`.
     """
     taus = jnp.asarray(taus, jnp.float64)
     return _features_batch(jax.random.split(key, draws), jnp.asarray(sigma, jnp.float64), taus, n, n_terms)
@@ -83,7 +83,7 @@ def _features_batch(keys, sigma, taus, n: int, n_terms: int):
 
 
 def kernel_draws(key: Array, sigma: float, pairs: Sequence[tuple[float, float]], n: int, draws: int) -> np.ndarray:
-    r"""Finite-:math:`N` kernel :math:`\phi(\tau)\cdot\phi(\tau')` at ``pairs``, one row per draw."""
+    r"""Finite-$N$ kernel $\phi(\tau)\cdot\phi(\tau')$ at `pairs`, one row per draw."""
     taus = sorted({float(t) for pq in pairs for t in pq})
     idx = {t: i for i, t in enumerate(taus)}
     feats = np.asarray(ginibre_features(key, sigma, jnp.asarray(taus), n, draws))
@@ -92,8 +92,8 @@ def kernel_draws(key: Array, sigma: float, pairs: Sequence[tuple[float, float]],
 
 @functools.cache
 def lazy_kernel_fn() -> Callable[..., Array]:
-    r"""Generated :math:`K_\sigma(\tau,\tau')=e^{-(\tau+\tau')}I_0(2\sigma\sqrt{\tau\tau'})`:
-    ``f(sigma, tau, tau_p)`` (from ``theory.integrator.lazy_kernel``)."""
+    r"""Generated $K_\sigma(\tau,\tau')=e^{-(\tau+\tau')}I_0(2\sigma\sqrt{\tau\tau'})$:
+    `f(sigma, tau, tau_p)` (from `theory.integrator.lazy_kernel`)."""
     from numerics.core import jax_function
     from theory import integrator as tl
     from theory.integrator import sigma, tau
@@ -102,14 +102,14 @@ def lazy_kernel_fn() -> Callable[..., Array]:
 
 
 def loglog_slope(t: np.ndarray, y: np.ndarray, t_lo: float, t_hi: float) -> float:
-    """Least-squares slope of :math:`\\log y` vs :math:`\\log t` on ``[t_lo, t_hi]``."""
+    """Least-squares slope of $\\log y$ vs $\\log t$ on `[t_lo, t_hi]`."""
     t, y = np.asarray(t, float), np.asarray(y, float)
     m = (t >= t_lo * (1 - 1e-9)) & (t <= t_hi * (1 + 1e-9)) & (y > 0)
     return float(np.polyfit(np.log(t[m]), np.log(y[m]), 1)[0])
 
 
 def flow_or_none(fn: Callable[[], dict[str, Any]], notes: list[str], what: str) -> dict[str, Any] | None:
-    """Run a training driver; an :class:`UnstableNetworkError` becomes a note and ``None``."""
+    """Run a training driver; an `UnstableNetworkError` becomes a note and `None`."""
     try:
         return fn()
     except UnstableNetworkError as exc:
@@ -128,9 +128,9 @@ def phase_figure(
     n: int,
     T: float,
 ) -> Figure:
-    r"""Phase diagram: colour = :math:`\lVert W_T-W_0\rVert_2/\lVert W_0\rVert_2` (log), open
-    circles = cells where an outlier separated (rich), the theory line :math:`c_\star=1-\sigma`
-    (:math:`\lvert1-c_\star\rvert=\sigma`), the measured boundary and the stability limit :math:`\sigma=1`."""
+    r"""Phase diagram: colour = $\lVert W_T-W_0\rVert_2/\lVert W_0\rVert_2$ (log), open
+    circles = cells where an outlier separated (rich), the theory line $c_\star=1-\sigma$
+    ($\lvert1-c_\star\rvert=\sigma$), the measured boundary and the stability limit $\sigma=1$."""
     fig, ax = subplots(figsize=(6.4, 5.0))
     ds, dc = np.mean(np.diff(sigma)), np.mean(np.diff(c_star))
     ext = (sigma[0] - ds / 2, sigma[-1] + ds / 2, c_star[0] - dc / 2, c_star[-1] + dc / 2)
@@ -169,8 +169,8 @@ def phase_figure(
 def complex_path_figure(panels: Sequence[dict[str, Any]], *, title: str) -> Figure:
     r"""Eigenvalue paths in the complex plane, one panel per entry.
 
-    Each panel dict: ``title``; ``theory`` (list of complex arrays, lines); ``network``
-    (``{label: complex array}``, markers); ``fixed`` (complex points, stars); ``sigma``
+    Each panel dict: `title`; `theory` (list of complex arrays, lines); `network`
+    (`{label: complex array}`, markers); `fixed` (complex points, stars); `sigma`
     (bulk circle radius, optional).
     """
     n = len(panels)

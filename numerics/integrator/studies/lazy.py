@@ -1,37 +1,37 @@
-r"""Study ``integrator-lazy``: the large-:math:`\sigma` (lazy) regime and the rich/lazy phase diagram.
+r"""Study `integrator-lazy`: the large-$\sigma$ (lazy) regime and the rich/lazy phase diagram.
 
-Spec ``integrator.md`` §7, §9 T5/T7/T8, §11 figure 5 (arXiv:2503.18754; formulation and
+the [integrator formulation][integrator-formulation] §7, §9 T5/T7/T8, §11 figure 5 (arXiv:2503.18754; formulation and
 reference values are the toolkit's). Four parts:
 
-1. **Kernel** (T7). The code-generated large-:math:`N` kernel
-   :math:`K_\sigma(\tau,\tau')=e^{-(\tau+\tau')}I_0(2\sigma\sqrt{\tau\tau'})` against finite-:math:`N`
-   Ginibre draws :math:`\phi(\tau)\cdot\phi(\tau')`, :math:`\phi(\tau)=e^{(W_0-I)\tau}u/\sqrt N`,
-   :math:`|u|^2=N`; the draw mean must be within 3 standard errors, and the draw-to-draw
-   error must shrink like :math:`N^{-1/2}`.
-2. **Readout-only** (T5). :func:`numerics.integrator.readout_only` (exact eigenbasis
-   solution) at :math:`N=400` for the spec's :math:`(\sigma,c_\star)` rows: the target pole
-   :math:`1-c_\star` inside the bulk disk (:math:`|1-c_\star|<\sigma`, finite RKHS norm) is learned
+1. **Kernel** (T7). The code-generated large-$N$ kernel
+   $K_\sigma(\tau,\tau')=e^{-(\tau+\tau')}I_0(2\sigma\sqrt{\tau\tau'})$ against finite-$N$
+   Ginibre draws $\phi(\tau)\cdot\phi(\tau')$, $\phi(\tau)=e^{(W_0-I)\tau}u/\sqrt N$,
+   $|u|^2=N$; the draw mean must be within 3 standard errors, and the draw-to-draw
+   error must shrink like $N^{-1/2}$.
+2. **Readout-only** (T5). `numerics.integrator.readout_only` (exact eigenbasis
+   solution) at $N=400$ for the spec's $(\sigma,c_\star)$ rows: the target pole
+   $1-c_\star$ inside the bulk disk ($|1-c_\star|<\sigma$, finite RKHS norm) is learned
    fast; outside it the loss decays as a slow power law.
-3. **Full training** (T8). Gradient flow of the whole network at :math:`\sigma\in\{0.5,0.8,0.9\}`,
-   :math:`c_\star=0.2`: at :math:`\sigma=0.9` (pole inside) no eigenvalue leaves the bulk and the
-   loss falls by :math:`10^3` by :math:`t=5`; at :math:`\sigma=0.5` an outlier escapes (rich).
-   Each point trains :math:`D` network draws (``network_draws``, ``--draws``; quick 1, paper 5 as
-   spec §11 asks) in one compiled computation
-   (:func:`numerics.integrator.gradient_flow_draws`); every check holds the worst draw.
-4. **Phase diagram**. :func:`numerics.integrator.sweep`: a :math:`(\sigma,c_\star)` grid trained
+3. **Full training** (T8). Gradient flow of the whole network at $\sigma\in\{0.5,0.8,0.9\}$,
+   $c_\star=0.2$: at $\sigma=0.9$ (pole inside) no eigenvalue leaves the bulk and the
+   loss falls by $10^3$ by $t=5$; at $\sigma=0.5$ an outlier escapes (rich).
+   Each point trains $D$ network draws (`network_draws`, `--draws`; quick 1, paper 5 as
+   [§11][integrator-s11] asks) in one compiled computation
+   (`numerics.integrator.gradient_flow_draws`); every check holds the worst draw.
+4. **Phase diagram**. `numerics.integrator.sweep`: a $(\sigma,c_\star)$ grid trained
    by GD in one vmapped, jitted call; the measured regime (outlier separated from the bulk
-   of the same draw by more than :math:`\delta`) against the line :math:`|1-c_\star|=\sigma`.
+   of the same draw by more than $\delta$) against the line $|1-c_\star|=\sigma$.
 
-``--target`` replaces the T5 rows by the given target at each readout :math:`\sigma` (checked
-qualitatively against the criterion :math:`\max_i|1+\mu_i|<\sigma` over the target poles
-:math:`\mu_i` of :math:`A_s`); ``--sigma``/``--c-star``/``--N`` set the full-training runs.
+`--target` replaces the T5 rows by the given target at each readout $\sigma$ (checked
+qualitatively against the criterion $\max_i|1+\mu_i|<\sigma$ over the target poles
+$\mu_i$ of $A_s$); `--sigma`/`--c-star`/`--N` set the full-training runs.
 
 | code name | symbol | meaning |
 |---|---|---|
-| ``sigma``, ``c_star`` | :math:`\sigma,c_\star` | bulk radius, target rate |
-| ``K``, ``K_N`` | :math:`K_\sigma`, finite-:math:`N` kernel | lazy feature kernel |
-| ``ratio`` | :math:`L(T)/L_0` | readout-only loss ratio at :math:`T=10,\dots,10^4` |
-| ``rel_change`` | :math:`\lVert W_T-W_0\rVert_2/\lVert W_0\rVert_2` | relative weight change |
+| `sigma`, `c_star` | $\sigma,c_\star$ | bulk radius, target rate |
+| `K`, `K_N` | $K_\sigma$, finite-$N$ kernel | lazy feature kernel |
+| `ratio` | $L(T)/L_0$ | readout-only loss ratio at $T=10,\dots,10^4$ |
+| `rel_change` | $\lVert W_T-W_0\rVert_2/\lVert W_0\rVert_2$ | relative weight change |
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ __all__ = ["STUDY", "run", "T5_ROWS", "T7_REF"]
 
 NAME = "integrator-lazy"
 T5_TIMES = (10.0, 1e2, 1e3, 1e4)
-#: spec §9 T5 (N=400): (sigma, c_star) -> ranges of L(T)/L0 at T5_TIMES; "out" rows are tolerance targets
+#: docs: integrator §9 T5 (N=400): (sigma, c_star) -> ranges of L(T)/L0 at T5_TIMES; "out" rows are tolerance targets
 T5_ROWS: dict[tuple[float, float], tuple[str, tuple[tuple[float, float], ...]]] = {
     (0.5, 0.1): ("out", ((0.48, 0.52), (0.32, 0.35), (0.21, 0.23), (0.14, 0.15))),
     (0.5, 0.3): ("out", ((0.12, 0.15), (0.034, 0.045), (0.009, 0.012), (0.0023, 0.0033))),
@@ -65,9 +65,9 @@ T5_ROWS: dict[tuple[float, float], tuple[str, tuple[tuple[float, float], ...]]] 
     (0.8, 0.05): ("out", ((0.39, 0.46), (0.23, 0.28), (0.14, 0.18), (0.086, 0.11))),
     (0.8, 0.4): ("in", ((0.7e-3, 4.4e-3), (2e-5, 21e-5), (0.7e-6, 31e-6), (0.8e-7, 2.5e-7))),
 }
-#: spec §9 T7 (theory values of K_sigma at sigma = 0.7)
+#: docs: integrator §9 T7 (theory values of K_sigma at sigma = 0.7)
 T7_REF = {(1.0, 1.0): 0.21023, (2.0, 3.0): 0.046849, (0.0, 1.0): math.exp(-1), (2.0, 2.0): 0.076144}
-DELTA = 0.05  # spec §8 escape margin (disk of radius sigma + delta)
+DELTA = 0.05  # docs: integrator §8 escape margin (disk of radius sigma + delta)
 #: phase-diagram separation threshold: the size of lazy-regime eigenvalue motion (spec T8: max Re
 #: lambda moves by <= 0.02 in lazy full training), so a larger rise is an outlier, not bulk drift
 PHASE_DELTA = 0.02
@@ -131,7 +131,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "c_star": [0.2, 0.05],
         "N": [100, 200, 500],
         "t_full": 5.0,
-        "network_draws": 5,  # spec §11: N in {100, 200, 500}, >= 5 draws per point
+        "network_draws": 5,  # docs: integrator §11: N in {100, 200, 500}, >= 5 draws per point
         "phase_diagram": True,
         "phase_grid": [16, 16],
         "phase_N": 100,
@@ -160,7 +160,7 @@ def _kernel_part(cfg: StudyConfig, checks, series, figures, notes) -> None:
                 "T7_theory_vs_reference",
                 err,
                 5e-5,
-                "generated K_sigma at sigma=0.7 vs spec T7 values (printed to 5 digits: relative rounding <= 5e-5)",
+                "generated K_sigma at sigma=0.7 vs table T7 (integrator docs) values (printed to 5 digits: relative rounding <= 5e-5)",
             )
         )
     rms = []
@@ -177,7 +177,7 @@ def _kernel_part(cfg: StudyConfig, checks, series, figures, notes) -> None:
                         f"T7_K({a:g},{b:g})_N{n}_zscore",
                         z,
                         3.0,
-                        f"|mean of {draws} draws - theory| / SE at sigma={sigma:g}, N={n} (spec T7: within 3 "
+                        f"|mean of {draws} draws - theory| / SE at sigma={sigma:g}, N={n} (table T7 (integrator docs): within 3 "
                         f"standard errors estimated from the draws); mean {mean[j]:.5f}, theory {theory[j]:.5f}, "
                         f"SE {se[j]:.2g}",
                     )
@@ -250,14 +250,14 @@ def _kernel_part(cfg: StudyConfig, checks, series, figures, notes) -> None:
 
 # ----------------------------------------------------------------------------- part 2: readout-only
 def _criterion_inside(target: Target, sigma: float) -> bool:
-    r"""Lazy-learnable iff every target pole :math:`z_i=1+\mu_i` (:math:`\mu_i` eigenvalues of
-    :math:`A_s`) lies inside the bulk disk, :math:`|z_i|<\sigma` (spec §7)."""
+    r"""Lazy-learnable iff every target pole $z_i=1+\mu_i$ ($\mu_i$ eigenvalues of
+    $A_s$) lies inside the bulk disk, $|z_i|<\sigma$ ([§7][integrator-s7])."""
     mu = np.linalg.eigvals(np.asarray(target.As))
     return bool(np.all(np.abs(1 + mu) < sigma))
 
 
 def c_eff_of(target: Target) -> float:
-    r"""Slowest target decay rate :math:`-\max\operatorname{Re}\,\mathrm{eig}(A_s)`."""
+    r"""Slowest target decay rate $-\max\operatorname{Re}\,\mathrm{eig}(A_s)$."""
     return -float(np.max(np.linalg.eigvals(np.asarray(target.As)).real))
 
 
@@ -295,7 +295,7 @@ def _readout_part(cfg: StudyConfig, checks, series, figures, notes) -> None:
                         val,
                         0.75 * lo,
                         1.25 * hi,
-                        f"readout-only L(T)/L0, N={n}, one draw; spec T5 outside-disk row: a new draw falls in "
+                        f"readout-only L(T)/L0, N={n}, one draw; table T5 (integrator docs) outside-disk row: a new draw falls in "
                         "[0.75 x lower, 1.25 x upper] of the draw range",
                     )
                 )
@@ -312,7 +312,7 @@ def _readout_part(cfg: StudyConfig, checks, series, figures, notes) -> None:
                     f"T5_inside_{label}_L1e4",
                     at[-1],
                     1e-5,
-                    "pole inside the bulk disk (finite RKHS norm): readout-only L(1e4)/L0 < 1e-5 (spec T5 "
+                    "pole inside the bulk disk (finite RKHS norm): readout-only L(1e4)/L0 < 1e-5 (table T5 (integrator docs) "
                     "qualitative pass/fail)",
                 )
             )
@@ -328,7 +328,7 @@ def _readout_part(cfg: StudyConfig, checks, series, figures, notes) -> None:
                     f"T5_outside_{label}_L1e4",
                     at[-1],
                     1e-3,
-                    "pole outside the bulk disk (infinite RKHS norm): L(1e4)/L0 > 1e-3 (spec T5 qualitative)",
+                    "pole outside the bulk disk (infinite RKHS norm): L(1e4)/L0 > 1e-3 (table T5 (integrator docs) qualitative)",
                 )
             )
         else:
@@ -337,7 +337,7 @@ def _readout_part(cfg: StudyConfig, checks, series, figures, notes) -> None:
                     f"T5_outside_{label}_L1e4",
                     at[-1],
                     1e-3,
-                    "pole outside the bulk disk (infinite RKHS norm): L(1e4)/L0 > 1e-3 (spec T5 qualitative)",
+                    "pole outside the bulk disk (infinite RKHS norm): L(1e4)/L0 > 1e-3 (table T5 (integrator docs) qualitative)",
                 )
             )
             c_eff = -float(np.max(np.linalg.eigvals(np.asarray(target.As)).real))
@@ -350,7 +350,7 @@ def _readout_part(cfg: StudyConfig, checks, series, figures, notes) -> None:
                         -0.3,
                         -0.1,
                         "log-log slope of L(t)/L0 on [1e2, 1e4] for c* <= 0.1 outside the disk: slow power "
-                        "law (spec T5 qualitative band)",
+                        "law (table T5 (integrator docs) qualitative band)",
                     )
                 )
     series["readout_t"] = ts
@@ -361,14 +361,14 @@ def _readout_part(cfg: StudyConfig, checks, series, figures, notes) -> None:
             if lab in curves:
                 mid = np.sqrt(np.array([lo * hi for lo, hi in rng]))
                 panels["readout-only $L(t)/L_0$"].append(
-                    ic.Curve(np.array(T5_TIMES), mid, f"spec T5 ({side})", group=lab, kind="network")
+                    ic.Curve(np.array(T5_TIMES), mid, f"table T5 (integrator docs) ({side})", group=lab, kind="network")
                 )
     figures["readout_only"] = ic.time_figure(
         panels,
         ylabel=r"$L(t)/L_0$",
         logy=True,
         logx=True,
-        title=f"Lazy readout-only learning (N={n}): lines = exact solution, markers = spec T5 range midpoints",
+        title=f"Lazy readout-only learning (N={n}): lines = exact solution, markers = table T5 (integrator docs) range midpoints",
     )
 
 
@@ -392,7 +392,9 @@ def _full_part(cfg: StudyConfig, checks, series, figures, notes, extra) -> None:
             f"full training {lab}",
         )
         if outs is None:
-            checks.append(check_true(f"full_{lab}_stable", False, "gradient flow stayed stable (spec §10 guard)"))
+            checks.append(
+                check_true(f"full_{lab}_stable", False, "gradient flow stayed stable (docs: integrator §10 guard)")
+            )
             continue
         runs[lab] = (sigma, c, n, target)  # the W(t) arrays are not kept (paper: 5 x 41 x 500^2 per point)
         L = np.stack([np.asarray(o["loss"]) for o in outs])  # (D, T)
@@ -421,7 +423,7 @@ def _full_part(cfg: StudyConfig, checks, series, figures, notes, extra) -> None:
                     "T8_max_re_lambda_rise",
                     float(np.max(maxre.max(-1) - maxre[:, 0])),
                     0.05,
-                    "spec T8: max_t max Re lambda(W(t)) - max Re lambda(W0) <= 0.05 (no eigenvalue leaves the bulk); "
+                    "table T8 (integrator docs): max_t max Re lambda(W(t)) - max Re lambda(W0) <= 0.05 (no eigenvalue leaves the bulk); "
                     + dtext,
                 )
             )
@@ -430,7 +432,8 @@ def _full_part(cfg: StudyConfig, checks, series, figures, notes, extra) -> None:
                     "T8_L5_over_L0",
                     float(np.max([np.interp(5.0, ts, Ld) / Ld[0] for Ld in L])),
                     1e-3,
-                    "spec T8: L(5)/L0 < 1e-3 (fast lazy fit; pole 0.8 inside the bulk of radius 0.9); " + dtext,
+                    "table T8 (integrator docs): L(5)/L0 < 1e-3 (fast lazy fit; pole 0.8 inside the bulk of radius 0.9); "
+                    + dtext,
                 )
             )
         elif pole_inside:
@@ -439,7 +442,7 @@ def _full_part(cfg: StudyConfig, checks, series, figures, notes, extra) -> None:
                     f"full_{lab}_no_outlier",
                     not escaped.any(),
                     f"pole inside the bulk: no eigenvalue of W(t={t_full:g}) leaves the disk of radius "
-                    f"rho(W0)+{DELTA} (spec §7 lazy regime); {dtext}",
+                    f"rho(W0)+{DELTA} (docs: integrator §7 lazy regime); {dtext}",
                 )
             )
         elif 1 - c > sigma + 2 * DELTA and not user:
@@ -448,7 +451,7 @@ def _full_part(cfg: StudyConfig, checks, series, figures, notes, extra) -> None:
                     f"full_{lab}_outlier",
                     bool(escaped.all()),
                     f"pole 1-c*={1 - c:g} outside the bulk by > 2 delta: an outlier separates from the disk "
-                    f"of radius rho(W0)+{DELTA} (rich side of spec §7); {dtext}",
+                    f"of radius rho(W0)+{DELTA} (rich side of docs: integrator §7); {dtext}",
                 )
             )
         if len(runs) == 1 or (math.isclose(sigma, 0.9) and not extra.get("_snap")):
@@ -528,7 +531,7 @@ def _phase_part(cfg: StudyConfig, checks, series, figures, notes) -> None:
     steps = int(round(T / eta))
     notes.append(
         f"phase diagram: {S}x{C} grid x {draws} draws, N={n}, unit leaky target, GD eta={eta:.4g} "
-        f"(= {cfg['phase_eta_frac']} x spec §10 bound 4 c*_min^2), draw edge-normalised to rho(W0)=sigma, "
+        f"(= {cfg['phase_eta_frac']} x docs: integrator §10 bound 4 c*_min^2), draw edge-normalised to rho(W0)=sigma, "
         f"{steps} steps to t={steps * eta:.3g}, "
         f"one jitted call ({pdg.sweep_chunk(n, S * C * draws)} points vmapped per lax.map chunk), "
         f"{wall:.1f} s (incl. compile); unstable points: {int((~ok).sum())}"
@@ -546,7 +549,7 @@ def _phase_part(cfg: StudyConfig, checks, series, figures, notes) -> None:
         check_true(
             "phase_all_points_stable",
             bool(ok.all()),
-            "every grid point stayed stable under GD (in-graph doubling certificate; eta inside the spec §10 bound)",
+            "every grid point stayed stable under GD (in-graph doubling certificate; eta inside the docs: integrator §10 bound)",
         )
     )
     checks.append(
@@ -628,7 +631,10 @@ STUDY = Study(
         ic.n_option(),
         ic.draws_option(),
         ic.int_option(
-            "readout_N", "--readout-N", "N of the readout-only runs (integer >= 2; spec T5 uses 400)", multiple=False
+            "readout_N",
+            "--readout-N",
+            "N of the readout-only runs (integer >= 2; table T5 (integrator docs) uses 400)",
+            multiple=False,
         ),
     ),
     description=__doc__.split("\n\n")[0],

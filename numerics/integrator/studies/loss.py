@@ -1,43 +1,43 @@
-r"""Study ``integrator-loss``: loss curves, the small-:math:`\varepsilon` plateau, learning time and GD → flow.
+r"""Study `integrator-loss`: loss curves, the small-$\varepsilon$ plateau, learning time and GD → flow.
 
-Spec ``integrator.md`` §5.2 (learning time, plateau from small read-in/readout), §10 (GD stability
-bound), §11 (the :math:`\eta\to0` GD check with :math:`\kappa\in\{0.4,0.2,0.1\}`; figure 2: loss
-curves per :math:`c_\star` and normalisation, the plateau for small :math:`\varepsilon`, the
-:math:`1/c_\star` learning time of the unit target) (arXiv:2503.18754; the formulation and every
-reference value are the toolkit's). Full networks (:math:`W_0=\sigma G/\sqrt N`,
-:math:`u_0,v_0\sim\mathcal N(0,\varepsilon^2I)`, mean-field :math:`s=1/N`, default rates) trained by
-gradient flow (:func:`numerics.integrator.gradient_flow`) and by discrete gradient descent
-(:func:`numerics.integrator.gradient_descent`, optax SGD per group) on the closed-form loss.
+the [integrator formulation][integrator-formulation] §5.2 (learning time, plateau from small read-in/readout), §10 (GD stability
+bound), §11 (the $\eta\to0$ GD check with $\kappa\in\{0.4,0.2,0.1\}$; figure 2: loss
+curves per $c_\star$ and normalisation, the plateau for small $\varepsilon$, the
+$1/c_\star$ learning time of the unit target) (arXiv:2503.18754; the formulation and every
+reference value are the toolkit's). Full networks ($W_0=\sigma G/\sqrt N$,
+$u_0,v_0\sim\mathcal N(0,\varepsilon^2I)$, mean-field $s=1/N$, default rates) trained by
+gradient flow (`numerics.integrator.gradient_flow`) and by discrete gradient descent
+(`numerics.integrator.gradient_descent`, optax SGD per group) on the closed-form loss.
 
-* **GD → gradient flow as** :math:`\eta\to0`. GD with :math:`\eta=\kappa\min(1,8c_\star^3/A_\star^2)` is the
-  explicit Euler method for the flow in flow time :math:`t=k\eta`, so its global error is
-  :math:`E(\eta)=C_1\eta+C_2\eta^2+\dots`: halving :math:`\eta` halves the error (order 1), and the
-  Richardson combination :math:`2W_\eta-W_{2\eta}` cancels :math:`C_1` (order 2). The three
-  :math:`\eta` of a case are exactly :math:`\eta_0,\eta_0/2,\eta_0/4` (:math:`\eta_0\le0.4` times the bound), so
+* **GD → gradient flow as** $\eta\to0$. GD with $\eta=\kappa\min(1,8c_\star^3/A_\star^2)$ is the
+  explicit Euler method for the flow in flow time $t=k\eta$, so its global error is
+  $E(\eta)=C_1\eta+C_2\eta^2+\dots$: halving $\eta$ halves the error (order 1), and the
+  Richardson combination $2W_\eta-W_{2\eta}$ cancels $C_1$ (order 2). The three
+  $\eta$ of a case are exactly $\eta_0,\eta_0/2,\eta_0/4$ ($\eta_0\le0.4$ times the bound), so
   the saves coincide. A GD that converged to anything but the flow (a wrong rate or time map)
   would stall at a nonzero error and fail both orders.
-* **Plateau from small read-in/readout** (σ = 0, :math:`u_0,v_0\sim\mathcal N(0,\varepsilon^2I)`): the
-  zero network is a saddle; linearised there, :math:`\dot u=A_\star v/(1+c_\star)`,
-  :math:`\dot v=A_\star u/(1+c_\star)`, so the aligned part grows like :math:`e^{A_\star t/(1+c_\star)}` and the
-  escape time is :math:`\frac{1+c_\star}{2A_\star}\ln\frac1{\varepsilon^2}+O(1)`. The :math:`O(1)` depends on the
-  draw and cancels in **increments**: :math:`T_f(\varepsilon/10)-T_f(\varepsilon)\to\frac{1+c_\star}{A_\star}\ln10` as
-  :math:`\varepsilon\to0`, with an :math:`O(\varepsilon^2)` correction (the nonlinear terms enter at relative
-  order :math:`\varepsilon^2`). :math:`T_f` is the first time :math:`L<fL_0` (:math:`f=10^{-2}`), located by a
+* **Plateau from small read-in/readout** (σ = 0, $u_0,v_0\sim\mathcal N(0,\varepsilon^2I)$): the
+  zero network is a saddle; linearised there, $\dot u=A_\star v/(1+c_\star)$,
+  $\dot v=A_\star u/(1+c_\star)$, so the aligned part grows like $e^{A_\star t/(1+c_\star)}$ and the
+  escape time is $\frac{1+c_\star}{2A_\star}\ln\frac1{\varepsilon^2}+O(1)$. The $O(1)$ depends on the
+  draw and cancels in **increments**: $T_f(\varepsilon/10)-T_f(\varepsilon)\to\frac{1+c_\star}{A_\star}\ln10$ as
+  $\varepsilon\to0$, with an $O(\varepsilon^2)$ correction (the nonlinear terms enter at relative
+  order $\varepsilon^2$). $T_f$ is the first time $L<fL_0$ ($f=10^{-2}$), located by a
   coarse solve and a fine re-solve over the bracketing save interval.
-* **Learning time vs** :math:`c_\star` (report only): the idealised 2×2 flow (orthogonal start) over a
-  :math:`c_\star` ladder, both normalisations, the network points, and the slaved asymptote
-  :math:`1/(6c_\star)` of the unit target (the formula itself is tested against the ODE in the test
+* **Learning time vs** $c_\star$ (report only): the idealised 2×2 flow (orthogonal start) over a
+  $c_\star$ ladder, both normalisations, the network points, and the slaved asymptote
+  $1/(6c_\star)$ of the unit target (the formula itself is tested against the ODE in the test
   suite, spec T6).
 
 | code name | symbol | meaning |
 |---|---|---|
-| ``c_star``, ``norm`` | :math:`c_\star`, raw/unit | target rate and normalisation (unit: :math:`A_\star^2=2c_\star`) |
-| ``kappa`` | :math:`\kappa` | GD step as a fraction of the stability bound :math:`\min(1,8c_\star^3/A_\star^2)` |
-| ``err_W`` | :math:`E(\eta)=\max_t\lVert W_{\rm GD}(t)-W_{\rm flow}(t)\rVert_F` | GD global error |
-| ``err_rich`` | :math:`\max_t\lVert 2W_\eta-W_{2\eta}-W_{\rm flow}\rVert_F` | Richardson error |
-| ``eps`` | :math:`\varepsilon` | scale of :math:`u_0,v_0` (plateau part) |
-| ``T_f`` | :math:`T_f` | first time :math:`L<fL_0` |
-| ``plateau_slope`` | :math:`\frac{1+c_\star}{A_\star}\ln10` | predicted :math:`T_f` increment per decade of :math:`\varepsilon` |
+| `c_star`, `norm` | $c_\star$, raw/unit | target rate and normalisation (unit: $A_\star^2=2c_\star$) |
+| `kappa` | $\kappa$ | GD step as a fraction of the stability bound $\min(1,8c_\star^3/A_\star^2)$ |
+| `err_W` | $E(\eta)=\max_t\lVert W_{\rm GD}(t)-W_{\rm flow}(t)\rVert_F$ | GD global error |
+| `err_rich` | $\max_t\lVert 2W_\eta-W_{2\eta}-W_{\rm flow}\rVert_F$ | Richardson error |
+| `eps` | $\varepsilon$ | scale of $u_0,v_0$ (plateau part) |
+| `T_f` | $T_f$ | first time $L<fL_0$ |
+| `plateau_slope` | $\frac{1+c_\star}{A_\star}\ln10$ | predicted $T_f$ increment per decade of $\varepsilon$ |
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ from numerics.study import Study, StudyConfig, StudyResult, check_in, check_le
 __all__ = ["STUDY", "run", "gd_eta_bound", "crossing_time", "plateau_slope"]
 
 NAME = "integrator-loss"
-KAPPAS = (0.4, 0.2, 0.1)  # spec §11: eta = kappa * min(1, 8 c*^3 / A*^2)
+KAPPAS = (0.4, 0.2, 0.1)  # docs: integrator §11: eta = kappa * min(1, 8 c*^3 / A*^2)
 F_LEARN = 1e-2  # learning time threshold L < f L0 (spec T1/T6 convention)
 #: first-order band for the GD error between the two smallest kappa (see the check's description)
 ORDER_TOL = 0.1
@@ -124,15 +124,15 @@ PROFILES: dict[str, dict[str, Any]] = {
 
 # ----------------------------------------------------------------------------- helpers
 def gd_eta_bound(target) -> float:
-    r"""Spec §10/§11 step scale :math:`\min(1,8c_\star^3/A_\star^2)` of a leaky target."""
+    r"""[§10][integrator-s10]/§11 step scale $\min(1,8c_\star^3/A_\star^2)$ of a leaky target."""
     c, amp = -float(target.As[0, 0]), float(target.bs[0])
     return min(1.0, 8 * c**3 / amp**2)
 
 
 def plateau_slope(c_star: float, amp: float, ratio: float = 10.0) -> float:
-    r"""Predicted :math:`T_f` increment when :math:`\varepsilon\to\varepsilon/\text{ratio}`:
-    :math:`t_{\rm esc}(\varepsilon/\text{ratio})-t_{\rm esc}(\varepsilon)=\frac{1+c_\star}{2A_\star}\ln(\text{ratio}^2)`,
-    from the SymPy-derived escape time (``integrator.plateau_escape_time``, code-generated)."""
+    r"""Predicted $T_f$ increment when $\varepsilon\to\varepsilon/\text{ratio}$:
+    $t_{\rm esc}(\varepsilon/\text{ratio})-t_{\rm esc}(\varepsilon)=\frac{1+c_\star}{2A_\star}\ln(\text{ratio}^2)$,
+    from the SymPy-derived escape time (`integrator.plateau_escape_time`, code-generated)."""
     t_esc = rd.escape_time_fn()
     return float(t_esc(1.0 / ratio, amp, c_star) - t_esc(1.0, amp, c_star))
 
@@ -159,10 +159,10 @@ def _flow(p0: lr.Params, target, ts: np.ndarray, what: str, **kw) -> dict[str, A
 def crossing_time(
     p0: lr.Params, target, t_max: float, dt: float, f: float = F_LEARN, **solver
 ) -> tuple[float, dict[str, Any]]:
-    r"""First time with :math:`L(t)<fL_0` of the network flow from ``p0``, located in two passes:
-    saves every ``dt`` on :math:`[0,t_{\max}]`, then a re-solve from the last save above the
+    r"""First time with $L(t)<fL_0$ of the network flow from `p0`, located in two passes:
+    saves every `dt` on $[0,t_{\max}]$, then a re-solve from the last save above the
     threshold over that one interval with 201 saves (log-linear interpolation between them).
-    Returns ``(T_f, coarse series)``; ``nan`` if the loss never falls below :math:`fL_0`."""
+    Returns `(T_f, coarse series)`; `nan` if the loss never falls below $fL_0$."""
     n = max(2, int(math.ceil(t_max / dt)) + 1)
     ts = np.linspace(0.0, (n - 1) * dt, n)
     coarse = _flow(p0, target, ts, "plateau, coarse pass", **solver)

@@ -1,41 +1,41 @@
-r"""Study ``integrator-multi``: several time scales, outliers escaping one at a time.
+r"""Study `integrator-multi`: several time scales, outliers escaping one at a time.
 
-Spec ``integrator.md`` §8, §11 figure 6 (arXiv:2503.18754; formulation is the toolkit's).
-Target ``'sum_exp'`` :math:`k_\star(\tau)=\sum_{i=1}^Kw_ie^{-c_i\tau}` (balanced weights
-:math:`w_i=\sqrt{2c_i}`, each term of unit variance), learned
-poles :math:`1-c_i`.
+the [integrator formulation][integrator-formulation] §8, §11 figure 6 (arXiv:2503.18754; formulation is the toolkit's).
+Target `'sum_exp'` $k_\star(\tau)=\sum_{i=1}^Kw_ie^{-c_i\tau}$ (balanced weights
+$w_i=\sqrt{2c_i}$, each term of unit variance), learned
+poles $1-c_i$.
 
-* **Two-pole limit at** :math:`\sigma=0` (the only pass/fail check, spec §8). With
-  :math:`W_0=0` every gradient lies in :math:`\mathcal S=\mathrm{span}\{u_0,v_0\}`, so the network
-  is exactly the two-neuron flow: :math:`W=EME^\top`, :math:`u=\sqrt NEa`, :math:`v=\sqrt NEb`
-  (:func:`numerics.integrator.reduce_from_network`). The reduced flow for a general
-  state-space target is the same closed-form gradient flow at :math:`N=2`, :math:`s=1`, unit
-  rates (:func:`numerics.integrator.gradient_flow` on the :math:`(M,a,b)` parameters). We check
-  that :math:`W` stays in :math:`\mathcal S` and equals :math:`EME^\top`; :math:`M` has two
-  eigenvalues, so at most two poles are learned and a :math:`K=3` target leaves a loss floor.
-* **Bulk lifts the limit** (report). At :math:`\sigma>0` the bulk supplies extra directions;
-  we track the :math:`K` largest eigenvalues (nearest-neighbour matching), record each
-  escape time (first time it leaves the disk :math:`|\lambda|\le\sigma+\delta`, :math:`\delta=0.05`,
-  for good) and the final positions against :math:`\{1-c_i\}`. For :math:`K>2` the loss at
-  :math:`T` is compared with the **two-pole floor**, the loss of the exact :math:`\sigma=0`
-  2×2 flow run to :math:`10T`: a :math:`\sigma>0` network below it fits more than any
-  two-pole filter reached from :math:`W_0=0`.
+* **Two-pole limit at** $\sigma=0$ (the only pass/fail check, [§8][integrator-s8]). With
+  $W_0=0$ every gradient lies in $\mathcal S=\mathrm{span}\{u_0,v_0\}$, so the network
+  is exactly the two-neuron flow: $W=EME^\top$, $u=\sqrt NEa$, $v=\sqrt NEb$
+  (`numerics.integrator.reduce_from_network`). The reduced flow for a general
+  state-space target is the same closed-form gradient flow at $N=2$, $s=1$, unit
+  rates (`numerics.integrator.gradient_flow` on the $(M,a,b)$ parameters). We check
+  that $W$ stays in $\mathcal S$ and equals $EME^\top$; $M$ has two
+  eigenvalues, so at most two poles are learned and a $K=3$ target leaves a loss floor.
+* **Bulk lifts the limit** (report). At $\sigma>0$ the bulk supplies extra directions;
+  we track the $K$ largest eigenvalues (nearest-neighbour matching), record each
+  escape time (first time it leaves the disk $|\lambda|\le\sigma+\delta$, $\delta=0.05$,
+  for good) and the final positions against $\{1-c_i\}$. For $K>2$ the loss at
+  $T$ is compared with the **two-pole floor**, the loss of the exact $\sigma=0$
+  2×2 flow run to $10T$: a $\sigma>0$ network below it fits more than any
+  two-pole filter reached from $W_0=0$.
 
-* **Draws** (``network_draws`` = :math:`D`, ``--draws``; quick 1, paper 5 as spec §11 asks): every
-  point trains :math:`D` networks in one compiled computation
-  (:func:`numerics.integrator.gradient_flow_draws`). Draw :math:`j` has the same
-  :math:`u_0,v_0` at every :math:`\sigma` (only :math:`W_0` scales with :math:`\sigma`), so its
-  :math:`\sigma>0` loss is compared with the two-pole floor of its own :math:`\sigma=0` reduction.
-  The :math:`\sigma=0` checks hold the worst draw; figures show draw 0 and the loss range.
+* **Draws** (`network_draws` = $D$, `--draws`; quick 1, paper 5 as [§11][integrator-s11] asks): every
+  point trains $D$ networks in one compiled computation
+  (`numerics.integrator.gradient_flow_draws`). Draw $j$ has the same
+  $u_0,v_0$ at every $\sigma$ (only $W_0$ scales with $\sigma$), so its
+  $\sigma>0$ loss is compared with the two-pole floor of its own $\sigma=0$ reduction.
+  The $\sigma=0$ checks hold the worst draw; figures show draw 0 and the loss range.
 
-``--target`` (``exp:RATE[:AMP]`` repeated or ``+``-joined) replaces the default targets.
+`--target` (`exp:RATE[:AMP]` repeated or `+`-joined) replaces the default targets.
 
 | code name | symbol | meaning |
 |---|---|---|
-| ``rates``, ``weights`` | :math:`c_i,w_i` | target rates and weights |
-| ``sigma``, ``delta`` | :math:`\sigma,\delta` | bulk radius, escape margin |
-| ``t_esc`` | :math:`t_{\rm esc}` | escape time of each outlier |
-| ``E`` | :math:`E=[e_1,e_2]` | basis of :math:`\mathcal S` |
+| `rates`, `weights` | $c_i,w_i$ | target rates and weights |
+| `sigma`, `delta` | $\sigma,\delta$ | bulk radius, escape margin |
+| `t_esc` | $t_{\rm esc}$ | escape time of each outlier |
+| `E` | $E=[e_1,e_2]$ | basis of $\mathcal S$ |
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ from numerics.study import Option, Study, StudyConfig, StudyResult, check_le, ch
 __all__ = ["STUDY", "run", "escape_times"]
 
 NAME = "integrator-multi"
-DELTA = 0.05  # spec §8 default
+DELTA = 0.05  # docs: integrator §8 default
 
 PROFILES: dict[str, dict[str, Any]] = {
     "smoke": {
@@ -91,12 +91,12 @@ PROFILES: dict[str, dict[str, Any]] = {
         "rtol": 1e-9,
         "atol": 1e-11,
         "network_draws": 5,
-    },  # spec §11: N in {100, 200, 500}, >= 5 draws per point
+    },  # docs: integrator §11: N in {100, 200, 500}, >= 5 draws per point
 }
 
 
 def escape_times(ts: np.ndarray, tracks: np.ndarray, radius: float) -> np.ndarray:
-    r"""Per track, the first saved time after which :math:`|\lambda(t)|>` ``radius`` for good (``nan`` if never)."""
+    r"""Per track, the first saved time after which $|\lambda(t)|>$ `radius` for good (`nan` if never)."""
     out = []
     for k in range(tracks.shape[1]):
         outside = np.abs(tracks[:, k]) > radius
@@ -127,8 +127,8 @@ def _targets(cfg: StudyConfig) -> list[tuple[str, Target, np.ndarray]]:
 
 
 def _tracked(ts: np.ndarray, W: np.ndarray, K: int, radius: float):
-    """Eigenvalues of every saved :math:`W`, the ``K`` tracked outliers and their escape times from the
-    disk of ``radius``, outliers ordered by final real part (largest first)."""
+    """Eigenvalues of every saved $W$, the `K` tracked outliers and their escape times from the
+    disk of `radius`, outliers ordered by final real part (largest first)."""
     eigs = [np.linalg.eigvals(w) for w in W]
     tracks = ic.track_outliers(eigs, n_tracks=min(K, W.shape[-1]), start="last")
     t_esc = escape_times(ts, tracks, radius)
@@ -137,7 +137,7 @@ def _tracked(ts: np.ndarray, W: np.ndarray, K: int, radius: float):
 
 
 def _escape_text(t_esc: np.ndarray) -> str:
-    """One outlier's escape times over the draws (``nan``: never escaped) for the notes."""
+    """One outlier's escape times over the draws (`nan`: never escaped) for the notes."""
     hit = np.isfinite(t_esc)
     if not hit.any():
         return "never"
@@ -145,10 +145,10 @@ def _escape_text(t_esc: np.ndarray) -> str:
 
 
 def _reduction_checks(lab, n, K, ts, target, p0s, outs, tol, rtol, atol, notes):
-    r""":math:`\sigma=0`: worst over the draws of the span leak and of the deviation from the exact 2×2
-    flow (spec T9), the two-pole floor of each draw (``K > 2``; ``nan`` where its flow failed) and
-    the reduced :math:`M(t)` eigenvalues of draw 0. Returns ``(leak, dev, dev_text, floors, lam2)``
-    (``dev_text``: the components of the worst draw's deviation), or ``None`` if a reduced flow
+    r"""$\sigma=0$: worst over the draws of the span leak and of the deviation from the exact 2×2
+    flow (spec T9), the two-pole floor of each draw (`K > 2`; `nan` where its flow failed) and
+    the reduced $M(t)$ eigenvalues of draw 0. Returns `(leak, dev, dev_text, floors, lam2)`
+    (`dev_text`: the components of the worst draw's deviation), or `None` if a reduced flow
     went unstable."""
     leaks, devs, floors, dev_text, lam2 = [], [], [], None, None
     for j, (p0, out) in enumerate(zip(p0s, outs)):
@@ -214,7 +214,9 @@ def run(cfg: StudyConfig) -> StudyResult:
             lambda: lr.gradient_flow_draws(P0, target, jnp.asarray(ts), n_eigs=n, **tol), notes, f"network {tag}"
         )
         if outs is None:
-            checks.append(check_true(f"stable_{tag}", False, "gradient flow stayed stable (spec §10 guard)"))
+            checks.append(
+                check_true(f"stable_{tag}", False, "gradient flow stayed stable (docs: integrator §10 guard)")
+            )
             continue
         L = np.stack([np.asarray(o["loss"]) for o in outs])
         radius = sigma + DELTA
@@ -250,7 +252,7 @@ def run(cfg: StudyConfig) -> StudyResult:
                     f"two_pole_subspace_{lab}_N{n}",
                     leak,
                     ic.EXACT_TOL,
-                    "sigma=0: max_t ||(I-EE^T)W|| + ||W(I-EE^T)|| (W stays in span{u0,v0}, spec §5.1/§8); spec T9 "
+                    "sigma=0: max_t ||(I-EE^T)W|| + ||W(I-EE^T)|| (W stays in span{u0,v0}, docs: integrator §5.1/§8); table T9 (integrator docs) "
                     f"tolerance 1e-8 (every gradient lies in the span, so only round-off leaks; solver rtol "
                     f"{tol['rtol']:g}); {dtext}",
                 )
@@ -261,7 +263,7 @@ def run(cfg: StudyConfig) -> StudyResult:
                     dev,
                     ic.EXACT_TOL,
                     "sigma=0: full network vs the 2x2 reduced flow (N=2, s=1, unit rates) from reduce_from_network, "
-                    f"max over t <= {ts[-1]:g} of: {dev_text} (worst draw); spec T9 tolerance 1e-8, both solved "
+                    f"max over t <= {ts[-1]:g} of: {dev_text} (worst draw); table T9 (integrator docs) tolerance 1e-8, both solved "
                     f"at rtol {tol['rtol']:g}, atol {tol['atol']:g}; {dtext}",
                 )
             )

@@ -1,40 +1,40 @@
-r"""Study ``integrator-oscillator``: a conjugate pair learning a damped oscillation.
+r"""Study `integrator-oscillator`: a conjugate pair learning a damped oscillation.
 
-Spec ``integrator.md`` §6, §9 T4, §11 figure 4 (arXiv:2503.18754; formulation and reference
-values are the toolkit's). Target :math:`k_\star(\tau)=e^{-c_\star\tau}\cos\omega_\star\tau` (raw).
+the [integrator formulation][integrator-formulation] §6, §9 T4, §11 figure 4 (arXiv:2503.18754; formulation and reference
+values are the toolkit's). Target $k_\star(\tau)=e^{-c_\star\tau}\cos\omega_\star\tau$ (raw).
 
-* **Theory**: the code-generated two-neuron flow (:func:`numerics.integrator.reduced_flow`,
-  ``kind='oscillator'``), integrated in the real coordinates :math:`(a,b,M)` from the
-  orthogonal start :math:`a=e_1,b=e_2,M=0` (§5.3). The pair is read out through the effective
-  pair equations :math:`\tfrac{d}{dt}\mathrm{tr}M=\mathrm{tr}\dot M`,
-  :math:`\tfrac{d}{dt}\det M=\mathrm{tr}(\mathrm{adj}(M)\dot M)`,
-  :math:`\lambda_\pm=\tfrac12\mathrm{tr}M\pm i\sqrt{\det M-\tfrac14(\mathrm{tr}M)^2}`
-  (``integrator.pair_*``, code-generated and checked against the time derivative of the path).
-* **Network**: full gradient flow (:func:`numerics.integrator.gradient_flow`) from
-  :math:`W_0=0` (rich limit :math:`\sigma=0`) at the smaller :math:`N`; at the largest :math:`N`
-  through the exact §5.1 reduction (:math:`W=EME^\top` from
-  :func:`numerics.integrator.reduce_from_network`), which is verified against the full
-  network at the smaller :math:`N` to solver tolerance. The gap to the idealised theory is the
-  finite-:math:`N` effect of :math:`u_0\cdot v_0/N\ne0`, :math:`|u_0|^2/N\ne1` (:math:`O(N^{-1/2})`).
+* **Theory**: the code-generated two-neuron flow (`numerics.integrator.reduced_flow`,
+  `kind='oscillator'`), integrated in the real coordinates $(a,b,M)$ from the
+  orthogonal start $a=e_1,b=e_2,M=0$ (§5.3). The pair is read out through the effective
+  pair equations $\tfrac{d}{dt}\mathrm{tr}M=\mathrm{tr}\dot M$,
+  $\tfrac{d}{dt}\det M=\mathrm{tr}(\mathrm{adj}(M)\dot M)$,
+  $\lambda_\pm=\tfrac12\mathrm{tr}M\pm i\sqrt{\det M-\tfrac14(\mathrm{tr}M)^2}$
+  (`integrator.pair_*`, code-generated and checked against the time derivative of the path).
+* **Network**: full gradient flow (`numerics.integrator.gradient_flow`) from
+  $W_0=0$ (rich limit $\sigma=0$) at the smaller $N$; at the largest $N$
+  through the exact §5.1 reduction ($W=EME^\top$ from
+  `numerics.integrator.reduce_from_network`), which is verified against the full
+  network at the smaller $N$ to solver tolerance. The gap to the idealised theory is the
+  finite-$N$ effect of $u_0\cdot v_0/N\ne0$, $|u_0|^2/N\ne1$ ($O(N^{-1/2})$).
 
-**Draws** (``network_draws`` = :math:`D`; quick 1, paper 5 as spec §11 asks): draw 0 is the network
-above; draws :math:`1..D-1` (keys ``point_key(seed, 40, N, j)``) go through the exact §5.1 reduction,
-which at :math:`\sigma=0` *is* the network (checked on draw 0 to 1e-8), batched in one solve. The
+**Draws** (`network_draws` = $D$; quick 1, paper 5 as [§11][integrator-s11] asks): draw 0 is the network
+above; draws $1..D-1$ (keys `point_key(seed, 40, N, j)`) go through the exact §5.1 reduction,
+which at $\sigma=0$ *is* the network (checked on draw 0 to 1e-8), batched in one solve. The
 path-gap, final-pair, excursion and plateau checks hold every draw (the worst one). The leftward
-excursion of :math:`\mathrm{Re}\,\lambda_+` is required only at the :math:`N` where the theory dips
-deeper than the path-gap tolerance :math:`0.05\sqrt{500/N}` (a shallower dip may legitimately be
-missed by a finite-:math:`N` draw; it is reported in the notes).
+excursion of $\mathrm{Re}\,\lambda_+$ is required only at the $N$ where the theory dips
+deeper than the path-gap tolerance $0.05\sqrt{500/N}$ (a shallower dip may legitimately be
+missed by a finite-$N$ draw; it is reported in the notes).
 
 The **path gap** is geometric (time-free): the largest distance from a network point
-:math:`\lambda_+(t_k)` to the theory curve :math:`\{\lambda_+(t)\}`; a time-matched gap is reported
-too (it is dominated by the shift of the sharp plateau escape for :math:`(0.1,2)`).
+$\lambda_+(t_k)$ to the theory curve $\{\lambda_+(t)\}$; a time-matched gap is reported
+too (it is dominated by the shift of the sharp plateau escape for $(0.1,2)$).
 
 | code name | symbol | meaning |
 |---|---|---|
-| ``c_star``, ``omega_star`` | :math:`c_\star,\omega_\star` | target decay and frequency |
-| ``lam`` | :math:`\lambda_+=\mathrm{Re}\lambda+i\,\mathrm{Im}\lambda` | upper eigenvalue of the pair |
-| ``tr``, ``det`` | :math:`\mathrm{tr}M,\det M` | pair invariants |
-| ``L`` | :math:`L(t)` | population loss |
+| `c_star`, `omega_star` | $c_\star,\omega_\star$ | target decay and frequency |
+| `lam` | $\lambda_+=\mathrm{Re}\lambda+i\,\mathrm{Im}\lambda$ | upper eigenvalue of the pair |
+| `tr`, `det` | $\mathrm{tr}M,\det M$ | pair invariants |
+| `L` | $L(t)$ | population loss |
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ from numerics.study import Option, Study, StudyConfig, StudyResult, check_le, ch
 __all__ = ["STUDY", "run", "T4_REF", "path_gap"]
 
 NAME = "integrator-oscillator"
-#: spec §9 T4: (c*, omega*) -> (L0, {t: (lambda_+, L)})
+#: docs: integrator §9 T4: (c*, omega*) -> (L0, {t: (lambda_+, L)})
 T4_REF: dict[tuple[float, float], tuple[float, dict[float, tuple[complex, float]]]] = {
     (0.2, 1.0): (
         0.649,
@@ -131,14 +131,14 @@ PROFILES: dict[str, dict[str, Any]] = {
         "network_draws": 5,
         "rtol": 1e-9,
         "atol": 1e-11,
-    },  # spec §11
+    },  # docs: integrator §11
 }
 
 
 # ----------------------------------------------------------------------------- pair equations
 @functools.cache
 def _pair_fns():
-    """Generated :math:`(\\tfrac{d}{dt}\\mathrm{tr}M,\\tfrac{d}{dt}\\det M)(M,\\dot M)` (``integrator.pair_*``)."""
+    """Generated $(\\tfrac{d}{dt}\\mathrm{tr}M,\\tfrac{d}{dt}\\det M)(M,\\dot M)$ (`integrator.pair_*`)."""
     from theory.integrator import pair_effective
 
     dtr, ddet, (M, Md), _, _ = pair_effective()
@@ -147,7 +147,7 @@ def _pair_fns():
 
 
 def _at(ts, lam, L, tk, solve):
-    """``(lambda_+, L)`` at time ``tk``: read off the save grid if ``tk`` is on it, else solve to it."""
+    """`(lambda_+, L)` at time `tk`: read off the save grid if `tk` is on it, else solve to it."""
     i = int(np.argmin(np.abs(ts - tk)))
     if abs(ts[i] - tk) < 1e-9 * max(1.0, tk):
         return lam[i], float(L[i])
@@ -157,8 +157,8 @@ def _at(ts, lam, L, tk, solve):
 
 
 def pair_equations_autodiff(out: dict[str, np.ndarray], params: np.ndarray) -> float:
-    r"""Max relative mismatch between the generated pair equations and autodiff: :math:`\mathrm{tr}\dot M`
-    and ``jax.jvp`` of :math:`\det` at :math:`M` along :math:`\dot M` (same generated :math:`\dot M`)."""
+    r"""Max relative mismatch between the generated pair equations and autodiff: $\mathrm{tr}\dot M$
+    and `jax.jvp` of $\det$ at $M$ along $\dot M$ (same generated $\dot M$)."""
     f_tr, f_det = _pair_fns()
     field = rd.flow_field("oscillator")
     ys = jnp.asarray(np.asarray(rd.pack_state(out["a"], out["b"], out["M"])))
@@ -177,9 +177,9 @@ def pair_equations_autodiff(out: dict[str, np.ndarray], params: np.ndarray) -> f
 
 
 def pair_equations_residual(out: dict[str, np.ndarray], params: np.ndarray) -> tuple[float, float]:
-    r"""Max relative mismatch between the generated pair equations (evaluated with :math:`\dot M`
+    r"""Max relative mismatch between the generated pair equations (evaluated with $\dot M$
     from the generated flow) and the centred finite-difference derivative of
-    :math:`\mathrm{tr}M(t),\det M(t)` along the solved path (interior points)."""
+    $\mathrm{tr}M(t),\det M(t)$ along the solved path (interior points)."""
     f_tr, f_det = _pair_fns()
     field = rd.flow_field("oscillator")
     ys = np.asarray(rd.pack_state(out["a"], out["b"], out["M"]))
@@ -214,9 +214,9 @@ def path_gap(network: np.ndarray, theory: np.ndarray) -> float:
 
 
 def _reduced_draws(seed: int, n: int, D: int, tp, ts: np.ndarray, rtol: float, atol: float):
-    r"""Pair path :math:`\lambda_+(t)` and loss of draws ``1..D-1`` at size ``n`` (keys
-    ``point_key(seed, 40, n, j)``, :math:`W_0=0`) through the exact §5.1 reduction, one batched solve.
-    At :math:`\sigma=0` this is the network itself (the identity is checked on draw 0 to 1e-8)."""
+    r"""Pair path $\lambda_+(t)$ and loss of draws `1..D-1` at size `n` (keys
+    `point_key(seed, 40, n, j)`, $W_0=0$) through the exact §5.1 reduction, one batched solve.
+    At $\sigma=0$ this is the network itself (the identity is checked on draw 0 to 1e-8)."""
     a, b = ic.reduction_starts(jnp.stack([ic.point_key(seed, 40, n, j) for j in range(1, D)]), n)
     out = rd.reduced_flow(a, b, np.zeros((D - 1, 2, 2)), tp, ts, kind="oscillator", rtol=rtol, atol=atol)
     eig = np.asarray(out["eig"]).reshape(D - 1, len(ts), 2)[..., 0]
@@ -271,7 +271,7 @@ def run(cfg: StudyConfig) -> StudyResult:
                     f"T4_{tag}_L0_rel",
                     abs(th["L"][0] / L0ref - 1),
                     L_TOL,
-                    "spec T4: reduced L0 within 3% of the reference",
+                    "table T4 (integrator docs): reduced L0 within 3% of the reference",
                 )
             )
             for tk in sorted(pts):
@@ -290,7 +290,7 @@ def run(cfg: StudyConfig) -> StudyResult:
                         f"T4_{tag}_t{tk:g}_lambda",
                         max(abs(lam.real - lam_ref.real), abs(lam.imag - lam_ref.imag)),
                         LAM_TOL,
-                        f"spec T4: |Re|,|Im| of lambda_+ at t={tk:g} within 0.005 of {lam_ref} (got "
+                        f"table T4 (integrator docs): |Re|,|Im| of lambda_+ at t={tk:g} within 0.005 of {lam_ref} (got "
                         f"{lam.real:.4f}{lam.imag:+.4f}i)",
                     )
                 )
@@ -299,7 +299,7 @@ def run(cfg: StudyConfig) -> StudyResult:
                         f"T4_{tag}_t{tk:g}_L_rel",
                         abs(Lk / L_ref - 1),
                         L_TOL,
-                        f"spec T4: L at t={tk:g} within 3% of {L_ref:g} (got {Lk:.4g})",
+                        f"table T4 (integrator docs): L at t={tk:g} within 3% of {L_ref:g} (got {Lk:.4g})",
                     )
                 )
         ad = pair_equations_autodiff(th, np.asarray(tp))
@@ -361,7 +361,7 @@ def run(cfg: StudyConfig) -> StudyResult:
                         f"exact_reduction_{tag}_N{n}",
                         dev["max"],
                         ic.EXACT_TOL,
-                        "spec T9 / §5.1 identity: full network from W0=0 vs the 2x2 flow from reduce_from_network, "
+                        "table T9 (integrator docs) / §5.1 identity: full network from W0=0 vs the 2x2 flow from reduce_from_network, "
                         f"max over training of: {ic.exactness_text(dev)}; spec tolerance 1e-8, both solved at "
                         f"rtol {ic.EXACT_SOLVER['rtol']:g}, atol {ic.EXACT_SOLVER['atol']:g} (entries, not "
                         "eigenvalues: the pair is born from a double eigenvalue, where eigenvalues are "
@@ -454,7 +454,7 @@ def run(cfg: StudyConfig) -> StudyResult:
                     f"plateau_{tag}",
                     all(v > 0.5 for v in vals) and th["L"][-1] / th["L"][0] < 1e-3,
                     f"loss plateau: L(20)/L0 > 0.5 in theory and networks ({', '.join(f'{v:.2f}' for v in vals)}) "
-                    f"followed by the escape, L(30)/L0 = {th['L'][-1] / th['L'][0]:.2g} < 1e-3 (spec §6 phase 3)",
+                    f"followed by the escape, L(30)/L0 = {th['L'][-1] / th['L'][0]:.2g} < 1e-3 (docs: integrator §6 phase 3)",
                 )
             )
         path_panels.append(

@@ -1,59 +1,59 @@
-r"""Study ``integrator-rich``: the outlier of a small-:math:`\sigma` linear RNN vs the reduced theory.
+r"""Study `integrator-rich`: the outlier of a small-$\sigma$ linear RNN vs the reduced theory.
 
-Spec ``integrator.md`` §5 (rich regime), §9 T2/T3/T9, §11 figures 1–3 (arXiv:2503.18754;
+the [integrator formulation][integrator-formulation] §5 (rich regime), §9 T2/T3/T9, §11 figures 1–3 (arXiv:2503.18754;
 the formulation and every reference value are the toolkit's). The full network
-(:math:`N` units, :math:`W_0=\sigma G/\sqrt N`, :math:`u_0,v_0\sim\mathcal N(0,I)`, raw leaky
-target :math:`e^{-c_\star\tau}`, mean-field :math:`s=1/N`, default rates) is trained by gradient
-flow (:func:`numerics.integrator.gradient_flow`) and compared with
+($N$ units, $W_0=\sigma G/\sqrt N$, $u_0,v_0\sim\mathcal N(0,I)$, raw leaky
+target $e^{-c_\star\tau}$, mean-field $s=1/N$, default rates) is trained by gradient
+flow (`numerics.integrator.gradient_flow`) and compared with
 
-* the **idealised reduced 2×2 flow** (code-generated, :func:`numerics.integrator.reduced_flow`)
-  from the orthogonal start :math:`a=e_1,b=e_2,M=0` (§5.3): the large-:math:`N`, :math:`\sigma=0`
-  limit, so the gap at :math:`\sigma=0` is the finite-:math:`N` effect of
-  :math:`u_0\cdot v_0/N\ne0`, :math:`|u_0|^2/N\ne1` (:math:`O(N^{-1/2})`);
-* the **aligned 2-D outlier ODE** (:func:`numerics.integrator.aligned_flow`, §5.2) from the
-  balanced aligned start :math:`p_0=1,\lambda_0=0,C=0` (T1 convention; no alignment phase);
-* the **exact reduction** (T9): at :math:`\sigma=0` (:math:`W_0=0`) the network equals the 2×2
-  flow started from :func:`numerics.integrator.reduce_from_network` (:math:`W=EME^\top`,
-  :math:`u=\sqrt NEa`, :math:`v=\sqrt NEb`). Because of this identity the draw-to-draw
-  distribution of the :math:`\sigma=0` gap is computed for many draws through the reduction
-  (an *ensemble*), which gives the :math:`N^{-1/2}` exponent with a small standard error.
+* the **idealised reduced 2×2 flow** (code-generated, `numerics.integrator.reduced_flow`)
+  from the orthogonal start $a=e_1,b=e_2,M=0$ (§5.3): the large-$N$, $\sigma=0$
+  limit, so the gap at $\sigma=0$ is the finite-$N$ effect of
+  $u_0\cdot v_0/N\ne0$, $|u_0|^2/N\ne1$ ($O(N^{-1/2})$);
+* the **aligned 2-D outlier ODE** (`numerics.integrator.aligned_flow`, §5.2) from the
+  balanced aligned start $p_0=1,\lambda_0=0,C=0$ (T1 convention; no alignment phase);
+* the **exact reduction** (T9): at $\sigma=0$ ($W_0=0$) the network equals the 2×2
+  flow started from `numerics.integrator.reduce_from_network` ($W=EME^\top$,
+  $u=\sqrt NEa$, $v=\sqrt NEb$). Because of this identity the draw-to-draw
+  distribution of the $\sigma=0$ gap is computed for many draws through the reduction
+  (an *ensemble*), which gives the $N^{-1/2}$ exponent with a small standard error.
 
 | code name | symbol | meaning |
 |---|---|---|
-| ``c_star`` | :math:`c_\star` | target rate; learned outlier :math:`1-c_\star` |
-| ``sigma`` | :math:`\sigma` | bulk radius of :math:`W_0` |
-| ``N`` | :math:`N` | hidden units |
-| ``lam_net``, ``lam_th`` | :math:`\lambda_{\rm out}(t)` | network outlier (tracked), 2×2-theory top eigenvalue |
-| ``gap`` | :math:`\max_t|\lambda_{\rm net}-\lambda_{\rm th}|` | largest outlier gap over training |
-| ``L`` | :math:`L(t)` | population loss |
+| `c_star` | $c_\star$ | target rate; learned outlier $1-c_\star$ |
+| `sigma` | $\sigma$ | bulk radius of $W_0$ |
+| `N` | $N$ | hidden units |
+| `lam_net`, `lam_th` | $\lambda_{\rm out}(t)$ | network outlier (tracked), 2×2-theory top eigenvalue |
+| `gap` | $\max_t|\lambda_{\rm net}-\lambda_{\rm th}|$ | largest outlier gap over training |
+| `L` | $L(t)$ | population loss |
 
 **Checks** (tolerances and their reasons are stated in each check's description):
 
-* ``exact_reduction_*`` (σ=0): T9, network vs code-generated 2×2 flow from its own start, ≤1e-8.
-  σ=0 points are integrated at ``rtol=1e-10, atol=1e-12`` for this; σ>0 points at
-  ``rtol_bulk``/``atol_bulk`` (default 1e-8/1e-10, the toolkit default).
-* **Network draws** (``network_draws`` = :math:`D`, ``--draws``): every grid point trains :math:`D`
-  networks (keys ``0..D-1``) in one compiled computation
-  (:func:`numerics.integrator.gradient_flow_draws`); quick uses one (spec §11), paper five. Every
+* `exact_reduction_*` (σ=0): T9, network vs code-generated 2×2 flow from its own start, ≤1e-8.
+  σ=0 points are integrated at `rtol=1e-10, atol=1e-12` for this; σ>0 points at
+  `rtol_bulk`/`atol_bulk` (default 1e-8/1e-10, the toolkit default).
+* **Network draws** (`network_draws` = $D$, `--draws`): every grid point trains $D$
+  networks (keys `0..D-1`) in one compiled computation
+  (`numerics.integrator.gradient_flow_draws`); quick uses one ([§11][integrator-s11]), paper five. Every
   network check below holds the *worst* draw; the notes give mean ± SD and range.
-* ``outlier_gap_*``, ``loss_logratio_*`` (σ=0): each draw against 4× the RMS of the same
-  quantity over the exact-reduction ensemble at that :math:`N` (the gap is :math:`|Z|N^{-1/2}` with
-  a random :math:`Z`, so a single draw cannot be held to a fixed number). The ensemble draws
-  exclude the networks' own draws (keys ``D..D+K-1``), so the tolerance is independent of the
+* `outlier_gap_*`, `loss_logratio_*` (σ=0): each draw against 4× the RMS of the same
+  quantity over the exact-reduction ensemble at that $N$ (the gap is $|Z|N^{-1/2}$ with
+  a random $Z$, so a single draw cannot be held to a fixed number). The ensemble draws
+  exclude the networks' own draws (keys `D..D+K-1`), so the tolerance is independent of the
   values it judges.
-* ``gap_exponent_sigma0_*``: exponent of the ensemble-RMS gap vs :math:`N`, :math:`-1/2\pm0.2`, fitted
-  over :math:`N\ge` ``fit_N_min`` (quick and paper: 1000; the ensemble costs almost nothing per
-  :math:`N`, so it runs to :math:`N=10^5`). The law is asymptotic: the gap is the largest eigenvalue
-  difference during the outlier's rise, linear in the :math:`O(N^{-1/2})` escape-time shift only
-  once that shift is small against the rise, which steepens as :math:`c_\star` falls (at
-  :math:`c_\star=0.05` the exponent over :math:`N=100`–2000 is about −0.3);
-  ``gap_rms_N500_*``: RMS gap at :math:`N=500` ≤ 0.02 where that holds (:math:`c_\star\ge0.5`;
-  for smaller :math:`c_\star` the fast rise of the outlier turns the :math:`O(N^{-1/2})` shift of the
+* `gap_exponent_sigma0_*`: exponent of the ensemble-RMS gap vs $N$, $-1/2\pm0.2$, fitted
+  over $N\ge$ `fit_N_min` (quick and paper: 1000; the ensemble costs almost nothing per
+  $N$, so it runs to $N=10^5$). The law is asymptotic: the gap is the largest eigenvalue
+  difference during the outlier's rise, linear in the $O(N^{-1/2})$ escape-time shift only
+  once that shift is small against the rise, which steepens as $c_\star$ falls (at
+  $c_\star=0.05$ the exponent over $N=100$–2000 is about −0.3);
+  `gap_rms_N500_*`: RMS gap at $N=500$ ≤ 0.02 where that holds ($c_\star\ge0.5$;
+  for smaller $c_\star$ the fast rise of the outlier turns the $O(N^{-1/2})$ shift of the
   escape time into a larger gap, reported in the notes).
-* ``final_outlier_*``: :math:`|\lambda_{\rm net}(T)-(1-c_\star)|` within the idealised flow's own
-  residual (slow second mode, §5.3) plus 4× the (independent) ensemble spread of :math:`\lambda(T)`.
-* T2 (``T2_top_eigenvalue_t*``, ``outlier_rel_gap_*``, ``bulk_rel_offset_*``,
-  ``bulk_speeds_late_convergence_*``): only at :math:`N=100,\sigma=0.1,c_\star=0.2`, :math:`T\ge20`,
+* `final_outlier_*`: $|\lambda_{\rm net}(T)-(1-c_\star)|$ within the idealised flow's own
+  residual (slow second mode, §5.3) plus 4× the (independent) ensemble spread of $\lambda(T)$.
+* T2 (`T2_top_eigenvalue_t*`, `outlier_rel_gap_*`, `bulk_rel_offset_*`,
+  `bulk_speeds_late_convergence_*`): only at $N=100,\sigma=0.1,c_\star=0.2$, $T\ge20$,
   where the spec states them; other σ>0 points report the bulk-induced offsets in the notes.
 """
 
@@ -73,9 +73,9 @@ __all__ = ["STUDY", "run"]
 
 NAME = "integrator-rich"
 T2_POINT = (0.2, 0.1, 100)
-T2_REF = {2.0: (0.760, 0.015), 6.0: (0.784, 0.006), 20.0: (0.7995, 0.003)}  # spec §9 T2 (single draw)
-REL_TOL_BULK = 0.015  # spec §9 T2: "the outlier agrees to <= 1.5%"
-DELTA_ESCAPE = 0.05  # spec §8: outside the disk of radius sigma + delta
+T2_REF = {2.0: (0.760, 0.015), 6.0: (0.784, 0.006), 20.0: (0.7995, 0.003)}  # docs: integrator §9 T2 (single draw)
+REL_TOL_BULK = 0.015  # docs: integrator §9 T2: "the outlier agrees to <= 1.5%"
+DELTA_ESCAPE = 0.05  # docs: integrator §8: outside the disk of radius sigma + delta
 T_LATE = 2.0  # relative outlier agreement is measured for t >= T_LATE (after the escape; spec T2 times)
 #: why a single draw is held to 4x the RMS of an independent ensemble (shared by three checks)
 ENSEMBLE_WHY = (
@@ -127,7 +127,7 @@ PROFILES: dict[str, dict[str, Any]] = {
     "paper": {
         "c_star": [0.5, 0.2, 0.1, 0.05],
         "sigma": [0.0, 0.05, 0.1],
-        "N": [100, 200, 500],  # spec §11 grid
+        "N": [100, 200, 500],  # docs: integrator §11 grid
         "t_max": 20.0,
         "t_max_small_c": 5.0,
         "t_early": 2.0,
@@ -136,7 +136,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "ensemble_N": [100, 200, 500, 1000, 2000, 5000, 10_000, 100_000],
         "fit_N_min": 1000,
         "ensemble_draws": 256,
-        "network_draws": 5,  # spec §11: >= 5 draws per point
+        "network_draws": 5,  # docs: integrator §11: >= 5 draws per point
         "snapshot_times": [0.0, 0.5, 2.0, 20.0],
         "rtol": 1e-10,
         "atol": 1e-12,
@@ -148,8 +148,8 @@ PROFILES: dict[str, dict[str, Any]] = {
 
 # ----------------------------------------------------------------------------- grid
 def _grid(params: dict[str, Any]) -> list[tuple[float, float, int]]:
-    """Parameter points: the explicit ``points`` list, or the product of the ``c_star``,
-    ``sigma``, ``N`` lists (an axis not given takes the values used by ``points``)."""
+    """Parameter points: the explicit `points` list, or the product of the `c_star`,
+    `sigma`, `N` lists (an axis not given takes the values used by `points`)."""
     pts = [tuple(p) for p in params.get("points", [])]
     axes = {}
     for i, key in enumerate(("c_star", "sigma", "N")):
@@ -161,7 +161,7 @@ def _grid(params: dict[str, Any]) -> list[tuple[float, float, int]]:
 
 
 def _times(params: dict[str, Any], t_max: float) -> np.ndarray:
-    """Save times: dense on ``[0, t_early]`` (the fast rise of the outlier), then every ``dt_late``."""
+    """Save times: dense on `[0, t_early]` (the fast rise of the outlier), then every `dt_late`."""
     te = min(float(params["t_early"]), t_max)
     early = np.linspace(0.0, te, int(params["n_early"]))
     late = np.arange(te, t_max + 1e-9, float(params["dt_late"]))[1:]
@@ -172,7 +172,7 @@ def _times(params: dict[str, Any], t_max: float) -> np.ndarray:
 
 
 def _t_max(params: dict[str, Any], c: float) -> float:
-    """``t_max``; stiff small :math:`c_\\star<0.1` use ``t_max_small_c`` (rate :math:`\\approx1/4c_\\star^3`)."""
+    """`t_max`; stiff small $c_\\star<0.1$ use `t_max_small_c` (rate $\\approx1/4c_\\star^3$)."""
     t = float(params["t_max"])
     if c < 0.1 and "t_max_small_c" in params:
         t = min(t, float(params["t_max_small_c"]))
@@ -181,12 +181,12 @@ def _t_max(params: dict[str, Any], c: float) -> float:
 
 # ----------------------------------------------------------------------------- theory
 def _tp(c: float, amp: float) -> np.ndarray:
-    """Parameters ``[A_star, c_star]`` of the generated leaky flows."""
+    """Parameters `[A_star, c_star]` of the generated leaky flows."""
     return np.array([float(amp), float(c)])
 
 
 def _theory(c: float, amp: float, ts: np.ndarray, rtol: float, atol: float) -> dict[str, np.ndarray]:
-    """Idealised 2×2 flow (orthogonal start) and aligned ODE (balanced start) for raw :math:`e^{-c\\tau}`."""
+    """Idealised 2×2 flow (orthogonal start) and aligned ODE (balanced start) for raw $e^{-c\\tau}$."""
     from numerics.integrator import _reduced as rd
 
     tp = _tp(c, amp)
@@ -199,17 +199,17 @@ def _theory(c: float, amp: float, ts: np.ndarray, rtol: float, atol: float) -> d
     return {"lam": red["eig"][:, 0], "eig": red["eig"], "L": red["L"], "lam_aligned": al["lam"], "L_aligned": al["L"]}
 
 
-#: key index ``k`` of the first full-network draw at each ``N`` (``point_key(seed, N, NETWORK_DRAW + j)``
-#: for draw ``j < network_draws``)
+#: key index `k` of the first full-network draw at each `N` (`point_key(seed, N, NETWORK_DRAW + j)`
+#: for draw `j < network_draws`)
 NETWORK_DRAW = 0
 
 
 def _reduction_starts(seed: int, Ns, draws: int, network_draws: int = 1):
-    """:func:`_integrator_common.reduction_starts` of the σ=0 ensemble, ``draws`` members per ``N``.
+    """`_integrator_common.reduction_starts` of the σ=0 ensemble, `draws` members per `N`.
 
-    Member ``j`` at size ``N`` uses the key ``point_key(seed, N, NETWORK_DRAW + network_draws + j)``, so
-    the ensemble never contains a full network's own draw (keys ``NETWORK_DRAW .. NETWORK_DRAW +
-    network_draws - 1``): the tolerances built from it are independent of the networks they judge
+    Member `j` at size `N` uses the key `point_key(seed, N, NETWORK_DRAW + network_draws + j)`, so
+    the ensemble never contains a full network's own draw (keys `NETWORK_DRAW .. NETWORK_DRAW +
+    network_draws - 1`): the tolerances built from it are independent of the networks they judge
     (pinned by a test).
     """
     import jax
@@ -227,7 +227,7 @@ def _ensemble(
     c: float, amp: float, ts: np.ndarray, a0: np.ndarray, b0: np.ndarray, theory: dict, rtol: float, atol: float
 ) -> dict[str, np.ndarray]:
     r"""σ=0 gap, loss log-ratio and final-outlier deviation for every draw via the exact reduction
-    (T9); each of shape ``(len(N), draws)``. Solved in batches of ``BATCH_QUANTUM`` so the
+    (T9); each of shape `(len(N), draws)`. Solved in batches of `BATCH_QUANTUM` so the
     compiled solver of the theory lines is reused."""
     from numerics.integrator import _reduced as rd
 
@@ -264,9 +264,9 @@ def _ensemble(
 def _networks(
     c: float, sigma: float, n: int, target, ts: np.ndarray, seed: int, draws: int, rtol: float, atol: float
 ) -> list[dict[str, Any]]:
-    """``draws`` full networks (keys ``point_key(seed, n, NETWORK_DRAW + j)``), trained in one compiled
-    computation (:func:`numerics.integrator.gradient_flow_draws`). The same key gives the same
-    :math:`u_0,v_0` at every σ (only :math:`W_0` scales with σ), so draw ``j`` at σ>0 and at σ=0 differ
+    """`draws` full networks (keys `point_key(seed, n, NETWORK_DRAW + j)`), trained in one compiled
+    computation (`numerics.integrator.gradient_flow_draws`). The same key gives the same
+    $u_0,v_0$ at every σ (only $W_0$ scales with σ), so draw `j` at σ>0 and at σ=0 differ
     only by the bulk."""
     import jax
 
@@ -300,8 +300,8 @@ def _networks(
 
 def _exactness(net: dict[str, Any], c: float, amp: float, ts: np.ndarray, rtol: float, atol: float) -> dict:
     r"""T9: deviation of the σ=0 network from the code-generated 2×2 flow started from
-    :func:`reduce_from_network` (:func:`_integrator_common.reduction_deviation`: :math:`W` vs
-    :math:`EME^\top`; :math:`u/\sqrt N` vs :math:`Ea`; :math:`v/\sqrt N` vs :math:`Eb`; the loss)."""
+    `reduce_from_network` (`_integrator_common.reduction_deviation`: $W$ vs
+    $EME^\top$; $u/\sqrt N$ vs $Ea$; $v/\sqrt N$ vs $Eb$; the loss)."""
     from numerics.integrator import _reduced as rd
     from numerics.integrator._linear_rnn import reduce_from_network
 
@@ -317,7 +317,7 @@ def _exactness(net: dict[str, Any], c: float, amp: float, ts: np.ndarray, rtol: 
 
 
 def _target_for(c: float, override) -> Any:
-    """The raw leaky target :math:`e^{-c\tau}`, or the ``--target`` override."""
+    """The raw leaky target $e^{-c\tau}$, or the `--target` override."""
     from numerics.integrator._targets import make_target
 
     return make_target("leaky", c_star=c) if override is None else override
@@ -450,7 +450,7 @@ def run(config: StudyConfig) -> StudyResult:
                         float(np.max(rel_th)),
                         REL_TOL_BULK,
                         f"max over t >= {T_LATE:g} of |lambda_net - lambda_2x2| / |lambda_2x2| (idealised theory), "
-                        f"{dtext}; spec T2 tolerance: the outlier agrees to <= 1.5% at N=100, sigma=0.1, c*=0.2",
+                        f"{dtext}; table T2 (integrator docs) tolerance: the outlier agrees to <= 1.5% at N=100, sigma=0.1, c*=0.2",
                     )
                 )
             key0 = (c, 0.0, n)
@@ -474,8 +474,8 @@ def run(config: StudyConfig) -> StudyResult:
                             REL_TOL_BULK,
                             f"max over t >= {T_LATE:g} of |lambda_net(sigma=0.1) - lambda_net(sigma=0)| / "
                             f"|lambda_net(sigma=0)| with the same u0, v0 ({dtext}; the draw effect cancels, the bulk "
-                            "effect remains). Study tolerance 1.5%, not a spec one (spec T2's 1.5% bounds network vs "
-                            "idealised flow): the spec's T2 draw gives 0.800 (sigma=0.1) vs 0.7916 (W0=0, same u0, "
+                            "effect remains). Study tolerance 1.5%, not a spec one (table T2 (integrator docs)'s 1.5% bounds network vs "
+                            "idealised flow): the toolkit's T2 draw gives 0.800 (sigma=0.1) vs 0.7916 (W0=0, same u0, "
                             "v0) at t=20, a bulk offset of 1.06%, and 1.5% leaves ~40% margin for the draw",
                         )
                     )
@@ -489,7 +489,7 @@ def run(config: StudyConfig) -> StudyResult:
                         check_true(
                             f"bulk_speeds_late_convergence_{tag}",
                             all(closer),
-                            f"spec T2: with the same u0, v0 the sigma={s:g} network ends closer to 1-c* and at lower "
+                            f"table T2 (integrator docs): with the same u0, v0 the sigma={s:g} network ends closer to 1-c* and at lower "
                             f"loss than the W0=0 network (bulk directions remove the slow second mode), in "
                             f"{'the draw' if D == 1 else f'each of {D} draws'}; late offset lambda(sigma)-lambda(0) = "
                             + ", ".join(f"{x:+.4g}" for x in off)
@@ -530,7 +530,7 @@ def run(config: StudyConfig) -> StudyResult:
                         worst,
                         ref - tol,
                         ref + tol,
-                        f"spec T2 (N=100, sigma=0.1, c*=0.2, raw, mean-field): top eigenvalue at t={t_ref:g}, "
+                        f"table T2 (integrator docs) (N=100, sigma=0.1, c*=0.2, raw, mean-field): top eigenvalue at t={t_ref:g}, "
                         f"{'the draw' if D == 1 else f'the draw furthest from the reference of {D}'}, within the "
                         f"single-draw tolerance +-{tol:g} of {ref:g}"
                         + ("" if D == 1 else "; all draws: " + ", ".join(f"{x:.4f}" for x in vals)),
@@ -629,7 +629,7 @@ def run(config: StudyConfig) -> StudyResult:
 
 
 def _fit_window(Ns, params: dict[str, Any]) -> np.ndarray:
-    """Mask of the ensemble sizes used in the exponent fit: ``N >= fit_N_min`` (all if that leaves < 2)."""
+    """Mask of the ensemble sizes used in the exponent fit: `N >= fit_N_min` (all if that leaves < 2)."""
     fit = np.asarray(Ns) >= int(params.get("fit_N_min", 0))
     return fit if fit.sum() >= 2 else np.ones(len(Ns), bool)
 
@@ -774,6 +774,6 @@ STUDY = Study(
     options=(ic.c_star_option(), ic.sigma_option(), ic.n_option(), ic.target_option(single=True), ic.draws_option()),
     description="Full linear RNN (gradient flow on the closed-form loss) against the idealised reduced "
     "2x2 flow and the aligned 2-D outlier ODE: top eigenvalue and loss over training for several N, "
-    "the N^-1/2 finite-N gap at sigma=0, the exact-reduction check (T9) and the spec T2 values.",
+    "the N^-1/2 finite-N gap at sigma=0, the exact-reduction check (T9) and the table T2 (integrator docs) values.",
     flags={"animate": "write spectrum.gif: the spectrum of W over training (bulk circle, theory path)"},
 )

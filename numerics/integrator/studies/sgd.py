@@ -1,38 +1,38 @@
-r"""Study ``integrator-sgd``: BPTT-SGD on sampled noise approaches the population gradient flow.
+r"""Study `integrator-sgd`: BPTT-SGD on sampled noise approaches the population gradient flow.
 
-Spec ``integrator.md`` §2 (discrete-time variant), §3, §10 (BPTT cross-check)
+the [integrator formulation][integrator-formulation] §2 (discrete-time variant), §3, §10 (BPTT cross-check)
 (arXiv:2503.18754; the formulation is the toolkit's). The network is discretised by
-Euler–Maruyama, :math:`h\leftarrow h+\Delta t(-h+Wh)+u\sqrt{\Delta t}\,\xi`, the target is filtered
-by the same :math:`\xi`, and :func:`numerics.integrator.bptt_sgd` trains on batches of ``B``
-sampled sequences (burn-in, then a loss window) with BPTT through ``lax.scan``.
+Euler–Maruyama, $h\leftarrow h+\Delta t(-h+Wh)+u\sqrt{\Delta t}\,\xi$, the target is filtered
+by the same $\xi$, and `numerics.integrator.bptt_sgd` trains on batches of `B`
+sampled sequences (burn-in, then a loss window) with BPTT through `lax.scan`.
 
-* **SGD → population GD of the EM loss.** SGD follows :math:`\nabla L_{\Delta t}` in expectation
-  (below), so its large-``B`` limit is population GD on :math:`L_{\Delta t}` at the same :math:`\eta`
-  and steps (:func:`gd_on_em_loss`; GD on the discrete-time closed form of spec §3 with the
-  rates carried through the chain rule), not GD on :math:`L`. For ``B`` in a geometric ladder
-  and many seeds, the RMS gap of the top eigenvalue :math:`\lambda_{\rm top}(t)` to that GD must
-  shrink from each ``B`` to the next by at least 2 combined standard errors, and its fitted rate
-  :math:`\text{gap}\propto B^{\alpha}` must be within 3 standard errors of :math:`\alpha=-1/2`
-  (the SGD noise of a ``B``-sequence average). The gap to population GD on :math:`L` (reported)
-  saturates at the :math:`O(\Delta t)` floor. An :math:`\eta` arm (largest ``B``) reports the gap to
-  the gradient flow as :math:`\eta` shrinks.
-* **Discrete-time variant and the** :math:`O(\Delta t)` **floor.** The EM recursion is the
-  discrete-time network :math:`h_n=W_dh_{n-1}+u_dx_n` with :math:`W_d=I+\Delta t(W-I)`,
-  :math:`u_d=\sqrt{\Delta t}u` and target :math:`(I+\Delta tA_s,\sqrt{\Delta t}b_s,c_s)`, so its population
-  loss :math:`L_{\Delta t}` is the closed-form discrete-time loss (spec §3). We check that
-  closed form against a Monte Carlo average of :math:`\tfrac12(y_n-y_{\star,n})^2` over sampled
-  sequences (3 standard errors) and that :math:`|L_{\Delta t}-L|` is :math:`O(\Delta t)` (log–log
+* **SGD → population GD of the EM loss.** SGD follows $\nabla L_{\Delta t}$ in expectation
+  (below), so its large-`B` limit is population GD on $L_{\Delta t}$ at the same $\eta$
+  and steps (`gd_on_em_loss`; GD on the discrete-time closed form of [§3][integrator-s3] with the
+  rates carried through the chain rule), not GD on $L$. For `B` in a geometric ladder
+  and many seeds, the RMS gap of the top eigenvalue $\lambda_{\rm top}(t)$ to that GD must
+  shrink from each `B` to the next by at least 2 combined standard errors, and its fitted rate
+  $\text{gap}\propto B^{\alpha}$ must be within 3 standard errors of $\alpha=-1/2$
+  (the SGD noise of a `B`-sequence average). The gap to population GD on $L$ (reported)
+  saturates at the $O(\Delta t)$ floor. An $\eta$ arm (largest `B`) reports the gap to
+  the gradient flow as $\eta$ shrinks.
+* **Discrete-time variant and the** $O(\Delta t)$ **floor.** The EM recursion is the
+  discrete-time network $h_n=W_dh_{n-1}+u_dx_n$ with $W_d=I+\Delta t(W-I)$,
+  $u_d=\sqrt{\Delta t}u$ and target $(I+\Delta tA_s,\sqrt{\Delta t}b_s,c_s)$, so its population
+  loss $L_{\Delta t}$ is the closed-form discrete-time loss ([§3][integrator-s3]). We check that
+  closed form against a Monte Carlo average of $\tfrac12(y_n-y_{\star,n})^2$ over sampled
+  sequences (3 standard errors) and that $|L_{\Delta t}-L|$ is $O(\Delta t)$ (log–log
   slope 1); this bias is the floor of the SGD-to-flow gap (SGD follows
-  :math:`\nabla L_{\Delta t}` in expectation, up to the burn-in truncation
-  :math:`e^{-2\,\text{gap}\cdot\text{burn-in}}`).
+  $\nabla L_{\Delta t}$ in expectation, up to the burn-in truncation
+  $e^{-2\,\text{gap}\cdot\text{burn-in}}$).
 
 | code name | symbol | meaning |
 |---|---|---|
-| ``dt`` | :math:`\Delta t` | Euler–Maruyama step |
-| ``batch`` | :math:`B` | sequences per SGD step |
-| ``eta`` | :math:`\eta` | base learning rate (flow time per step) |
-| ``gap`` | RMS over saves of :math:`|\lambda_{\rm SGD}-\lambda_{\rm GD}|` | outlier gap |
-| ``L_dt`` | :math:`L_{\Delta t}` | population loss of the EM-discretised network |
+| `dt` | $\Delta t$ | Euler–Maruyama step |
+| `batch` | $B$ | sequences per SGD step |
+| `eta` | $\eta$ | base learning rate (flow time per step) |
+| `gap` | RMS over saves of $|\lambda_{\rm SGD}-\lambda_{\rm GD}|$ | outlier gap |
+| `L_dt` | $L_{\Delta t}$ | population loss of the EM-discretised network |
 """
 
 from __future__ import annotations
@@ -112,8 +112,8 @@ PROFILES: dict[str, dict[str, Any]] = {
 
 
 def em_discretise(params: lr.Params, target: Target, dt: float) -> tuple[lr.Params, Target]:
-    r"""The EM recursion as a discrete-time network: :math:`(I+\Delta t(W-I),\sqrt{\Delta t}u,v)` and
-    target :math:`(I+\Delta tA_s,\sqrt{\Delta t}b_s,c_s)`."""
+    r"""The EM recursion as a discrete-time network: $(I+\Delta t(W-I),\sqrt{\Delta t}u,v)$ and
+    target $(I+\Delta tA_s,\sqrt{\Delta t}b_s,c_s)$."""
     n, m = params.W.shape[0], target.As.shape[0]
     Wd = jnp.eye(n) + dt * (params.W - jnp.eye(n))
     Td = Target(jnp.eye(m) + dt * target.As, math.sqrt(dt) * target.bs, target.cs)
@@ -123,15 +123,15 @@ def em_discretise(params: lr.Params, target: Target, dt: float) -> tuple[lr.Para
 def gd_on_em_loss(
     params0: lr.Params, target: Target, dt: float, eta: float, n_steps: int, save_every: int
 ) -> dict[str, np.ndarray]:
-    r"""Population GD on the EM loss :math:`L_{\Delta t}(W,u,v)=L_{\rm disc}(I+\Delta t(W-I),\sqrt{\Delta t}u,v)`
-    in the :math:`(W,u,v)` coordinates with the default per-group rates :math:`(r_W,r_u,r_v)`.
+    r"""Population GD on the EM loss $L_{\Delta t}(W,u,v)=L_{\rm disc}(I+\Delta t(W-I),\sqrt{\Delta t}u,v)$
+    in the $(W,u,v)$ coordinates with the default per-group rates $(r_W,r_u,r_v)$.
 
-    Run as :func:`numerics.integrator.gradient_descent` (``time='discrete'``) on the discretised
-    parameters: the chain rule (:math:`\partial_W=\Delta t\,\partial_{W_d}`,
-    :math:`\partial_u=\sqrt{\Delta t}\,\partial_{u_d}`) turns the rates into
-    :math:`(\Delta t^2r_W,\Delta t\,r_u,r_v)`. Returns ``ts`` and the saved ``W``, ``u``, ``v`` mapped
-    back to continuous coordinates, with their closed-form continuous loss ``loss`` (as
-    :func:`numerics.integrator.bptt_sgd` reports it).
+    Run as `numerics.integrator.gradient_descent` (`time='discrete'`) on the discretised
+    parameters: the chain rule ($\partial_W=\Delta t\,\partial_{W_d}$,
+    $\partial_u=\sqrt{\Delta t}\,\partial_{u_d}$) turns the rates into
+    $(\Delta t^2r_W,\Delta t\,r_u,r_v)$. Returns `ts` and the saved `W`, `u`, `v` mapped
+    back to continuous coordinates, with their closed-form continuous loss `loss` (as
+    `numerics.integrator.bptt_sgd` reports it).
     """
     n = params0.W.shape[0]
     pd_, td = em_discretise(params0, target, dt)
@@ -174,8 +174,8 @@ def _rate_fit(batches, gaps: np.ndarray) -> tuple[float, float]:
 def sampled_discrete_loss(
     key, params: lr.Params, target: Target, s: float, sequences: int, length: int, burn: int
 ) -> tuple[float, float]:
-    r"""Monte Carlo :math:`\tfrac12\mathbb E(y_n-y_{\star,n})^2` of the discrete-time network
-    :math:`h_n=Wh_{n-1}+ux_n`, :math:`z_n=A_sz_{n-1}+b_sx_n` (mean and standard error over sequences)."""
+    r"""Monte Carlo $\tfrac12\mathbb E(y_n-y_{\star,n})^2$ of the discrete-time network
+    $h_n=Wh_{n-1}+ux_n$, $z_n=A_sz_{n-1}+b_sx_n$ (mean and standard error over sequences)."""
 
     def one(k):
         x = jax.random.normal(k, (length,))
