@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import textwrap
 import time
@@ -169,22 +170,60 @@ class _Once(argparse.Action):
         setattr(namespace, self.dest, values)
 
 
+def _plain(text: str) -> str:
+    """Docstring Markdown as plain terminal text: links, code and math marks dropped."""
+    text = re.sub(r"\[([^\]]*)\]\[[^\]]*\]", r"\1", text)
+    return re.sub(r"[`$]", "", text)
+
+
+def _default_text(value) -> str:
+    """A profile value as a user would type it (a grid as space-separated values)."""
+    if isinstance(value, (list, tuple)):
+        return " ".join(_default_text(v) for v in value) or "(none)"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _profile_defaults(study, key: str) -> str:
+    """`quick: X; paper: Y` for one parameter."""
+    parts = []
+    for prof in ("quick", "paper"):
+        try:
+            parts.append(f"{prof}: {_default_text(study.profile_params(prof)[key])}")
+        except (KeyError, Exception):  # a legacy profile without this key
+            continue
+    return "; ".join(parts)
+
+
+def _checks_epilog(study) -> str:
+    """The study's declared checks, for `compare STUDY --help` (nothing is run)."""
+    if not study.declared:
+        return ""
+    lines = [f"checks ({study.name} declares {len(study.declared)}; a check passes when its value meets the tolerance):"]
+    for spec in study.declared:
+        lines.append(f"  {spec.name}: {spec.tolerance}")
+        lines += textwrap.wrap(spec.reason, width=96, initial_indent="      ", subsequent_indent="      ")
+    return "\n".join(lines)
+
+
 def _add_study_options(p: argparse.ArgumentParser, study_name: str) -> None:
     from numerics.study.runner import get_study
 
     study = get_study(study_name)
-    g = p.add_argument_group(f"{study.name} parameters", study.description or study.title)
+    g = p.add_argument_group(f"{study.name} parameters", _plain(study.description or study.title))
     for opt in study.options:
+        defaults = _profile_defaults(study, opt.key)
+        text = opt.help + (" (repeat for a grid)" if opt.multiple and "repeat" not in opt.help else "")
         g.add_argument(
             opt.flag,
             dest=f"opt_{opt.key}",
             action="append" if opt.multiple else _Once,
-            metavar=opt.metavar,
+            metavar=opt.key.upper() if opt.metavar == "X" else opt.metavar,
             default=None,
-            help=opt.help + (" (repeat for a grid)" if opt.multiple and "repeat" not in opt.help else ""),
+            help=_plain(text) + (f" [{defaults}]" if defaults else ""),
         )
     for flag, text in study.flags.items():
         g.add_argument(f"--{flag.replace('_', '-')}", dest=f"flag_{flag}", action="store_true", help=text)
+    p.epilog = _checks_epilog(study)
 
 
 # ----------------------------------------------------------------------------- commands
@@ -241,7 +280,7 @@ def _study_overrides(args: argparse.Namespace, study) -> tuple[dict, dict]:
         if raw is None:
             continue
         values = [opt.convert(r) for r in (raw if opt.multiple else [raw])]
-        overrides[opt.key] = values if opt.multiple else values[0]
+        overrides[opt.key] = (tuple(values) if study.declarative else values) if opt.multiple else values[0]
     flags = {k: bool(getattr(args, f"flag_{k}", False)) for k in study.flags}
     return overrides, flags
 

@@ -551,7 +551,7 @@ def equations() -> tuple[Equation, ...]:
             b,
             (1 + S.alpha) * sp.log(S.y_c) / S.y_c,
             r"\approx",
-            "leading order for beta y_c >> 1 (overestimates the root by 10-25%)",
+            "leading order for beta y_c >> 1 (an asymptotic form: at moderate beta y_c it is far from the root, see §5.5)",
             "§5.5",
             provenance="definition",
         ),

@@ -237,7 +237,7 @@ def diag_leak_correction(
 ) -> tuple[Float[Array, " N"], Float[Array, " N"]]:
     r"""`(a, r)`: leak $a=1-g_t$ and first-order diagonal correction
     $r=\mathrm{diag}J_t-a=g_t\phi'(a_t)(W_r)_{qq}+d_t g_t(1-g_t)(\partial\tilde a_t/\partial x_{t-1})_{qq}$
-    (gating [§5][gating-s5], anti-collapse [§8.2][gating-s8-2]), without forming `J`."""
+    (gating [§5][gating-s5], anti-collapse [§8.2][anticollapse-s8-2]), without forming `J`."""
     leak, write, gate = factors(cell, x_prev, u)
     r = write * jnp.diag(cell.W_r)
     if cell.kind == "vector":

@@ -1,4 +1,4 @@
-r"""Study `gating-expansion` the [gating formulation][gating-formulation] E0): the first-order product expansion.
+r"""Study `gating-expansion`: the first-order expansion of gated-RNN Jacobian products ([§5][gating-s5]).
 
 Untrained scalar- and vector-gate cells (all weights $\mathcal N(0,0.2^2)$) are
 driven by slow noisy sinusoids; along the trajectory the exact Jacobians split as
