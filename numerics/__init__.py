@@ -5,11 +5,11 @@ the one call that sets the process up for it is [`numerics.configure`][]: the co
 calls it first thing, and so does the test suite. In a notebook or script, call it before
 creating any array:
 
-``python
+```python
 import numerics
 
 numerics.configure()  # float64 on; host BLAS pinned to one thread unless you set it
-``
+```
 
 A toolkit function that needs float64 raises a `RuntimeError` naming `configure()` when
 x64 is off; it never silently computes in float32.

@@ -198,7 +198,9 @@ def _checks_epilog(study) -> str:
     """The study's declared checks, for `compare STUDY --help` (nothing is run)."""
     if not study.declared:
         return ""
-    lines = [f"checks ({study.name} declares {len(study.declared)}; a check passes when its value meets the tolerance):"]
+    lines = [
+        f"checks ({study.name} declares {len(study.declared)}; a check passes when its value meets the tolerance):"
+    ]
     for spec in study.declared:
         lines.append(f"  {spec.name}: {spec.tolerance}")
         lines += textwrap.wrap(spec.reason, width=96, initial_indent="      ", subsequent_indent="      ")

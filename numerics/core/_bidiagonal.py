@@ -79,7 +79,7 @@ def _reflect(x: Float[Array, "b n"], k: Array) -> tuple[Float[Array, "b n"], Flo
     return v, tau
 
 
-def bidiagonalize(M: Float[Array, "... n n"]) -> tuple[Float[Array, "... n"], Float[Array, "... n-1"]]:
+def bidiagonalize(M: Float[Array, "... m n"]) -> tuple[Float[Array, "... n"], Float[Array, "... n-1"]]:
     r"""`(d, e)`: diagonal and superdiagonal of an upper bidiagonal $B=U^\top MV$ of
     square `M` (orthogonal $U,V$ not formed; module docstring: backward stable).
     Any batch shape; plain JAX operations on the whole batch (`fori_loop` over the `n`

@@ -106,8 +106,9 @@ def test_large_sweep_completes_in_a_subprocess():
     import sys
 
     code = (
-        "import numerics, jax, numpy as np\n"
-        "from numerics import phase_diagram as pdg\n"
+        "import numerics; numerics.configure()\n"
+        "import jax, numpy as np\n"
+        "from numerics.integrator import _phase_diagram as pdg\n"
         "g = np.linspace(0.05, 0.95, 12)\n"
         "r = pdg.sweep(g, g, jax.random.PRNGKey(0), n=32, T=5.0, eta=0.05, draws=3)\n"
         "jax.block_until_ready(r.WT); print('done', int((~np.asarray(r.ok)).sum()))\n"
