@@ -100,12 +100,13 @@ def build_parser(study_name: str | None = None, bench_names: Sequence[str] = ())
         "compare",
         help="run one theory-vs-simulation study",
         description="Run one study: theory against the full network, with metrics.json "
-        "(checks with tolerances), series.npz and figures under OUT/STUDY/. "
-        "'compare STUDY --help' lists that study's parameter overrides.",
+        "(checks with tolerances), series.npz and figures under OUT/STUDY/ (default OUT: ./results; "
+        "only 'reproduce' writes the committed figures/). 'compare STUDY --help' lists that study's "
+        "parameter overrides with their quick and paper values, and the checks it makes.",
         formatter_class=fmt,
     )
     p.add_argument("study", metavar="STUDY", help="study name (see 'rnn-timescales list')")
-    _common_run_args(p)
+    _common_run_args(p, "results")
     if study_name is not None:
         _add_study_options(p, study_name)
 
@@ -117,7 +118,7 @@ def build_parser(study_name: str | None = None, bench_names: Sequence[str] = ())
         "profile, seed and parameters are skipped with --resume.",
         formatter_class=fmt,
     )
-    _common_run_args(p)
+    _common_run_args(p, "figures")
     p.add_argument(
         "--only", action="append", default=[], metavar="STUDY", help="run only this study (repeat the flag for several)"
     )
@@ -148,9 +149,15 @@ def build_parser(study_name: str | None = None, bench_names: Sequence[str] = ())
     return parser
 
 
-def _common_run_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--profile", default="quick", help="quick (default, minutes on CPU) or paper (full protocol)")
-    p.add_argument("--out", default="figures", help="output directory (default: %(default)s)")
+def _common_run_args(p: argparse.ArgumentParser, out_default: str) -> None:
+    p.add_argument(
+        "--profile",
+        default="quick",
+        metavar="PROFILE",
+        help="quick (default; minutes on a 2-core CPU) or paper (the full protocol; an accelerator is "
+        "recommended). A smoke profile of tiny sizes exists for the test suite; its results mean nothing.",
+    )
+    p.add_argument("--out", default=out_default, metavar="DIR", help="output directory (default: %(default)s)")
     p.add_argument(
         "--seed",
         type=_seed,
@@ -421,7 +428,58 @@ COMMANDS = {
 }
 
 
+def _child_pids() -> list[int]:
+    """This process's child processes (Linux `/proc`; empty elsewhere)."""
+    pids: list[int] = []
+    for f in Path("/proc/self/task").glob("*/children"):
+        try:
+            pids += [int(x) for x in f.read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return pids
+
+
+def _exit_promptly_on_interrupt() -> None:
+    """Make Ctrl-C take effect at once, even inside a long XLA computation.
+
+    Python runs its SIGINT handler only when control returns to the interpreter, which a
+    compiled computation can delay for minutes. The C-level handler still writes the signal
+    number to the wakeup file descriptor, so a watcher thread reads it, stops any worker
+    processes, prints where the completed results are, and exits with status 130. Outputs
+    are written atomically, so nothing on disk is left half-written.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    r, w = os.pipe()
+    os.set_blocking(w, False)
+    signal.set_wakeup_fd(w)
+
+    def watch() -> None:
+        while True:
+            data = os.read(r, 64)
+            if signal.SIGINT in data:
+                break
+        for pid in _child_pids():
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except OSError:
+                pass
+        print(
+            f"{PROG}: interrupted; every completed output is on disk (reproduce --resume skips completed studies)",
+            file=sys.stderr,
+            flush=True,
+        )
+        os._exit(130)
+
+    threading.Thread(target=watch, name="interrupt-watcher", daemon=True).start()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:  # the process entry point (not a call from Python code or a test)
+        _exit_promptly_on_interrupt()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from numerics import configure
 

@@ -131,7 +131,8 @@ class Option:
         except (TypeError, ValueError) as exc:
             if isinstance(exc, UsageError):
                 raise
-            raise UsageError(f"{self.flag} {raw!r} is not a valid {self.metavar}: {exc}") from None
+            kind = {int: "an integer", float: "a number"}.get(self.parse, f"a valid {self.metavar.lower()}")
+            raise UsageError(f"{self.flag} {raw!r} is not {kind}; see --help for the allowed values") from None
         if self.validate is not None:
             self.validate(self.key, value)
         return value
