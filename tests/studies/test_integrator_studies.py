@@ -37,7 +37,7 @@ def test_oscillator_smoke():
         assert isinstance(res.figures[name], Figure)
     assert any(k.startswith("theory_lambda[") for k in res.series)
     # draws 1..D-1 go through the exact reduction; the path-gap check holds the worst draw
-    D = io_.PROFILES["smoke"]["network_draws"]
+    D = io_.STUDY.profile_params("smoke").network_draws
     tag = "c*=0.2, w*=1"
     lam = res.series[f"network_lambda_draws[{tag}, N=80]"]
     assert lam.shape[0] == D and np.array_equal(lam[0], res.series[f"network_lambda[{tag}, N=80]"])
@@ -55,8 +55,8 @@ def test_lazy_smoke_with_animation():
     assert res.series["phase_rich"].shape == (4, 4)
     gif = Image.open(io.BytesIO(res.extra_files["animation.gif"]))
     assert gif.format == "GIF" and gif.n_frames > 2
-    # D network draws per full-training point (spec §11); draw 0 is the single-draw run's network
-    D = get_study("integrator-lazy").profiles["smoke"]["network_draws"]
+    # D network draws per full-training point (docs: integrator §11); draw 0 is the single-draw run's network
+    D = get_study("integrator-lazy").profile_params("smoke").network_draws
     lab = "sigma=0.9, c*=0.2, N=24"
     L = res.series[f"full_loss_draws[{lab}]"]
     assert D >= 2 and L.shape[0] == D and np.array_equal(L[0], res.series[f"full_loss[{lab}]"])
@@ -68,10 +68,10 @@ def test_lazy_smoke_with_animation():
 def test_multi_smoke():
     res = _run("integrator-multi", animate=True)
     _assert_passes(res, ("two_pole_subspace_", "two_pole_reduced_match_"))
-    assert all(c.tolerance == 1e-8 for c in res.checks if c.name.startswith("two_pole_"))  # spec T9
+    assert all(c.tolerance == 1e-8 for c in res.checks if c.name.startswith("two_pole_"))  # table T9 (integrator docs)
     assert isinstance(res.figures["outlier_paths"], Figure) and "animation.gif" in res.extra_files
     assert any(k.startswith("escape_times[") for k in res.series)
-    D = im.PROFILES["smoke"]["network_draws"]
+    D = im.STUDY.profile_params("smoke").network_draws
     tag = "K=3, c=(0.1, 0.4, 0.7), sigma=0.2, N=16"
     L = res.series[f"loss_draws[{tag}]"]
     assert D >= 2 and L.shape[0] == D and np.array_equal(L[0], res.series[f"loss[{tag}]"])
@@ -137,7 +137,8 @@ def test_target_option_for_lazy_and_multi():
 
 
 def test_reduction_deviation_sees_each_component():
-    """The shared T9 helper compares W, u/sqrt(N), v/sqrt(N) and L, and reports each separately."""
+    """The shared exactness helper (table T9, integrator docs) compares W, u/sqrt(N), v/sqrt(N) and L,
+    and reports each separately."""
     from numerics.integrator.studies import _common as ic
 
     rng = np.random.default_rng(0)
@@ -201,6 +202,25 @@ def test_sgd_batch_statistics_can_fail():
     _, _, z = sg._shrink_z(noisy)
     alpha, se = sg._rate_fit(B, noisy)
     assert np.min(z) > 2 and abs(alpha + 0.5) < 3 * se
+
+
+def test_declarative_params_hold_tuples_and_validate():
+    """List overrides (the Python API) are held as tuples; cross-field checks refuse bad combinations."""
+    lazy = get_study("integrator-lazy").config("smoke", overrides={"N": [24, 32], "readout_rows": [[0.5, 0.3]]})
+    assert lazy.params.N == (24, 32) and lazy.params.readout_rows == ((0.5, 0.3),)
+    multi = get_study("integrator-multi").config("smoke", overrides={"rates": [[0.1, 0.5]], "sigma": [0.0]})
+    assert multi.params.rates == ((0.1, 0.5),) and multi.params.sigma == (0.0,)
+    sgd = get_study("integrator-sgd")
+    assert sgd.config("smoke", overrides={"batches": [2, 8]}).params.batches == (2, 8)
+    with pytest.raises(UsageError, match="dts"):
+        sgd.config("smoke", overrides={"dt": 0.07})
+    with pytest.raises(UsageError, match="batches"):
+        sgd.config("smoke", overrides={"batches": [8]})
+    for name in ("integrator-lazy", "integrator-multi"):
+        with pytest.raises(UsageError, match="network_draws"):
+            get_study(name).config("smoke", overrides={"network_draws": 0})
+    with pytest.raises(UsageError, match="unknown parameter"):
+        get_study("integrator-multi").config("smoke", overrides={"kernel_N": (10,)})
 
 
 def test_readout_N_accepts_integral_floats_like_N():

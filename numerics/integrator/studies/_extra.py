@@ -5,12 +5,14 @@ only what those studies need beyond it lives here:
 
 * `ginibre_features` — finite-$N$ lazy features $e^{(W_0-I)\tau}u/\sqrt N$
   by the exact Taylor series $e^{-\tau}\sum_n\tau^nW_0^nu/n!$ (matvecs only, vmapped
-  over draws), for the kernel check of [§7][integrator-s7] / T7;
+  over draws), for the kernel check of [§7][integrator-s7] ([table T7][integrator-t7]);
 * `lazy_kernel_fn` — the code-generated $K_\sigma(\tau,\tau')$ of
   `integrator.lazy_kernel`;
 * `phase_figure` — the rich/lazy phase diagram ([§11][integrator-s11] figure 5);
 * `flow_or_none` — gradient flow that turns an instability into a note, not a crash;
-* `complex_path_figure` — theory line vs network markers in the complex plane.
+* `complex_path_figure` — theory line vs network markers in the complex plane;
+* `freeze_lists` — grids given as lists (Python API overrides) become tuples, for the
+  frozen parameter dataclasses of the studies.
 
 | code name | symbol | meaning |
 |---|---|---|
@@ -21,6 +23,7 @@ only what those studies need beyond it lives here:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -46,14 +49,32 @@ __all__ = [
     "flow_or_none",
     "complex_path_figure",
     "loglog_slope",
+    "freeze_lists",
 ]
+
+
+def _frozen(value: Any) -> Any:
+    """A plain list or tuple, recursively as tuples; anything else (a `Target`, a number) as is."""
+    if type(value) in (list, tuple):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+def freeze_lists(params: Any) -> None:
+    """Replace, in place, every list-valued field of a frozen dataclass by a tuple (nested
+    lists too): grids given through the Python API (`study.config(overrides={"N": [40]})`)
+    are held as tuples, like the profile values. Call it from `__post_init__`."""
+    for f in dataclasses.fields(params):
+        value = getattr(params, f.name)
+        if type(value) in (list, tuple):
+            object.__setattr__(params, f.name, _frozen(value))
 
 
 def _features_one(key, sigma, taus, n: int, n_terms: int):
     kG, ku = jax.random.split(key)
     G = jax.random.normal(kG, (n, n), jnp.float64)
     u = jax.random.normal(ku, (n,), jnp.float64)
-    u = u * jnp.sqrt(n) / jnp.linalg.norm(u)  # |u|^2 = N (spec T7: halves the spread)
+    u = u * jnp.sqrt(n) / jnp.linalg.norm(u)  # |u|^2 = N (docs: integrator table T7: halves the spread)
     W = sigma * G / jnp.sqrt(n)
 
     def body(m, k):

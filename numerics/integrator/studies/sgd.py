@@ -1,8 +1,8 @@
 r"""Study `integrator-sgd`: BPTT-SGD on sampled noise approaches the population gradient flow.
 
-the [integrator formulation][integrator-formulation] §2 (discrete-time variant), §3, §10 (BPTT cross-check)
-(arXiv:2503.18754; the formulation is the toolkit's). The network is discretised by
-Euler–Maruyama, $h\leftarrow h+\Delta t(-h+Wh)+u\sqrt{\Delta t}\,\xi$, the target is filtered
+The integrator paper (arXiv:2503.18754), [§2][integrator-s2] (discrete-time variant),
+[§3][integrator-s3] and [§10][integrator-s10] (BPTT cross-check); the formulation is the
+toolkit's own. The network is discretised by Euler–Maruyama, $h\leftarrow h+\Delta t(-h+Wh)+u\sqrt{\Delta t}\,\xi$, the target is filtered
 by the same $\xi$, and `numerics.integrator.bptt_sgd` trains on batches of `B`
 sampled sequences (burn-in, then a loss window) with BPTT through `lax.scan`.
 
@@ -38,6 +38,7 @@ sampled sequences (burn-in, then a loss window) with BPTT through `lax.scan`.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import jax
@@ -46,69 +47,91 @@ import numpy as np
 from tqdm import tqdm
 
 from numerics import integrator as lr
-from numerics.core import colormap, subplots
+from numerics.core import UsageError, colormap, subplots
 from numerics.integrator._targets import Target, make_target
 from numerics.integrator.studies import _common as ic
 from numerics.integrator.studies import _extra as ex
-from numerics.study import Study, StudyConfig, StudyResult, check_ge, check_in, check_le
+from numerics.study import Check, CheckSpec, Measurement, Params, Study, StudyConfig, check_ge, check_in, check_le
 
-__all__ = ["STUDY", "run", "em_discretise", "gd_on_em_loss", "sampled_discrete_loss"]
+__all__ = [
+    "STUDY",
+    "SgdParams",
+    "measure",
+    "checks",
+    "figures",
+    "em_discretise",
+    "gd_on_em_loss",
+    "sampled_discrete_loss",
+]
 
 NAME = "integrator-sgd"
 
-PROFILES: dict[str, dict[str, Any]] = {
-    "smoke": {
-        "N": 8,
-        "sigma": 0.2,
-        "c_star": 0.5,
-        "dt": 0.1,
-        "burn_in": 10.0,
-        "window": 10.0,
-        "eta": 0.05,
-        "n_steps": 20,
-        "save_every": 5,
-        "batches": [2, 8, 32],
-        "seeds": 16,
-        "eta_arm": [0.1],
-        "mc_sequences": 64,
-        "mc_length": 2000,
-        "dts": [0.2, 0.1, 0.05],
-    },
-    "quick": {
-        "N": 16,
-        "sigma": 0.2,
-        "c_star": 0.5,
-        "dt": 0.1,
-        "burn_in": 10.0,
-        "window": 20.0,
-        "eta": 0.05,
-        "n_steps": 60,
-        "save_every": 10,
-        "batches": [2, 8, 32, 128],
-        "seeds": 32,
-        "eta_arm": [0.1, 0.05, 0.025],
-        "mc_sequences": 256,
-        "mc_length": 4000,
-        "dts": [0.2, 0.1, 0.05, 0.025],
-    },
-    "paper": {
-        "N": 32,
-        "sigma": 0.2,
-        "c_star": 0.5,
-        "dt": 0.05,
-        "burn_in": 10.0,
-        "window": 40.0,
-        "eta": 0.05,
-        "n_steps": 100,
-        "save_every": 10,
-        "batches": [2, 8, 32, 128, 512],
-        "seeds": 64,
-        "eta_arm": [0.1, 0.05, 0.025, 0.0125],
-        "mc_sequences": 1024,
-        "mc_length": 8000,
-        "dts": [0.2, 0.1, 0.05, 0.025, 0.0125],
-    },
-}
+# ----------------------------------------------------------------------------- tolerances
+#: closed-form discrete-time loss against the Monte Carlo mean over sampled sequences: within
+#: 3 standard errors of the Monte Carlo mean (a two-sided 3-sigma band)
+MC_Z_TOL = 3.0
+#: log-log slope of |L_dt - L| against dt: EM is first order (slope 1); +-0.2 allows the
+#: curvature of the next order over the dt ladder
+EM_ORDER_BAND = (0.8, 1.2)
+#: each successive mean gap (larger B) must be smaller by at least this many combined standard
+#: errors: a decrease that is not resolved counts as a failure (one-sided false-pass rate ~2%
+#: per step if the gap did not shrink)
+SHRINK_Z_MIN = 2.0
+#: the SGD noise of a B-sequence average has variance ~1/B, so the gap to GD on L_dt (same dt:
+#: no floor) scales as B^-1/2
+RATE_TARGET = -0.5
+#: the fitted rate must lie within this many standard errors (from the fit residuals) of RATE_TARGET
+RATE_N_SE = 3
+
+
+@dataclass(frozen=True)
+class SgdParams(Params):
+    r"""Parameters of `integrator-sgd` (defaults: the paper profile).
+
+    | field | meaning |
+    |---|---|
+    | `N` | hidden units |
+    | `sigma` | initial bulk radius $\sigma$ |
+    | `c_star` | leaky target rate $c_\star$ |
+    | `dt` | Euler–Maruyama step $\Delta t$ of the SGD runs (one of `dts`) |
+    | `burn_in`, `window` | sequence burn-in and loss window (time units) |
+    | `eta`, `n_steps`, `save_every` | learning rate, SGD steps, save interval |
+    | `batches` | the batch-size ladder $B$ (at least two) |
+    | `seeds` | SGD runs per batch size |
+    | `eta_arm` | learning rates of the $\eta$ arm (largest $B$) |
+    | `mc_sequences`, `mc_length` | Monte Carlo check of the discrete-time loss: sequences and their length (steps) |
+    | `dts` | the $\Delta t$ ladder of the $O(\Delta t)$ check (at least two) |
+    """
+
+    N: int = 32
+    sigma: float = 0.2
+    c_star: float = 0.5
+    dt: float = 0.05
+    burn_in: float = 10.0
+    window: float = 40.0
+    eta: float = 0.05
+    n_steps: int = 100
+    save_every: int = 10
+    batches: tuple[int, ...] = (2, 8, 32, 128, 512)
+    seeds: int = 64
+    eta_arm: tuple[float, ...] = (0.1, 0.05, 0.025, 0.0125)
+    mc_sequences: int = 1024
+    mc_length: int = 8000
+    dts: tuple[float, ...] = (0.2, 0.1, 0.05, 0.025, 0.0125)
+
+    def __post_init__(self) -> None:
+        ex.freeze_lists(self)
+
+
+def _validate(params: SgdParams) -> None:
+    """Cross-field checks of a profile with overrides (`UsageError`)."""
+    if float(params.dt) not in [float(x) for x in params.dts]:
+        raise UsageError(
+            f"dt={params.dt} is not allowed; it must be one of dts {tuple(params.dts)} (the O(dt) floor is read there)"
+        )
+    for key in ("batches", "dts"):
+        if len(params[key]) < 2:
+            raise UsageError(f"{key}={tuple(params[key])} is not allowed; give at least two values (a ladder)")
 
 
 def em_discretise(params: lr.Params, target: Target, dt: float) -> tuple[lr.Params, Target]:
@@ -197,69 +220,54 @@ def _top(W: np.ndarray) -> np.ndarray:
     return np.array([np.max(np.linalg.eigvals(w).real) for w in W])
 
 
-def _discrete_part(cfg: StudyConfig, p0: lr.Params, target: Target, checks, series, notes) -> None:
+def _measure_discrete(cfg: StudyConfig, p0: lr.Params, target: Target, series: dict, notes: list[str]) -> dict:
+    """The closed-form discrete-time loss against Monte Carlo, and the O(dt) bias ladder."""
+    p = cfg.params
     n = p0.W.shape[0]
     s = 1.0 / n
     # a trained-looking network: bulk plus an outlier near 1 - c*
     e = p0.u / jnp.linalg.norm(p0.u)
-    W = p0.W + (1 - float(cfg["c_star"]) - 0.1) * jnp.outer(e, e)
-    p = lr.Params(W, p0.u, p0.v)
-    pd_, td = em_discretise(p, target, float(cfg["dt"]))
+    W = p0.W + (1 - float(p.c_star) - 0.1) * jnp.outer(e, e)
+    q = lr.Params(W, p0.u, p0.v)
+    pd_, td = em_discretise(q, target, float(p.dt))
     L_closed = float(lr.population_loss(pd_, td, s, time="discrete"))
-    burn = int(round(float(cfg["burn_in"]) / float(cfg["dt"])))
+    burn = int(round(float(p.burn_in) / float(p.dt)))
     mc, se = sampled_discrete_loss(
-        ic.point_key(cfg.seed, 91), pd_, td, s, int(cfg["mc_sequences"]), int(cfg["mc_length"]) + burn, burn
+        ic.point_key(cfg.seed, 91), pd_, td, s, int(p.mc_sequences), int(p.mc_length) + burn, burn
     )
-    checks.append(
-        check_le(
-            "discrete_closed_form_vs_monte_carlo",
-            abs(mc - L_closed) / se,
-            3.0,
-            f"discrete-time closed-form L (Stein Gramians) vs Monte Carlo mean of 0.5 (y_n - y*_n)^2 over "
-            f"{cfg['mc_sequences']} sampled sequences (|diff| / SE <= 3); closed {L_closed:.5g}, MC {mc:.5g} +- {se:.2g}",
-        )
-    )
-    L_cont = float(lr.population_loss(p, target, s))
-    dts = np.array([float(x) for x in cfg["dts"]])
+    L_cont = float(lr.population_loss(q, target, s))
+    dts = np.array([float(x) for x in p.dts])
     bias = []
     for dt in dts:
-        a, b = em_discretise(p, target, float(dt))
+        a, b = em_discretise(q, target, float(dt))
         bias.append(abs(float(lr.population_loss(a, b, s, time="discrete")) - L_cont))
     bias = np.array(bias)
     slope = float(np.polyfit(np.log(dts), np.log(bias), 1)[0])
     series["dt_ladder"] = dts
     series["dt_bias"] = bias
-    checks.append(
-        check_in(
-            "em_bias_order_dt",
-            slope,
-            0.8,
-            1.2,
-            "log-log slope of |L_dt - L| vs dt (EM-discretised population loss, closed form): first order, "
-            f"slope 1 +- 0.2 (curvature of the next order over dt in {dts.tolist()})",
-        )
-    )
     notes.append(
-        f"O(dt) floor: |L_dt - L|/L = {bias[list(dts).index(float(cfg['dt']))] / L_cont:.3g} "
-        f"at dt={cfg['dt']} for the test network (L={L_cont:.4g}); SGD follows grad L_dt in "
+        f"O(dt) floor: |L_dt - L|/L = {bias[list(dts).index(float(p.dt))] / L_cont:.3g} "
+        f"at dt={p.dt} for the test network (L={L_cont:.4g}); SGD follows grad L_dt in "
         "expectation, so its gap to GD on L saturates at this relative level as B grows, while its gap "
         "to GD on L_dt (the checked reference) has no such floor"
     )
+    return dict(L_closed=L_closed, mc=mc, se=se, slope=slope, dts=dts)
 
 
-def run(cfg: StudyConfig) -> StudyResult:
-    checks: list = []
+def measure(config: StudyConfig) -> Measurement:
+    """The discrete-time checks, SGD at every batch size and seed against population GD on L_dt
+    and on L, and the eta arm against the gradient flow."""
+    p = config.params
     series: dict[str, np.ndarray] = {}
     notes: list[str] = []
-    n = int(cfg["N"])
-    1.0 / n
-    target = make_target("leaky", c_star=float(cfg["c_star"]))
-    p0 = lr.init_params(ic.point_key(cfg.seed, 90, n), n, float(cfg["sigma"]))
-    _discrete_part(cfg, p0, target, checks, series, notes)
+    n = int(p.N)
+    target = make_target("leaky", c_star=float(p.c_star))
+    p0 = lr.init_params(ic.point_key(config.seed, 90, n), n, float(p.sigma))
+    disc = _measure_discrete(config, p0, target, series, notes)
 
-    eta, steps, every = float(cfg["eta"]), int(cfg["n_steps"]), int(cfg["save_every"])
-    dt = float(cfg["dt"])
-    common = dict(dt=dt, window=float(cfg["window"]), burn_in=float(cfg["burn_in"]))
+    eta, steps, every = float(p.eta), int(p.n_steps), int(p.save_every)
+    dt = float(p.dt)
+    common = dict(dt=dt, window=float(p.window), burn_in=float(p.burn_in))
     gd = lr.gradient_descent(p0, target, eta, steps, save_every=every)
     ts = np.asarray(gd["ts"])
     lam_gd = _top(np.asarray(gd["W"]))
@@ -268,17 +276,17 @@ def run(cfg: StudyConfig) -> StudyResult:
     lam_ref, L_ref = _top(ref["W"]), ref["loss"]
     series |= {"t": ts, "gd_top": lam_gd, "gd_loss": L_gd, "gd_em_top": lam_ref, "gd_em_loss": L_ref}
     floor = float(np.sqrt(np.mean((lam_ref - lam_gd) ** 2)))
-    batches = [int(b) for b in cfg["batches"]]
-    seeds = int(cfg["seeds"])
+    batches = [int(b) for b in p.batches]
+    seeds = int(p.seeds)
     gaps = np.zeros((len(batches), seeds))
     gaps_gd = np.zeros_like(gaps)
     lgaps = np.zeros_like(gaps)
-    curves_lam, curves_L = [], []
+    seed0 = []  # (B, lambda_top(t), L(t)) of seed 0 at each batch size, for the figure
     jobs = [(i, b, k) for i, b in enumerate(batches) for k in range(seeds)]
-    for i, b, k in tqdm(jobs, desc="BPTT-SGD runs", disable=not cfg.progress):
+    for i, b, k in tqdm(jobs, desc="BPTT-SGD runs", disable=not config.progress):
         out = ex.flow_or_none(
             lambda: lr.bptt_sgd(
-                ic.point_key(cfg.seed, 92, b, k),
+                ic.point_key(config.seed, 92, b, k),
                 p0,
                 target,
                 batch=b,
@@ -298,38 +306,13 @@ def run(cfg: StudyConfig) -> StudyResult:
         gaps_gd[i, k] = float(np.sqrt(np.mean((lam - lam_gd) ** 2)))
         lgaps[i, k] = float(np.sqrt(np.mean(((out["loss"] - L_ref) / L_ref[0]) ** 2)))
         if k == 0:
-            curves_lam.append(ic.Curve(ts, lam, f"SGD B={b}", group=f"B={b}", kind="network"))
-            curves_L.append(ic.Curve(ts, out["loss"] / L_gd[0], f"SGD B={b}", group=f"B={b}", kind="network"))
+            seed0.append((b, lam, np.asarray(out["loss"])))
     gmean, gse, z = _shrink_z(gaps)
     gd_mean, gd_se, z_gd = _shrink_z(gaps_gd)
     lmean, lse, _ = _shrink_z(lgaps)
     series |= {"batches": np.array(batches), "gap_lambda": gaps, "gap_lambda_vs_gd": gaps_gd, "gap_loss": lgaps}
     alpha, alpha_se = _rate_fit(batches, gaps)
     alpha_L, alpha_L_se = _rate_fit(batches, lgaps)
-    fmt = ", ".join(f"B={b}: {g:.3g}+-{e:.1g}" for b, g, e in zip(batches, gmean, gse))
-    checks.append(
-        check_ge(
-            "sgd_gap_monotone_in_batch",
-            float(np.min(z)),
-            2.0,
-            f"RMS over saves of |lambda_top(SGD) - lambda_top(population GD on the EM loss L_dt)| (same eta, same "
-            f"steps; GD on L_dt is SGD's large-B limit), mean +- SE over {seeds} seeds: {fmt}. Each successive "
-            f"mean must be smaller by >= 2 combined standard errors (z = {', '.join(f'{x:.2f}' for x in z)}; "
-            "value = min z): a decrease that is not resolved counts as a failure (one-sided false-pass rate "
-            "~2% per step if the gap did not shrink)",
-        )
-    )
-    checks.append(
-        check_in(
-            "sgd_gap_rate_in_batch",
-            alpha,
-            -0.5 - 3 * alpha_se,
-            -0.5 + 3 * alpha_se,
-            f"fitted rate of that gap, log(per-seed gap) vs log B by least squares: B^{alpha:.3f} +- {alpha_se:.2g} "
-            "(SE from the residuals); SGD noise of a B-sequence average has variance ~1/B, so the deviation from "
-            "GD on L_dt scales as B^-1/2 (no floor: the reference has the same dt); band -1/2 +- 3 SE",
-        )
-    )
     notes.append(
         "gap to population GD on the continuous L (not SGD's limit): "
         + ", ".join(f"B={b}: {g:.3g}+-{e:.1g}" for b, g, e in zip(batches, gd_mean, gd_se))
@@ -346,13 +329,13 @@ def run(cfg: StudyConfig) -> StudyResult:
     flow = lr.gradient_flow(p0, target, jnp.asarray(ts), n_eigs=2)
     lam_flow = np.asarray(flow["eig_top"])[:, 0].real
     arm = []
-    for e in cfg["eta_arm"]:
+    for e in p.eta_arm:
         e = float(e)
         k_steps = int(round(ts[-1] / e))
         sv = max(1, int(round(k_steps / (len(ts) - 1))))
         out = ex.flow_or_none(
             lambda: lr.bptt_sgd(
-                ic.point_key(cfg.seed, 93, int(1e6 * e)),
+                ic.point_key(config.seed, 93, int(1e6 * e)),
                 p0,
                 target,
                 batch=batches[-1],
@@ -372,24 +355,102 @@ def run(cfg: StudyConfig) -> StudyResult:
         "eta arm (B=%d): RMS outlier gap to the gradient flow " % batches[-1]
         + ", ".join(f"eta={e:g}: {g:.3g}" for e, g in arm)
     )
+    data = dict(
+        disc=disc,
+        n=n,
+        eta=eta,
+        dt=p.dt,
+        ts=ts,
+        batches=batches,
+        seeds=seeds,
+        seed0=seed0,
+        lam_gd=lam_gd,
+        L_gd=L_gd,
+        lam_ref=lam_ref,
+        L_ref=L_ref,
+        lam_flow=lam_flow,
+        floor=floor,
+        gap=(gmean, gse, z),
+        gap_gd=(gd_mean, gd_se),
+        loss_gap=(lmean, lse),
+        alpha=(alpha, alpha_se),
+    )
+    return Measurement(data=data, series=series, notes=notes)
+
+
+def checks(config: StudyConfig, m: Measurement) -> list[Check]:
+    """Closed form vs Monte Carlo, the O(dt) order, and the shrinking gap and its rate (see `DECLARED`)."""
+    d = m.data
+    disc, batches, seeds = d["disc"], d["batches"], d["seeds"]
+    gmean, gse, z = d["gap"]
+    alpha, alpha_se = d["alpha"]
+    fmt = ", ".join(f"B={b}: {g:.3g}+-{e:.1g}" for b, g, e in zip(batches, gmean, gse))
+    return [
+        check_le(
+            "discrete_closed_form_vs_monte_carlo",
+            abs(disc["mc"] - disc["L_closed"]) / disc["se"],
+            MC_Z_TOL,
+            f"discrete-time closed-form L (Stein Gramians) vs Monte Carlo mean of 0.5 (y_n - y*_n)^2 over "
+            f"{config.params.mc_sequences} sampled sequences (|diff| / SE <= 3); closed {disc['L_closed']:.5g}, "
+            f"MC {disc['mc']:.5g} +- {disc['se']:.2g}",
+        ),
+        check_in(
+            "em_bias_order_dt",
+            disc["slope"],
+            *EM_ORDER_BAND,
+            "log-log slope of |L_dt - L| vs dt (EM-discretised population loss, closed form): first order, "
+            f"slope 1 +- 0.2 (curvature of the next order over dt in {disc['dts'].tolist()})",
+        ),
+        check_ge(
+            "sgd_gap_monotone_in_batch",
+            float(np.min(z)),
+            SHRINK_Z_MIN,
+            f"RMS over saves of |lambda_top(SGD) - lambda_top(population GD on the EM loss L_dt)| (same eta, same "
+            f"steps; GD on L_dt is SGD's large-B limit), mean +- SE over {seeds} seeds: {fmt}. Each successive "
+            f"mean must be smaller by >= 2 combined standard errors (z = {', '.join(f'{x:.2f}' for x in z)}; "
+            "value = min z): a decrease that is not resolved counts as a failure (one-sided false-pass rate "
+            "~2% per step if the gap did not shrink)",
+        ),
+        check_in(
+            "sgd_gap_rate_in_batch",
+            alpha,
+            RATE_TARGET - RATE_N_SE * alpha_se,
+            RATE_TARGET + RATE_N_SE * alpha_se,
+            f"fitted rate of that gap, log(per-seed gap) vs log B by least squares: B^{alpha:.3f} +- {alpha_se:.2g} "
+            "(SE from the residuals); SGD noise of a B-sequence average has variance ~1/B, so the deviation from "
+            "GD on L_dt scales as B^-1/2 (no floor: the reference has the same dt); band -1/2 +- 3 SE",
+        ),
+    ]
+
+
+def figures(config: StudyConfig, m: Measurement) -> dict[str, Any]:
+    """Top eigenvalue and loss over training (seed 0 of each B, GD references, flow), and the gaps against B."""
+    d = m.data
+    ts, L_gd, batches = d["ts"], d["L_gd"], d["batches"]
+    curves_lam = [ic.Curve(ts, lam, f"SGD B={b}", group=f"B={b}", kind="network") for b, lam, _ in d["seed0"]]
+    curves_L = [ic.Curve(ts, loss / L_gd[0], f"SGD B={b}", group=f"B={b}", kind="network") for b, _, loss in d["seed0"]]
     curves_lam += [
-        ic.Curve(ts, lam_ref, "population GD on L_dt", group="GD_dt", kind="theory"),
-        ic.Curve(ts, lam_gd, "population GD on L", group="GD", kind="theory"),
-        ic.Curve(ts, lam_flow, "gradient flow", group="flow", kind="aux"),
+        ic.Curve(ts, d["lam_ref"], "population GD on L_dt", group="GD_dt", kind="theory"),
+        ic.Curve(ts, d["lam_gd"], "population GD on L", group="GD", kind="theory"),
+        ic.Curve(ts, d["lam_flow"], "gradient flow", group="flow", kind="aux"),
     ]
     curves_L += [
-        ic.Curve(ts, L_ref / L_gd[0], "population GD on L_dt", group="GD_dt", kind="theory"),
+        ic.Curve(ts, d["L_ref"] / L_gd[0], "population GD on L_dt", group="GD_dt", kind="theory"),
         ic.Curve(ts, L_gd / L_gd[0], "population GD on L", group="GD", kind="theory"),
     ]
-    figures = {
+    figs = {
         "sgd_vs_flow": ic.time_figure(
             {r"top eigenvalue $\lambda_{\rm top}(t)$": curves_lam, r"loss $L(t)/L_0$": curves_L},
             ylabel="value",
-            title=f"BPTT-SGD (dt={cfg['dt']}, eta={eta:g}) vs population GD (L_dt, L) / flow, N={n}",
+            title=f"BPTT-SGD (dt={d['dt']}, eta={d['eta']:g}) vs population GD (L_dt, L) / flow, N={d['n']}",
         )
     }
-    figures["sgd_vs_flow"].axes[1].set_yscale("log")
+    figs["sgd_vs_flow"].axes[1].set_yscale("log")
 
+    gmean, gse, _ = d["gap"]
+    gd_mean, gd_se = d["gap_gd"]
+    lmean, lse = d["loss_gap"]
+    alpha = d["alpha"][0]
     fig, ax = subplots(figsize=(5.2, 4))
     ax.errorbar(
         batches,
@@ -412,7 +473,7 @@ def run(cfg: StudyConfig) -> StudyResult:
         color=colormap("viridis")(0.45),
         label=r"outlier gap to GD on $L$ (mean $\pm$ SE)",
     )
-    ax.axhline(floor, color="0.4", ls=":", lw=1.0, label=r"$O(\Delta t)$ floor: GD on $L_{\Delta t}$ vs $L$")
+    ax.axhline(d["floor"], color="0.4", ls=":", lw=1.0, label=r"$O(\Delta t)$ floor: GD on $L_{\Delta t}$ vs $L$")
     ax.errorbar(
         batches,
         lmean,
@@ -434,15 +495,74 @@ def run(cfg: StudyConfig) -> StudyResult:
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3, which="both")
     fig.tight_layout()
-    figures["gap_vs_batch"] = fig
-    return StudyResult(NAME, cfg.profile, checks, dict(cfg.params), series, figures, seed=cfg.seed, notes=notes)
+    figs["gap_vs_batch"] = fig
+    return figs
+
+
+DECLARED = (
+    CheckSpec(
+        "discrete_closed_form_vs_monte_carlo",
+        f"<= {MC_Z_TOL:g}",
+        "|closed-form discrete-time loss - Monte Carlo mean over sampled sequences| / standard error: within "
+        "3 standard errors",
+    ),
+    CheckSpec(
+        "em_bias_order_dt",
+        f"in [{EM_ORDER_BAND[0]}, {EM_ORDER_BAND[1]}]",
+        "log-log slope of |L_dt - L| against dt: Euler-Maruyama is first order; +-0.2 for the next order's "
+        "curvature over the ladder",
+    ),
+    CheckSpec(
+        "sgd_gap_monotone_in_batch",
+        f">= {SHRINK_Z_MIN:g}",
+        "smallest z-score of the successive decreases of the mean SGD-to-GD(L_dt) eigenvalue gap along the "
+        "batch ladder: each decrease must be resolved by 2 combined standard errors",
+    ),
+    CheckSpec(
+        "sgd_gap_rate_in_batch",
+        "in [-1/2 - 3 SE, -1/2 + 3 SE]",
+        "fitted rate alpha of gap ~ B^alpha (SE from the fit residuals): SGD noise of a B-sequence average has "
+        "variance ~1/B",
+    ),
+)
 
 
 STUDY = Study(
     name=NAME,
     title="BPTT-SGD on sampled noise vs population GD (EM-discretised loss); discrete-time variant, O(dt) floor",
     paper="integrator",
-    profiles=PROFILES,
-    run_fn=run,
+    params=SgdParams(),
+    profiles={
+        "quick": {
+            "N": 16,
+            "dt": 0.1,
+            "window": 20.0,
+            "n_steps": 60,
+            "batches": (2, 8, 32, 128),
+            "seeds": 32,
+            "eta_arm": (0.1, 0.05, 0.025),
+            "mc_sequences": 256,
+            "mc_length": 4000,
+            "dts": (0.2, 0.1, 0.05, 0.025),
+        },
+        "smoke": {
+            "N": 8,
+            "dt": 0.1,
+            "window": 10.0,
+            "n_steps": 20,
+            "save_every": 5,
+            "batches": (2, 8, 32),
+            "seeds": 16,
+            "eta_arm": (0.1,),
+            "mc_sequences": 64,
+            "mc_length": 2000,
+            "dts": (0.2, 0.1, 0.05),
+        },
+    },
+    measure=measure,
+    checks=checks,
+    figures=figures,
+    declared=DECLARED,
+    validate=_validate,
     description=__doc__.split("\n\n")[0],
 )
