@@ -28,7 +28,7 @@ def test_jacobian_anisotropy_matches_explicit_products():
 
 def test_update_anisotropy_uses_trained_parameters_only():
     """Columns are the trained weights (W_r, W_i, gate weights, W_o); the frozen zero biases
-    (spec §2: no biases) must not enter. Built here by hand, one example at a time."""
+    (docs: gating §2, the models have no biases) must not enter. Built here by hand, one example at a time."""
     from numerics.gating import gradient_anisotropy, predict
 
     for kind in ("plain", "vector"):

@@ -1,4 +1,4 @@
-"""Benchmarks of the gating numerics the [gating formulation][gating-formulation]; Livi, arXiv:2508.12121).
+"""Benchmarks of the gating numerics ([gating formulation][gating-formulation]; Livi, arXiv:2508.12121).
 
 * `gating-spectral-norm`: the exact spectral norm $\\|M\\|_2$ of 64x64 transport
   products by the scaled Gram matrix + Householder tridiagonalisation + Sturm bisection
@@ -22,10 +22,11 @@
   (`numerics.gating.lag_summaries`, the accelerator default) against the probe arrays
   copied to the host and summarised in NumPy (the CPU default); both end to end, summaries on
   the host.
-* `gating-paper-profile`: wall time of the 20-seed paper profile of E0 + S1 + S2, measured
-  for E0 and extrapolated for S1/S2 from timed one-run pieces (fewer steps), divided over
-  the worker processes; `extra` says which figures are measured and which extrapolated, the
-  worker-process count and the process CPU seconds of every piece.
+* `gating-paper-profile`: wall time of the paper profile of E0 + S1 + S2 (the studies'
+  `STUDY.params`: 20 seeds), measured for E0 and extrapolated for S1/S2 from timed one-run
+  pieces (fewer steps), divided over the worker processes; `extra` says which figures are
+  measured and which extrapolated, the worker-process count and the process CPU seconds of
+  every piece.
 
 Wall times on a shared machine are inflated by other processes; every ratio is measured
 in the same run, and `extra` carries the process CPU time where it matters.
@@ -167,13 +168,12 @@ def _s1_summaries(size: str) -> list[BenchRow]:
 
     probe = 2 if size == "quick" else 12
     cell = init_cell(jax.random.key(0), "vector", 64, 4)
-    cells = jax.tree.map(lambda x: x[None], cell)
     us, _ = sample(jax.random.key(1), "adding", probe, 80, 4)
-    dev = lambda: s1._probe_cells(cells, us, route="device")  # noqa: E731
-    host = lambda: s1._probe_cells(cells, us, route="host")  # noqa: E731
+    dev = lambda: s1.probe_stats(cell, us, route="device")  # noqa: E731
+    host = lambda: s1.probe_stats(cell, us, route="host")  # noqa: E731
     cd, td = compile_and_time(dev, repeats=2)
     _, th = compile_and_time(host, repeats=2)
-    d, h = dev()[0], host()[0]
+    d, h = dev(), host()
     rel = lambda a, b: np.nanmax(np.abs(a - b) / np.maximum(np.abs(b), 1e-300))  # noqa: E731
     diff = max(float(rel(np.asarray(d[k]), np.asarray(h[k]))) for k in h if not isinstance(h[k], bool))
     return [
@@ -319,45 +319,59 @@ def _timed(fn) -> tuple[float, float]:
 
 def _paper_profile(size: str) -> list[BenchRow]:
     """E0 measured; S1/S2 extrapolated linearly in steps, runs and checkpoints from timed
-    pieces of ONE run in this process (compile excluded). Training runs are spread over
-    `cpu_workers()` processes in the paper profile, so their time is divided by the worker
-    count, as are the probes."""
+    pieces of ONE run in this process (compile excluded), at the sizes of the studies' paper
+    profiles (`STUDY.params`). Training runs are spread over `cpu_workers()` processes in the
+    paper profile, so their time is divided by the worker count, as are the probes."""
     from numerics.gating._tasks import sample
-    from numerics.gating.studies.anisotropy import PAPER, TASKS, probe_run
+    from numerics.gating.studies.anisotropy import STUDY as s2
+    from numerics.gating.studies.anisotropy import probe_run
     from numerics.gating.studies.expansion import STUDY as e0
+    from numerics.gating.studies.lr import STUDY as s1
     from numerics.gating.studies.lr import probe_stats
 
+    p1, p2 = s1.params, s2.params
+    S1 = dict(N=p1.N, Ni=p1.Ni, T=p1.T, batch=p1.batch)
+    S2 = dict(N=p2.N, Ni=p2.Ni, T=p2.T, batch=p2.batch)
     n_w = cpu_workers()
     c0, t0 = _cpu(), time.perf_counter()
     e0.run(e0.config("paper", progress=False))
     pieces = {"E0": (time.perf_counter() - t0, _cpu() - c0)}
-    # S1 training: one run, per step; 20 runs over n_w processes
+    # S1 training: one run, per step; `seeds` runs over n_w processes
     steps = 20 if size == "quick" else 100
-    w, c = _timed(_train_fn([Arm(k, "sgd", 1e-2) for k in ("leaky", "scalar", "vector")], 1, steps))
-    pieces["S1_training"] = (w * 800 / steps * 20 / n_w, c * 800 / steps * 20)
-    # S1 probes: one checkpoint (12 probe sequences, per-lag statistics included) of each model;
-    # 20 seeds x 6 checkpoints over n_w processes
-    us, _ = sample(jax.random.key(1), "adding", 12, 80, 4)
+    arms1 = [Arm(k, "sgd", p1.lr, alpha=p1.alpha) for k in ("leaky", "scalar", "vector")]
+    w, c = _timed(_train_fn(arms1, 1, steps, S=S1))
+    pieces["S1_training"] = (w * p1.steps / steps * p1.seeds / n_w, c * p1.steps / steps * p1.seeds)
+    # S1 probes: one checkpoint (`probe` sequences, per-lag statistics included) of each model;
+    # seeds x checkpoints over n_w processes
+    us, _ = sample(jax.random.key(1), "adding", p1.probe, p1.T, p1.Ni)
+    n1 = len(p1.checkpoints) * p1.seeds
     w = c = 0.0
     for kind in ("leaky", "scalar", "vector"):
-        cell = init_cell(jax.random.key(0), kind, 64, 4)
+        cell = init_cell(jax.random.key(0), kind, p1.N, p1.Ni)
         dw, dc = _timed(lambda: probe_stats(cell, us))
-        w, c = w + dw * 6 * 20 / n_w, c + dc * 6 * 20
+        w, c = w + dw * n1 / n_w, c + dc * n1
     pieces["S1_probes"] = (w, c)
-    # S2 training: one run of each arm, per step; 100 runs (5 tasks x 20 seeds) over n_w processes
+    # S2 training: one run of each arm, per step; tasks x seeds runs over n_w processes
+    n2 = len(p2.tasks) * p2.seeds
+    arms2 = (
+        Arm("plain", "adam", p2.lr_adam),
+        Arm("scalar", "sgd", p2.lr_sgd),
+        Arm("vector", "sgd", p2.lr_sgd),
+        Arm("vector", "adam", p2.lr_adam),
+    )
     steps2 = 10 if size == "quick" else 40
-    w, c = _timed(_train_fn(_S2_ARMS, 1, steps2, S=_S2, tasks=TASKS))
-    pieces["S2_training"] = (w * 1200 / steps2 * 100 / n_w, c * 1200 / steps2 * 100)
-    # S2 probes: one run x 4 checkpoints of each arm; 100 runs over n_w processes
-    p = dict(PAPER)
+    w, c = _timed(_train_fn(arms2, 1, steps2, S=S2, tasks=p2.tasks))
+    pieces["S2_training"] = (w * p2.steps / steps2 * n2 / n_w, c * p2.steps / steps2 * n2)
+    # S2 probes: one run x all checkpoints of each arm; tasks x seeds runs over n_w processes
     keys = jax.random.split(jax.random.key(0), 1)
     ids = jnp.zeros(1, int)
+    ckpts = (0,) + (1,) * (len(p2.checkpoints) - 1)
     w = c = 0.0
-    for arm in _S2_ARMS:
-        snaps, _ = train_seeds(keys, arm, TASKS, steps=1, checkpoints=(0, 1, 1, 1), task_ids=ids, **_S2)
-        probe = run_map(functools.partial(probe_run, p=p))
+    for arm in arms2:
+        snaps, _ = train_seeds(keys, arm, p2.tasks, steps=1, checkpoints=ckpts, task_ids=ids, **S2)
+        probe = run_map(functools.partial(probe_run, p=p2))
         dw, dc = _timed(lambda: probe(snaps, ids, jax.random.key_data(keys)))
-        w, c = w + dw * 100 / n_w, c + dc * 100
+        w, c = w + dw * n2 / n_w, c + dc * n2
     pieces["S2_probes"] = (w, c)
     wall = sum(v[0] for v in pieces.values())
     cpu = sum(v[1] for v in pieces.values())
@@ -374,7 +388,7 @@ def _paper_profile(size: str) -> list[BenchRow]:
     return [
         BenchRow(
             "gating",
-            "paper profile E0+S1+S2, 20 seeds (see extra)",
+            f"paper profile E0+S1+S2, {p1.seeds} seeds (see extra)",
             "paper profile (extrapolated)",
             "20-minute target",
             wall,

@@ -1,4 +1,4 @@
-r"""Study `gating-lr` the [gating formulation][gating-formulation] S1): lag-dependent effective learning rates.
+r"""Study `gating-lr` (experiment S1, [§8][gating-s8]): lag-dependent effective learning rates.
 
 Leaky (α = 0.8), scalar- and vector-gate cells are trained with plain SGD on the adding
 task (one compiled run per model, mapped over the seeds). At each checkpoint, on a fixed probe
@@ -13,13 +13,15 @@ per-lag exponent $s(\ell)$. Theory against simulation:
   $\mu^{(0)}$ equals $(1-\alpha)^\ell$. With $W_r\ne0$ the *spectral-norm*
   profile is not $(1-\alpha)^\ell$: the $\alpha D_tW_r$ term of $J_t$ transports too.
 * **first-order diagonal theory**: the SymPy-derived $\mu^{(0)}+\mu^{(1)}$ against the
-  exact diagonal $[M_{t,k}]_{qq}$, per lag, with the rigorous remainder bound and the
-  lags over which it tracks.
+  exact diagonal $[M_{t,k}]_{qq}$, per lag, with the rigorous remainder bound
+  ([§5][gating-s5]) and the lags over which it tracks.
 
 **Workers.** On a CPU the training runs and the checkpoint probes are spread over
-`workers` processes (`numerics.core._runmap`; `--workers`; 0 = one per core, the
-paper-profile default; 1 = this process, the quick and smoke default). Every run is the
-same computation on the same inputs, so the results do not depend on the worker count.
+`workers` processes (`numerics.core.run_map`, `numerics.core.in_processes`; `--workers`;
+0 = one per core, the paper-profile default; 1 = this process, the quick and smoke
+default). Every run is the same computation on the same inputs, so the results do not
+depend on the worker count. The functions sent to the workers (`_probe_cells`, the
+training step) are module-level functions, as pickling requires.
 
 **Summaries.** The per-lag medians and fitted powers of each probed cell are computed in NumPy
 on a CPU and on the device on an accelerator (`numerics.gating.lag_summaries`; only the
@@ -31,29 +33,28 @@ from __future__ import annotations
 
 import functools
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-import numpy as np  # noqa: E402
-from tqdm import tqdm  # noqa: E402
+import numpy as np
+from tqdm import tqdm
 
-from numerics.core import (  # noqa: E402
-    in_processes,
-    run_map,
-    split_runs,
-    subplots,
-    window_product,  # noqa: E402
-)
-from numerics.gating._lag_profiles import lag_gradients, lag_summaries, leaky_lag_prediction, probe_sequence  # noqa: E402
-from numerics.gating._metrics import fit_power, lag_medians, local_power  # noqa: E402
-from numerics.gating._products import trajectory  # noqa: E402
-from numerics.gating._tasks import sample, trivial_mse  # noqa: E402
-from numerics.gating._train import Arm, train_seeds  # noqa: E402
-from numerics.study import (  # noqa: E402  # noqa: E402
+from numerics.core import in_processes, run_map, split_runs, subplots, window_product
+from numerics.gating._lag_profiles import lag_gradients, lag_summaries, leaky_lag_prediction, probe_sequence
+from numerics.gating._metrics import fit_power, lag_medians, local_power
+from numerics.gating._products import trajectory
+from numerics.gating._tasks import sample, trivial_mse
+from numerics.gating._train import Arm, train_seeds
+from numerics.study import (
+    Check,
+    CheckSpec,
+    Measurement,
     Option,
+    Params,
     Study,
-    StudyResult,
+    StudyConfig,
     check_ge,
     check_le,
     check_true,
@@ -62,11 +63,32 @@ from numerics.study import (  # noqa: E402  # noqa: E402
 )
 
 MODELS = ("leaky", "scalar", "vector")
+#: Lags at which the notes and the summary report the profile and the first-order error.
 REPORT_LAGS = (2, 5, 10, 20, 40)
+
+#: The two exact leaky identities (lag-l gradient with W_r = 0, and the prefix-sum mu0 against
+#: (1-alpha)^l): both are identities, so the tolerance is float64 rounding accumulated over T steps
+#: (T log-additions for mu0).
+LEAKY_IDENTITY_TOL = 1e-10
+#: At lag 1 the first-order diagonal mu0+mu1 IS the diagonal of J: code-generated factors against
+#: the Jacobian products agree to float64 rounding of one step.
+LAG1_TOL = 1e-12
 #: A lag "tracks" when the median first-order diagonal is within this relative error
 #: of the median exact diagonal (a stated accuracy target, not a derived bound).
 TRACK_TOL = 0.10
+#: Smallest tracking horizon allowed: lag 1 is exact, so a horizon >= 2 means the first-order
+#: theory carries information beyond one step.
 MIN_HORIZON = 2
+#: The first-order term must reduce the zeroth-order error at lag 2 (it removes the O(R) part):
+#: the ratio of the two errors must not exceed 1.
+IMPROVE_TOL = 1.0
+#: Smallest R^2 of log S against log prod(1-g) on the S1 protocol (quick and paper profiles): the
+#: toolkit's reference values ([§10][gating-s10], computed from its own formulation) give R^2 >= 0.99
+#: (scalar) and ~0.99 (vector).
+R2_MIN = 0.99
+#: The smoke profile (T = 24, 20 steps) is outside that protocol: its R^2 bound only guards
+#: against a broken fit.
+R2_MIN_SMOKE = 0.9
 
 
 def _horizon(rel_err: np.ndarray) -> np.ndarray:
@@ -194,17 +216,105 @@ def _probe_all(cells, us_probe, n: int, workers: int) -> list[dict]:
     return [d for part in in_processes(_probe_cells, [(b, us) for b in blocks]) for d in part]
 
 
-def run(config) -> StudyResult:
+def probe_stats(cell, us_probe, route: str | None = None) -> dict:
+    """Per-lag summaries of ONE cell (no leading axis) on the probe sequences `us_probe`:
+    one checkpoint probe of the study, as `_probe_cells` computes it (`route`: `SUMMARY_ROUTES`,
+    `None` = `default_summary_route`)."""
+    return _probe_cells(jax.tree.map(lambda x: x[None], cell), us_probe, route)[0]
+
+
+@dataclass(frozen=True)
+class LrParams(Params):
+    """Parameters of `gating-lr` (defaults: the paper profile).
+
+    | field | meaning |
+    |---|---|
+    | `seeds` | training runs per model |
+    | `steps`, `batch` | SGD steps and batch size |
+    | `T` | sequence length (the longest lag probed) |
+    | `N`, `Ni` | hidden and input width |
+    | `lr` | SGD step size $\\eta$ |
+    | `alpha` | leak $\\alpha$ of the leaky cell |
+    | `checkpoints` | training steps at which the cells are probed (the last must not exceed `steps`) |
+    | `probe` | probe sequences per checkpoint |
+    | `workers` | CPU processes for training and probes (0 = one per core, 1 = this process) |
+    | `r2_min` | smallest allowed $R^2$ of the fitted power ($R^2$ check) |
+    """
+
+    seeds: int = 20
+    steps: int = 800
+    batch: int = 64
+    T: int = 80
+    N: int = 64
+    Ni: int = 4
+    lr: float = 1e-2
+    alpha: float = 0.8
+    checkpoints: tuple[int, ...] = (0, 50, 200, 400, 600, 800)
+    probe: int = 12
+    workers: int = 0
+    r2_min: float = R2_MIN
+
+
+DECLARED = (
+    CheckSpec(
+        "leaky.lag_gradient_vs_closed_form",
+        f"<= {LEAKY_IDENTITY_TOL:g}",
+        "autodiff lag-l part of the BPTT gradient against eta*alpha*(1-alpha)^l x immediate factor, trained leaky "
+        "cell with W_r = 0: an identity, float64 rounding over T steps",
+    ),
+    CheckSpec(
+        "leaky.mu0_vs_closed_form",
+        f"<= {LEAKY_IDENTITY_TOL:g}",
+        "prefix-sum mu0 of the code-generated leak 1-g against (1-alpha)^l: an identity, rounding of T log-additions",
+    ),
+    CheckSpec(
+        "{model}.first_order_exact_at_lag1",
+        f"<= {LAG1_TOL:g}",
+        "at lag 1 the first-order diagonal mu0+mu1 is the exact diagonal of J: float64 rounding",
+    ),
+    CheckSpec(
+        "{model}.first_order_within_rigorous_bound",
+        "true",
+        "|[M]_qq - mu0 - mu1| within the rigorous second-order remainder bound for every pair, neuron, "
+        "checkpoint and seed (docs: gating §5)",
+    ),
+    CheckSpec(
+        "{gate}.first_order_tracking_horizon",
+        f">= {MIN_HORIZON}",
+        f"largest lag up to which the median first-order diagonal is within {TRACK_TOL:.0%} of the exact one; lag 1 "
+        "is exact, so >= 2 means the first-order theory carries information beyond one step",
+    ),
+    CheckSpec(
+        "{gate}.first_order_improves_lag2",
+        f"<= {IMPROVE_TOL:g}",
+        "first-order error over zeroth-order error at lag 2: the first-order term removes the O(R) part",
+    ),
+    CheckSpec(
+        "{gate}.fit_R2_min",
+        f">= r2_min ({R2_MIN} on the quick and paper profiles, {R2_MIN_SMOKE} on smoke)",
+        "R^2 of log S vs log prod(1-g); the toolkit's reference values give R^2 ~ 0.99 on the S1 protocol "
+        "(docs: gating §10); the smoke sizes only guard against a broken fit",
+    ),
+    CheckSpec(
+        "{gate}.longer_lag_sensitivity_than_leaky",
+        "true",
+        "qualitative finding of the toolkit's reference values (docs: gating §10): normalised profile at lag 10, "
+        "final checkpoint, gated > leaky in every seed",
+    ),
+)
+
+
+def measure(config: StudyConfig) -> Measurement:
+    """Train every model, probe every checkpoint, and the two exact leaky identities."""
     p = config.params
-    T, N, Ni, ckpts = p["T"], p["N"], p["Ni"], tuple(p["checkpoints"])
-    steps_cover_checkpoints(p)
+    T, N, Ni, ckpts = p.T, p.N, p.Ni, tuple(p.checkpoints)
     root = jax.random.key(config.seed)
     k_train, k_probe = jax.random.split(root)
-    us_probe, y_probe = sample(k_probe, "adding", p["probe"], T, Ni)
-    keys = jax.random.split(k_train, p["seeds"])
-    res, losses, checks, notes = {}, {}, [], []
+    us_probe, y_probe = sample(k_probe, "adding", p.probe, T, Ni)
+    keys = jax.random.split(k_train, p.seeds)
+    res, losses = {}, {}
     for kind in tqdm(MODELS, desc="gating-lr models", disable=not config.progress):
-        arm = Arm(kind, "sgd", p["lr"], alpha=p["alpha"])
+        arm = Arm(kind, "sgd", p.lr, alpha=p.alpha)
         snaps, loss = train_seeds(
             keys,
             arm,
@@ -212,103 +322,23 @@ def run(config) -> StudyResult:
             N=N,
             Ni=Ni,
             T=T,
-            batch=p["batch"],
-            steps=p["steps"],
+            batch=p.batch,
+            steps=p.steps,
             checkpoints=ckpts,
-            workers=p["workers"],
+            workers=p.workers,
         )
         losses[kind] = np.asarray(loss)
-        flat = _probe_all(snaps.cell, us_probe, p["seeds"] * len(ckpts), p["workers"])
+        flat = _probe_all(snaps.cell, us_probe, p.seeds * len(ckpts), p.workers)
         res[kind] = {
-            k: np.array([d[k] for d in flat]).reshape((p["seeds"], len(ckpts)) + np.shape(flat[0][k])) for k in flat[0]
+            k: np.array([d[k] for d in flat]).reshape((p.seeds, len(ckpts)) + np.shape(flat[0][k])) for k in flat[0]
         }
         if kind == "leaky":
             final = jax.tree.map(lambda x: x[0, -1], snaps)
-            grad_err, mu0_err = _leaky_exact(final, us_probe, y_probe, p["alpha"], T)
-    # ------------------------------------------------------------------ checks
-    checks.append(
-        check_le(
-            "leaky.lag_gradient_vs_closed_form",
-            grad_err,
-            1e-10,
-            "max over lags and probe sequences of the relative error between the autodiff lag-l part of the BPTT "
-            "gradient of W_i and eta*alpha*(1-alpha)^l x immediate factor, trained leaky cell with W_r set to 0 "
-            "(then M = (1-alpha)^l I and B = 0 exactly): an identity, tolerance = float64 rounding over T steps",
-        )
-    )
-    checks.append(
-        check_le(
-            "leaky.mu0_vs_closed_form",
-            mu0_err,
-            1e-10,
-            "max relative error, over lags l = 1..T and neurons, of the prefix-sum mu0 of the code-generated leak 1-g "
-            "along the first probe trajectory of the trained leaky cell against (1-alpha)^l: exact identity, "
-            "tolerance = rounding of T log-additions",
-        )
-    )
-    for kind in MODELS:
-        r = res[kind]
-        checks.append(
-            check_le(
-                f"{kind}.first_order_exact_at_lag1",
-                float(r["lag1_err"].max()),
-                1e-12,
-                "at lag 1 the first-order diagonal mu0+mu1 is the exact diagonal of J (diag J = (1-g) + [R]_qq): "
-                "code-generated factors against the Jacobian products, float64 rounding",
-            )
-        )
-        checks.append(
-            check_true(
-                f"{kind}.first_order_within_rigorous_bound",
-                bool(r["bound_ok"].all()),
-                "|[M]_qq - mu0 - mu1| <= prod(a+b) - prod(a) - prod(a) sum(b/a), a=||diag(1-g)||, b=||J - diag(1-g)||, "
-                "for every pair, neuron, checkpoint and seed (rigorous second-order remainder bound, docs: gating §5)",
-            )
-        )
+            grad_err, mu0_err = _leaky_exact(final, us_probe, y_probe, p.alpha, T)
     rel_err = {k: np.abs(res[k]["mu01"] - res[k]["diag"]) / np.abs(res[k]["diag"]) for k in MODELS}
     horizon = {k: _horizon(rel_err[k]) for k in MODELS}
-    for kind in ("scalar", "vector"):
-        checks.append(
-            check_ge(
-                f"{kind}.first_order_tracking_horizon",
-                float(horizon[kind].min()),
-                MIN_HORIZON,
-                f"smallest over checkpoints/seeds of the largest lag l* such that |median(mu0+mu1) - median([M]_qq)| "
-                f"<= {TRACK_TOL:.0%} |median([M]_qq)| at every lag <= l*; lag 1 is exact, so l* >= {MIN_HORIZON} "
-                f"means the first-order theory carries information beyond one step; the remainder is O(R^2) "
-                f"(bound check above) and grows with lag, so l* is finite",
-            )
-        )
-        gain = res[kind]["err1"][..., 1] / res[kind]["err0"][..., 1]
-        checks.append(
-            check_le(
-                f"{kind}.first_order_improves_lag2",
-                float(np.max(gain)),
-                1.0,
-                "median |[M]_qq - mu0 - mu1| / median |[M]_qq - mu0| at lag 2, worst checkpoint/seed: the first-order "
-                "term must reduce the zeroth-order error (it removes the O(R) part)",
-            )
-        )
-        checks.append(
-            check_ge(
-                f"{kind}.fit_R2_min",
-                float(np.nanmin(res[kind]["r2_ret"])),
-                p["r2_min"],
-                "min over checkpoints/seeds of R^2 of log S vs log prod(1-g); docs: gating §10 reference R^2 >= 0.99 "
-                "(scalar) and ~0.99 (vector) on the S1 protocol (quick and paper profiles); the smoke profile "
-                "(T = 24, 20 steps) is outside that protocol and only guards against a broken fit (R^2 >= 0.9)",
-            )
-        )
-        h10 = [res[kind]["profile"][:, -1, 9], res["leaky"]["profile"][:, -1, 9]]
-        checks.append(
-            check_true(
-                f"{kind}.longer_lag_sensitivity_than_leaky",
-                bool(np.all(h10[0] > h10[1])),
-                f"docs: gating §10 qualitative: normalised profile at lag 10, final checkpoint, {kind} > leaky in every seed "
-                f"({np.median(h10[0]):.3g} vs {np.median(h10[1]):.3g})",
-            )
-        )
     # ------------------------------------------------------------------ notes
+    # reference profiles: docs: gating §10, one seed, computed from the toolkit's formulation
     ref = {
         "leaky": "0.59, 0.125, 0.0095, <1e-4, ~0",
         "scalar": "0.83, 0.49, 0.21, 0.034, 9e-4",
@@ -316,12 +346,13 @@ def run(config) -> StudyResult:
     }
     report_lags = tuple(l for l in REPORT_LAGS if l <= T)
     lags = [l - 1 for l in report_lags]
+    notes = []
     for kind in MODELS:
         prof = np.median(res[kind]["profile"][:, -1], axis=0)
         notes.append(
             f"S1 {kind}: profile at step {ckpts[-1]}, lags {report_lags}: "
             + ", ".join(f"{v:.3g}" for v in prof[lags])
-            + f" (spec reference, one seed: {ref[kind]}); "
+            + f" (reference, one seed, computed from the toolkit's formulation, docs: gating §10: {ref[kind]}); "
             f"fitted s vs prod(1-g) per checkpoint: "
             + ", ".join(f"{v:.3f}" for v in np.median(res[kind]["s_ret"], 0))
             + f" (R^2 min {np.nanmin(res[kind]['r2_ret']):.4f}); vs prod g: "
@@ -347,7 +378,7 @@ def run(config) -> StudyResult:
         series[f"{kind}_s_local_ret"] = local_power(res[kind]["profile"], res[kind]["P_ret"])
         series[f"{kind}_s_local_g"] = local_power(res[kind]["profile"], res[kind]["P_g"])
         series[f"{kind}_loss"] = losses[kind]
-    summary = {
+    summary = {"report_lags": list(report_lags)} | {
         k: {
             "profile_final": np.median(res[k]["profile"][:, -1], 0)[lags].tolist(),
             "s_ret": np.median(res[k]["s_ret"], 0).tolist(),
@@ -360,15 +391,99 @@ def run(config) -> StudyResult:
         }
         for k in MODELS
     }
-    return StudyResult(
-        study=STUDY.name,
-        profile=config.profile,
-        checks=checks,
-        params=dict(p) | {"summary": summary, "report_lags": report_lags},
-        series=series,
-        figures=_figures(series, res, rel_err, ckpts, T),
-        notes=notes,
-    )
+    data = dict(res=res, rel_err=rel_err, horizon=horizon, grad_err=grad_err, mu0_err=mu0_err)
+    return Measurement(data=data, series=series, summary=summary, notes=notes)
+
+
+def checks(config: StudyConfig, m: Measurement) -> list[Check]:
+    """The leaky identities, then the first-order theory and the fit of every model (see `DECLARED`)."""
+    p, res, horizon = config.params, m.data["res"], m.data["horizon"]
+    out = [
+        check_le(
+            "leaky.lag_gradient_vs_closed_form",
+            m.data["grad_err"],
+            LEAKY_IDENTITY_TOL,
+            "max over lags and probe sequences of the relative error between the autodiff lag-l part of the BPTT "
+            "gradient of W_i and eta*alpha*(1-alpha)^l x immediate factor, trained leaky cell with W_r set to 0 "
+            "(then M = (1-alpha)^l I and B = 0 exactly): an identity, tolerance = float64 rounding over T steps",
+        ),
+        check_le(
+            "leaky.mu0_vs_closed_form",
+            m.data["mu0_err"],
+            LEAKY_IDENTITY_TOL,
+            "max relative error, over lags l = 1..T and neurons, of the prefix-sum mu0 of the code-generated leak 1-g "
+            "along the first probe trajectory of the trained leaky cell against (1-alpha)^l: exact identity, "
+            "tolerance = rounding of T log-additions",
+        ),
+    ]
+    for kind in MODELS:
+        r = res[kind]
+        out.append(
+            check_le(
+                f"{kind}.first_order_exact_at_lag1",
+                float(r["lag1_err"].max()),
+                LAG1_TOL,
+                "at lag 1 the first-order diagonal mu0+mu1 is the exact diagonal of J (diag J = (1-g) + [R]_qq): "
+                "code-generated factors against the Jacobian products, float64 rounding",
+            )
+        )
+        out.append(
+            check_true(
+                f"{kind}.first_order_within_rigorous_bound",
+                bool(r["bound_ok"].all()),
+                "|[M]_qq - mu0 - mu1| <= prod(a+b) - prod(a) - prod(a) sum(b/a), a=||diag(1-g)||, b=||J - diag(1-g)||, "
+                "for every pair, neuron, checkpoint and seed (rigorous second-order remainder bound, docs: gating §5)",
+            )
+        )
+    for kind in ("scalar", "vector"):
+        out.append(
+            check_ge(
+                f"{kind}.first_order_tracking_horizon",
+                float(horizon[kind].min()),
+                MIN_HORIZON,
+                f"smallest over checkpoints/seeds of the largest lag l* such that |median(mu0+mu1) - median([M]_qq)| "
+                f"<= {TRACK_TOL:.0%} |median([M]_qq)| at every lag <= l*; lag 1 is exact, so l* >= {MIN_HORIZON} "
+                f"means the first-order theory carries information beyond one step; the remainder is O(R^2) "
+                f"(bound check above) and grows with lag, so l* is finite",
+            )
+        )
+        gain = res[kind]["err1"][..., 1] / res[kind]["err0"][..., 1]
+        out.append(
+            check_le(
+                f"{kind}.first_order_improves_lag2",
+                float(np.max(gain)),
+                IMPROVE_TOL,
+                "median |[M]_qq - mu0 - mu1| / median |[M]_qq - mu0| at lag 2, worst checkpoint/seed: the first-order "
+                "term must reduce the zeroth-order error (it removes the O(R) part)",
+            )
+        )
+        out.append(
+            check_ge(
+                f"{kind}.fit_R2_min",
+                float(np.nanmin(res[kind]["r2_ret"])),
+                p.r2_min,
+                f"min over checkpoints/seeds of R^2 of log S vs log prod(1-g); docs: gating §10 reference R^2 >= "
+                f"{R2_MIN} (scalar) and ~{R2_MIN} (vector) on the S1 protocol (quick and paper profiles), computed from "
+                f"the toolkit's formulation; the smoke profile (T = 24, 20 steps) is outside that protocol and only "
+                f"guards against a broken fit (R^2 >= {R2_MIN_SMOKE})",
+            )
+        )
+        h10 = [res[kind]["profile"][:, -1, 9], res["leaky"]["profile"][:, -1, 9]]
+        out.append(
+            check_true(
+                f"{kind}.longer_lag_sensitivity_than_leaky",
+                bool(np.all(h10[0] > h10[1])),
+                f"docs: gating §10 qualitative: normalised profile at lag 10, final checkpoint, {kind} > leaky in every "
+                f"seed ({np.median(h10[0]):.3g} vs {np.median(h10[1]):.3g})",
+            )
+        )
+    return out
+
+
+def figures(config: StudyConfig, m: Measurement) -> dict:
+    """Lag profiles per checkpoint, the profile heat-map, fitted powers and the first-order theory."""
+    ckpts = tuple(config.params.checkpoints)
+    return _figures(m.series, m.data["res"], m.data["rel_err"], ckpts, config.params.T)
 
 
 def _figures(s, res, rel_err, ckpts, T):
@@ -453,30 +568,19 @@ def _figures(s, res, rel_err, ckpts, T):
     return {"lag_profiles": fig, "profile_heatmap": fig2, "fitted_power": fig3, "mu_theory_vs_exact": fig4}
 
 
-PAPER = dict(
-    seeds=20,
-    steps=800,
-    batch=64,
-    T=80,
-    N=64,
-    Ni=4,
-    lr=1e-2,
-    alpha=0.8,
-    checkpoints=(0, 50, 200, 400, 600, 800),
-    probe=12,
-    workers=0,
-    r2_min=0.99,
-)
 STUDY = Study(
     name="gating-lr",
     title="S1: lag-dependent effective learning rates of leaky/scalar/vector gates (SGD, adding)",
     paper="gating",
+    params=LrParams(),
     profiles={
-        "paper": PAPER,
-        "quick": PAPER | dict(seeds=1, probe=1, checkpoints=(0, 400, 800), workers=1),
-        "smoke": PAPER | dict(seeds=1, steps=20, batch=8, T=24, probe=1, checkpoints=(0, 20), workers=1, r2_min=0.9),
+        "quick": dict(seeds=1, probe=1, checkpoints=(0, 400, 800), workers=1),
+        "smoke": dict(seeds=1, steps=20, batch=8, T=24, probe=1, checkpoints=(0, 20), workers=1, r2_min=R2_MIN_SMOKE),
     },
-    run_fn=run,
+    measure=measure,
+    checks=checks,
+    figures=figures,
+    declared=DECLARED,
     options=(
         Option("steps", "--steps", int, "SGD steps", integer_at_least(1), multiple=False),
         Option("seeds", "--seeds", int, "seeds (one compiled computation)", integer_at_least(1), multiple=False),
@@ -490,5 +594,7 @@ STUDY = Study(
             multiple=False,
         ),
     ),
-    description=__doc__.splitlines()[0],
+    validate=steps_cover_checkpoints,
+    description="Lag-dependent effective learning rates: leaky, scalar- and vector-gate cells trained with SGD on "
+    "the adding task; exact lag profiles against the zeroth- and first-order theory (docs: gating §8, S1).",
 )
