@@ -1,11 +1,13 @@
 """Anti-collapse dynamics (Livi, arXiv:2606.29519): the coarse-grained time-scale process,
 Lundberg roots, the lagged-regression task, network training, the diagonal linear RNN and the
-estimators of the learned spectrum.
+estimators of the learned spectrum (the subpackage `numerics.anticollapse.estimators`, whose
+public names are also re-exported here).
 
 This package depends on [`numerics.gating`][] for the gated cell (a declared cross-paper
 dependency; see the paper registry in `theory.papers`).
 """
 
+from . import estimators as estimators
 from ._diag_rnn import (
     DiagLRNN as DiagLRNN,
 )
@@ -30,110 +32,8 @@ from ._diag_rnn import (
 from ._diag_rnn import (
     predict_fft as predict_fft,
 )
-from ._estimators import (
-    CALIBRATION_REPS as CALIBRATION_REPS,
-)
-from ._estimators import (
-    DEFAULT_LAGS as DEFAULT_LAGS,
-)
-from ._estimators import (
-    ESTIMATOR_ERROR as ESTIMATOR_ERROR,
-)
-from ._estimators import (
-    LABEL_CODES as LABEL_CODES,
-)
-from ._estimators import (
-    PHASE_LABELS as PHASE_LABELS,
-)
-from ._estimators import (
-    AlphaCalibration as AlphaCalibration,
-)
-from ._estimators import (
-    AlphaFit as AlphaFit,
-)
-from ._estimators import (
-    AlphaPath as AlphaPath,
-)
-from ._estimators import (
-    AuditResult as AuditResult,
-)
-from ._estimators import (
-    BetaPred as BetaPred,
-)
-from ._estimators import (
-    EnvelopeFit as EnvelopeFit,
-)
-from ._estimators import (
-    KappaFit as KappaFit,
-)
-from ._estimators import (
-    PhaseResult as PhaseResult,
-)
-from ._estimators import (
-    TailFit as TailFit,
-)
-from ._estimators import (
-    WindowTest as WindowTest,
-)
-from ._estimators import (
-    alpha_calibration as alpha_calibration,
-)
-from ._estimators import (
-    alpha_hat as alpha_hat,
-)
-from ._estimators import (
-    alpha_windows as alpha_windows,
-)
-from ._estimators import (
-    beta_env as beta_env,
-)
-from ._estimators import (
-    beta_pred as beta_pred,
-)
-from ._estimators import (
-    beta_tail as beta_tail,
-)
-from ._estimators import (
-    classify_phase as classify_phase,
-)
-from ._estimators import (
-    envelope_from_tau as envelope_from_tau,
-)
-from ._estimators import (
-    fit_envelope as fit_envelope,
-)
-from ._estimators import (
-    hill_beta as hill_beta,
-)
-from ._estimators import (
-    hill_tail as hill_tail,
-)
-from ._estimators import (
-    kappa_tail as kappa_tail,
-)
-from ._estimators import (
-    mixture_audit as mixture_audit,
-)
-from ._estimators import (
-    ordering_probability as ordering_probability,
-)
-from ._estimators import (
-    phase_label as phase_label,
-)
-from ._estimators import (
-    power_law_window as power_law_window,
-)
-from ._estimators import (
+from ._levy import (
     stable_symmetric as stable_symmetric,
-)
-from ._estimators import (
-    threshold_crossing as threshold_crossing,
-)
-from ._estimators import (
-    unit_timescales as unit_timescales,
-)
-from ._estimators import (
-    zeta_spread as zeta_spread,
 )
 from ._lundberg import (
     BETA_RES as BETA_RES,
@@ -285,8 +185,111 @@ from ._train import (
 from ._train import (
     train as train,
 )
+from .estimators import (
+    CALIBRATION_REPS as CALIBRATION_REPS,
+)
+from .estimators import (
+    DEFAULT_LAGS as DEFAULT_LAGS,
+)
+from .estimators import (
+    ESTIMATOR_ERROR as ESTIMATOR_ERROR,
+)
+from .estimators import (
+    LABEL_CODES as LABEL_CODES,
+)
+from .estimators import (
+    PHASE_LABELS as PHASE_LABELS,
+)
+from .estimators import (
+    AlphaCalibration as AlphaCalibration,
+)
+from .estimators import (
+    AlphaFit as AlphaFit,
+)
+from .estimators import (
+    AlphaPath as AlphaPath,
+)
+from .estimators import (
+    AuditResult as AuditResult,
+)
+from .estimators import (
+    BetaPred as BetaPred,
+)
+from .estimators import (
+    EnvelopeFit as EnvelopeFit,
+)
+from .estimators import (
+    KappaFit as KappaFit,
+)
+from .estimators import (
+    PhaseResult as PhaseResult,
+)
+from .estimators import (
+    TailFit as TailFit,
+)
+from .estimators import (
+    WindowTest as WindowTest,
+)
+from .estimators import (
+    alpha_calibration as alpha_calibration,
+)
+from .estimators import (
+    alpha_hat as alpha_hat,
+)
+from .estimators import (
+    alpha_windows as alpha_windows,
+)
+from .estimators import (
+    beta_env as beta_env,
+)
+from .estimators import (
+    beta_pred as beta_pred,
+)
+from .estimators import (
+    beta_tail as beta_tail,
+)
+from .estimators import (
+    classify_phase as classify_phase,
+)
+from .estimators import (
+    envelope_from_tau as envelope_from_tau,
+)
+from .estimators import (
+    fit_envelope as fit_envelope,
+)
+from .estimators import (
+    hill_beta as hill_beta,
+)
+from .estimators import (
+    hill_tail as hill_tail,
+)
+from .estimators import (
+    kappa_tail as kappa_tail,
+)
+from .estimators import (
+    mixture_audit as mixture_audit,
+)
+from .estimators import (
+    ordering_probability as ordering_probability,
+)
+from .estimators import (
+    phase_label as phase_label,
+)
+from .estimators import (
+    power_law_window as power_law_window,
+)
+from .estimators import (
+    threshold_crossing as threshold_crossing,
+)
+from .estimators import (
+    unit_timescales as unit_timescales,
+)
+from .estimators import (
+    zeta_spread as zeta_spread,
+)
 
 __all__ = [
+    "estimators",
     "alpha_calibration",
     "alpha_hat",
     "alpha_windows",

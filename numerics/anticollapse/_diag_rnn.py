@@ -68,7 +68,7 @@ class DiagLRNN(eqx.Module):
 
 
 def init_diag_lrnn(key: Array, H: int, D: int, *, tau0: float = 200.0) -> DiagLRNN:
-    r"""Spec init $\nu_q=-\log\tau_0$ (τ₀ = 200). Toolkit-default scales:
+    r"""Initialisation of the formulation, $\nu_q=-\log\tau_0$ (τ₀ = 200). Toolkit-default scales:
     $b\sim\mathcal N(0,1/D)$ and $c\sim\mathcal N(0,(1-\lambda_0^2)/H)$, so that
     the initial output has O(1) variance (the state variance is $|b|^2/(1-\lambda_0^2)$)."""
     require_x64("init_diag_lrnn")

@@ -98,7 +98,7 @@ class RootResult(NamedTuple):
     """Lundberg root and process phase ([§4][anticollapse-s4] labels).
 
     `beta` and `phase` are the mathematical answer (the root of Φ and the theorem's
-    label); `operational_phase` applies the spec's c3 reporting rule on top."""
+    label); `operational_phase` applies the formulation's c3 reporting rule on top."""
 
     beta: float
     phase: str

@@ -49,7 +49,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, PRNGKeyArray
 
-from numerics.anticollapse._estimators import stable_symmetric
+from numerics.anticollapse.estimators import hill_tail
 from numerics.core import require_x64
 
 __all__ = [
@@ -65,7 +65,6 @@ __all__ = [
     "EVENT_FAMILIES",
     "simulate_summary",
     "sde_gaussian",
-    "stable_symmetric",
 ]
 
 Sampler = Callable[[PRNGKeyArray, int], Float[Array, " n"]]
@@ -381,8 +380,6 @@ def simulate_pushes(
 def simulate_summary(x: Float[Array, " n"], k_frac: float = 0.05) -> dict[str, float]:
     r"""Atom mass $P(X=0)$, $P(X>0)$, max X and the Hill exponent of
     $\tau/\tau_b=e^X$ over the top `k_frac` (NaN if too few positive X)."""
-    from numerics.anticollapse._estimators import hill_tail
-
     xs = np.asarray(x)
     n = xs.size
     k = max(1, int(k_frac * n))

@@ -20,7 +20,7 @@ default) or drawn from the same law (`"burn_in"`).
 | `D` | $D$ | input dimension (16) |
 | `noise` | $\sigma_\varepsilon$ | target noise sd (0.3) |
 
-The two lag lists are fixed constants of the spec; `sample_lags` (a truncated
+The two lag lists are fixed constants of the formulation; `sample_lags` (a truncated
 Pareto, $P(L>l)\propto l^{-\text{index}}$ on `[lo, hi]`; round, dedupe, sort)
 serves *new* draws only and never regenerates them.
 """

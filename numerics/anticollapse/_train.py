@@ -3,7 +3,7 @@ r"""Training with per-step forcing on slow rows: the anti-collapse network proto
 Livi, arXiv:2606.29519. One optimizer step on a minibatch of the heavy-tailed-lag task
 (`numerics.anticollapse._task`) is followed by the arm's interventions, in this order:
 
-0. **forcing suppression** ([§9][anticollapse-s9] T8; only when `TrainConfig.suppression`): per leaf,
+0. **forcing suppression** (the ladders of [table T8][anticollapse-t8]; only when `TrainConfig.suppression`): per leaf,
    winsorise the raw gradient entries at the arm's `winsor`-th percentile of
    $|g|$, then rescale to global norm ≤ the arm's `clip` (`suppress_gradients`).
 1. **optimizer** (optax): AdamW (lr 1e-3, wd 1e-4) after global-norm clipping at 1.0;
@@ -30,8 +30,8 @@ increments on the slow rows (samples for the tail index α̂, §7.9).
 | `pull`, `tau_b` | $\kappa_{\rm pull}$, $\tau_b$ | explicit far-left pull (2e-3 per step toward τ = 20) |
 | `nu_floor` | $-\log\tau_c$ | capacity clamp (−∞: none) |
 | `q_low` | $q_{\rm low}$ | far-left / slow-row quantile (0.10) |
-| `clip` | — | T8 ladder: extra global-norm clip of the raw gradient (∞: off) |
-| `winsor` | — | T8 ladder: per-leaf winsorisation percentile of the raw gradient (100: off) |
+| `clip` | — | forcing-suppression ladder: extra global-norm clip of the raw gradient (∞: off) |
+| `winsor` | — | forcing-suppression ladder: per-leaf winsorisation percentile of the raw gradient (100: off) |
 """
 
 from __future__ import annotations
@@ -51,7 +51,8 @@ from jaxtyping import Array, Float, Int
 from tqdm import tqdm
 
 from numerics.anticollapse import _diag_rnn as diag_lrnn
-from numerics.anticollapse._estimators import stable_symmetric, unit_timescales
+from numerics.anticollapse._levy import stable_symmetric
+from numerics.anticollapse.estimators import unit_timescales
 from numerics.core import first_order_diagonal, require_x64, sharded_vmap
 from numerics.gating import Cell, diag_leak_correction, init_cell, logit, rollout
 
@@ -143,7 +144,7 @@ class TrainConfig:
     q_low: float = 0.10
     n_record: int = 32
     injection: bool = True  # False: no arm injects; the noise draw is left out of the compiled step
-    suppression: bool = False  # True: apply the arms' gradient clip / winsorisation (T8 ladders)
+    suppression: bool = False  # True: apply the arms' gradient clip / winsorisation (the forcing-suppression ladders)
     micro_batch: int | None = None  # largest micro-batch of the gradient (memory); None: whole batch at once
 
     def __post_init__(self) -> None:
@@ -167,7 +168,7 @@ class TrainConfig:
         return m
 
     def steps_per_epoch(self, n_train: int) -> int:
-        """⌈n_train / batch⌉ (22 for the spec's 8000 sequences at batch 380)."""
+        """⌈n_train / batch⌉ (22 for the formulation's 8000 sequences at batch 380)."""
         return -(-n_train // self.batch)
 
 
@@ -350,7 +351,7 @@ def inject(params: Any, updates: Any, mask: Any, rows: Int[Array, " k"], arm: Ar
 
 
 def suppress_gradients(grads: Any, clip: Float[Array, ""] | float, winsor: Float[Array, ""] | float) -> Any:
-    r"""Forcing suppression on raw gradients ([§9][anticollapse-s9] T8 ladders).
+    r"""Forcing suppression on raw gradients (the ladders of [table T8][anticollapse-t8]).
 
     1. Winsorisation: per leaf, $g\mapsto\mathrm{clip}(g,-c,c)$ with
        $c=Q_{w}(|g|)$ the `winsor`-th percentile of the leaf's $|g|$

@@ -18,6 +18,7 @@ from numerics.core import n_runs_of, pad_runs, run_mesh, shard_runs, sharded_vma
 SCRIPT = textwrap.dedent(
     """
     import json, sys
+    import numerics; numerics.configure()
     import jax, jax.numpy as jnp, numpy as np
     from numerics.anticollapse import _train as at
     from numerics.anticollapse import _diag_rnn as dl

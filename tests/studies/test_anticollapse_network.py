@@ -30,9 +30,9 @@ def test_checks_pass(result):
     assert not failed, failed
     # shared-nu arm: structural by construction, reported (not a check that could not fail)
     assert "diag_shared_collapsed" not in names
-    sh = result.params["shared_nu_arm"]["diag_shared"]
+    sh = result.params["summary"]["shared_nu_arm"]["diag_shared"]
     assert sh["zeta_spread"] == 0.0 and sh["raw_nu_spread"] > 0.0 and sh["label"] == "collapsed"
-    p = result.params["profile_params"]
+    p = result.params
     assert p["diag_optimizer"] == "adam" and p["diag_lags"] == "smoke" and p["alpha_reps"] == 200
     assert p["n_fit_lags"] == 32
 
@@ -42,11 +42,11 @@ def test_estimator_failure_is_labelled_error_not_collapsed():
     a label check on it fails, and t_cross flags it."""
     import jax
 
-    from numerics.anticollapse import _estimators as est
+    from numerics.anticollapse import estimators as est
     from numerics.anticollapse.studies import network as net
 
-    p = net.PROFILES["smoke"]
-    lags = net._lag_grid(p["lag_max"])
+    p = net.STUDY.profile_params("smoke")
+    lags = net.lag_grid(p.lag_max)
     st = net._final_stats(
         np.full(16, np.nan), np.full((4, 2), np.nan), np.zeros((4, 8)), lags, jax.random.key(0), p, 64
     )
@@ -56,7 +56,7 @@ def test_estimator_failure_is_labelled_error_not_collapsed():
 
 
 def test_per_arm_report_and_outputs(result):
-    runs = result.params["runs"]
+    runs = result.params["summary"]["runs"]
     for arm in ("none", "gauss", "alpha1.5", "alpha1.2", "pull", "clamp", "shared"):
         r = runs[f"diag_{arm}"]
         for k in ("label", "beta_tail", "beta_env", "kappa", "alpha_eff", "beta_pred", "beta_pred_ci"):
@@ -77,7 +77,7 @@ def test_per_arm_report_and_outputs(result):
 
 
 def test_forcing_spread_series_and_t8_reports(result):
-    s, runs = result.series, result.params["runs"]
+    s, runs = result.series, result.params["summary"]["runs"]
     for n in ("diaggate_none", "diag_alpha1.5"):
         c = s[f"{n}_zeta"].shape[0]
         for k in ("epochs", "dzeta_spread", "alpha_eff", "alpha_lo", "alpha_hi", "alpha_p_gauss", "label_code"):
@@ -86,10 +86,10 @@ def test_forcing_spread_series_and_t8_reports(result):
         assert np.all(s[f"{n}_alpha_lo"][1:] <= s[f"{n}_alpha_hi"][1:])
         assert len(runs[n]["dzeta_spread"]) == c and "t_cross_epoch" in runs[n]
     assert s["diag_none_dzeta_spread"][0] == 0.0  # every unit starts at tau = 200
-    order = result.params["t8_ordering"]["0"]
+    order = result.params["summary"]["t8_ordering"]["0"]
     assert isinstance(order["holds_tail"], bool) and 0.0 <= order["p_boot_tail"] <= 1.0
     assert "does not hold" in order["sentence"] or "holds" in order["sentence"]
-    lad = result.params["t8_ladders"]
+    lad = result.params["summary"]["t8_ladders"]
     for name in ("clip", "batch", "winsor"):
         rows = lad[name]["rungs"]
         assert rows[0]["condition"].startswith("base") and len(rows) >= 2
@@ -97,7 +97,7 @@ def test_forcing_spread_series_and_t8_reports(result):
             r["label"] in ("collapsed", "anticollapsed_unresolved", "concentrated", "broad", "boundary") for r in rows
         )
         assert lad[name]["verdict"] and s[f"t8_{name}_beta_tail"].shape == (len(rows),)
-    assert any(n.startswith("T8 clip ladder") for n in result.notes)
+    assert any(n.startswith("Forcing-suppression clip ladder") for n in result.notes)
 
 
 def test_bad_override():
@@ -116,6 +116,9 @@ def test_bad_override():
         opt["diag_epochs"].convert("1000000")
     with pytest.raises(UsageError):
         get_study("anticollapse-network").config("nope")
+    # cross-field: the gated sequences must hold the lag grid plus the diagnostic starts
+    with pytest.raises(UsageError, match="gated_T=50 is too short"):
+        get_study("anticollapse-network").config("smoke", overrides={"gated_T": 50})
 
 
 def test_bad_ladder_model():

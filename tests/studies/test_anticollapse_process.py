@@ -37,7 +37,7 @@ def test_smoke(name, series, figures):
     failed = [(c.name, c.value, c.tolerance) for c in res.checks if not c.passed]
     assert not failed, failed
     assert len(res.checks) >= 10
-    if name == "anticollapse-process":  # spec T1: |P(X=0) - (1-rho)| <= 0.01, not widened by the MC noise
+    if name == "anticollapse-process":  # table T1: |P(X=0) - (1-rho)| <= 0.01, not widened by the MC noise
         tols = [c.tolerance for c in res.checks if c.name.startswith("T1_atom_vs_continuous")]
         assert tols and all(t == 0.01 for t in tols)
     for key in series:
@@ -67,7 +67,7 @@ def test_gate_false_collapse_metric_is_reported():
     """The §7.6 gate's false-collapse rate on exact Pareto spectra is a reported metric, not a check."""
     study = get_study("anticollapse-envelope")
     res = study.run(study.config("smoke", seed=0, progress=False, overrides={"resamples": 20}))
-    g = res.params["gate_false_collapse"]
+    g = res.params["summary"]["gate_false_collapse"]
     assert g["n_spectra"] == 50 and len(g["rates"]) == 6
     assert all(0.0 <= r["false_collapse_rate"] <= 1.0 for r in g["rates"].values())
     assert not any("gate" in c.name for c in res.checks)

@@ -1,4 +1,5 @@
-"""Figures of the `anticollapse-network` study ([§10][anticollapse-s10] figure 5, §9 T8).
+"""Figures of the `anticollapse-network` study (figure 5 of [§10][anticollapse-s10]; the
+forcing-suppression ladders of [table T8][anticollapse-t8]).
 
 Pure functions from the study's per-run analysis dictionaries to matplotlib `Figure` objects;
 no computation beyond plotting. Split from `numerics.anticollapse.studies.network` so that
@@ -11,13 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from numerics.anticollapse import _estimators as est
+from numerics.anticollapse import estimators as est
 from numerics.core import colormap, subplots
 
 __all__ = ["network_figures", "forcing_figure", "ladder_figure"]
 
 
-def network_figures(gated: dict, diag: dict, summ: dict, lags: np.ndarray, p: dict) -> dict[str, Any]:
+def network_figures(gated: dict, diag: dict, summ: dict, lags: np.ndarray, p: Any) -> dict[str, Any]:
     cmap = colormap("tab10")
     figs: dict[str, Any] = {}
     # 1. final p(zeta) and tau-CCDF, SharedGate vs DiagGate (+ diag RNN arms)
@@ -128,7 +129,7 @@ def network_figures(gated: dict, diag: dict, summ: dict, lags: np.ndarray, p: di
 
 
 def forcing_figure(gated: dict, diag: dict):
-    """Spec fig. 5: α̂ of the slow-row increments per checkpoint window (90% CI band) and
+    """Figure 5 of [§10][anticollapse-s10]: α̂ of the slow-row increments per checkpoint window (90% CI band) and
     Δζ = ζ_q90 − ζ_q10 vs epoch, gated cells and diagonal-RNN arms."""
     cmap = colormap("tab10")
     fig, ax = subplots(2, 2, figsize=(13, 8), sharex="col")
@@ -154,15 +155,15 @@ def forcing_figure(gated: dict, diag: dict):
         for a_ in ax[:, col]:
             a_.legend(fontsize=6, ncol=2)
     fig.suptitle(
-        r"Forcing and spread through training (spec fig. 5): $\hat\alpha$ with 90% CI bands; "
+        r"Forcing and spread through training: $\hat\alpha$ with 90% CI bands; "
         r"$\Delta\zeta$ grows when time scales spread"
     )
     fig.tight_layout()
     return fig
 
 
-def ladder_figure(lp: dict, p: dict):
-    """Spec T8: β̂_tail (90% CI) per rung of each forcing-suppression ladder; filled markers
+def ladder_figure(lp: dict, p: Any):
+    """[Table T8][anticollapse-t8]: β̂_tail (90% CI) per rung of each forcing-suppression ladder; filled markers
     collapsed, open markers non-collapsed; β̂_pred as crosses."""
     fig, ax = subplots(1, 3, figsize=(15, 4.4), sharey=True)
     col = colormap("tab10")
@@ -201,7 +202,7 @@ def ladder_figure(lp: dict, p: dict):
     ax[0].set_ylabel(r"$\hat\beta$ (90% bootstrap CI)")
     ax[0].legend(fontsize=7)
     fig.suptitle(
-        f"T8 forcing-suppression ladders ({'DiagGate' if lp['model'] == 'diaggate' else 'diagonal linear RNN'}"
+        f"Forcing-suppression ladders ({'DiagGate' if lp['model'] == 'diaggate' else 'diagonal linear RNN'}"
         f", warm start at epoch {lp['warm_epoch']}/{lp['epochs']})"
     )
     fig.tight_layout()
