@@ -329,8 +329,44 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     study = get_study(args.study)
     overrides, flags = _study_overrides(args, study)
     config = study.config(args.profile, args.seed, overrides, progress=not args.no_progress, options=flags)
+    _announce_cost(study, config)
     out = _writable_dir(args.out)
     return 0 if _run_one(study, config, out) else 1
+
+
+def _available_bytes() -> float:
+    """Memory available to a new computation (Linux `MemAvailable`; unlimited elsewhere)."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return float(line.split()[1]) * 1024.0
+    except OSError:
+        pass
+    return float("inf")
+
+
+def _human_time(s: float) -> str:
+    return f"{s:.0f} s" if s < 120 else f"{s / 60:.0f} min" if s < 7200 else f"{s / 3600:.1f} h"
+
+
+def _announce_cost(study, config) -> None:
+    """Print the study's cost estimate before it starts; refuse (exit 2) what cannot fit in memory."""
+    from numerics.core import UsageError
+
+    if study.estimate is None:
+        return
+    avail = _available_bytes()
+    cost = study.estimate(config.params, avail)
+    if cost.peak_bytes > avail:
+        raise UsageError(
+            f"{study.name} would need about {cost.peak_bytes / 2**30:.3g} GiB of memory and "
+            f"{avail / 2**30:.3g} GiB are available; allowed: {cost.largest or 'a smaller size'}"
+        )
+    print(
+        f"[{study.name}] estimate: about {_human_time(cost.seconds)}, peak memory about "
+        f"{cost.peak_bytes / 2**30:.2g} GiB ({cost.basis})",
+        flush=True,
+    )
 
 
 def _as_dict(params) -> dict:

@@ -33,6 +33,7 @@ __all__ = [
     "PROFILES",
     "Params",
     "CheckSpec",
+    "Cost",
     "Measurement",
     "Option",
     "Study",
@@ -191,6 +192,21 @@ class CheckSpec:
         return re.fullmatch(pattern, check_name) is not None
 
 
+@dataclass(frozen=True)
+class Cost:
+    """A study's estimated cost on this machine, stated before it runs.
+
+    `seconds` and `peak_bytes` come from the study's cost model; `basis` says what the model
+    is calibrated on (a measured rate, with the machine); `largest` names the largest size that
+    fits in `available_bytes` (used in the message when the run would not fit).
+    """
+
+    seconds: float
+    peak_bytes: float
+    basis: str
+    largest: str = ""
+
+
 @dataclass
 class Measurement:
     """What `measure` returns: the data its checks and figures need, and what is written.
@@ -248,6 +264,9 @@ class Study:
     - `options`: CLI overrides (each `key` is a field of `params`); `flags`: boolean switches
       (`{"animate": "help text"}`); `description`: the text of `compare STUDY --help`.
     - `validate`: optional cross-field check of a profile with overrides (raises `UsageError`).
+    - `estimate`: optional cost model `estimate(params, available_bytes) -> Cost`; the CLI prints
+      it before the run starts and refuses (exit 2) a run whose peak memory exceeds what is
+      available.
     - `run_fn`: legacy single function `run_fn(config) -> StudyResult`, with `profiles` holding
       full dictionaries; used only by studies not yet split into the three steps.
     """
@@ -265,6 +284,7 @@ class Study:
     description: str = ""
     flags: Mapping[str, str] = field(default_factory=dict)
     validate: Callable[[Any], None] | None = None
+    estimate: Callable[[Any, float], Cost] | None = None
     run_fn: Callable[[StudyConfig], Any] | None = None
 
     def __post_init__(self) -> None:
