@@ -185,6 +185,8 @@ def _plain(text: str) -> str:
 
 def _default_text(value) -> str:
     """A profile value as a user would type it (a grid as space-separated values)."""
+    if value is None:
+        return "from the profile grid"
     if isinstance(value, (list, tuple)):
         return " ".join(_default_text(v) for v in value) or "(none)"
     return f"{value:g}" if isinstance(value, float) else str(value)

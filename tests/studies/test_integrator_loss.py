@@ -11,8 +11,7 @@ from matplotlib.figure import Figure
 
 from numerics import integrator as lr
 from numerics.core import UsageError
-from numerics.integrator import _reduced as rd
-from numerics.integrator import make_target
+from numerics.integrator import _reduced as rd, make_target
 from numerics.integrator.studies import loss as il
 from numerics.study.runner import get_study
 
@@ -70,9 +69,8 @@ def test_gd_order_check_fails_when_gd_targets_another_flow(monkeypatch):
     p0 = lr.init_params(jax.random.PRNGKey(0), 8, 0.1)
     wrong = functools.partial(lr.gradient_descent, rates=(1.0, 16.0, 8.0))  # r_u = 2N instead of N
     monkeypatch.setattr(il.lr, "gradient_descent", wrong)
-    checks: list = []
-    il._gd_part(p0, target, "wrong", cfg, checks, {}, [])
-    order = next(c for c in checks if c.name == "gd_order_wrong")
+    g = il._gd_part(p0, target, "wrong", cfg.params)
+    order = next(c for c in il._gd_checks(g) if c.name == "gd_order_wrong")
     assert not order.passed and abs(order.value) < 0.5
 
 

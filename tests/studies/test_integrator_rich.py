@@ -33,12 +33,13 @@ def test_smoke_series_and_figures(smoke):
     s = smoke.series
     assert s["t_c0.5"][0] == 0 and s["theory_lam_c0.5"].shape == s["t_c0.5"].shape
     assert s["net_lam_c0.5_s0_N16"].shape == s["t_c0.5"].shape
-    assert s["ensemble_gap_c0.5"].shape == (len(s["ensemble_N"]), ir.PROFILES["smoke"]["ensemble_draws"])
-    # the exact-reduction check is tight (spec T9 tolerance 1e-8)
+    assert s["ensemble_gap_c0.5"].shape == (len(s["ensemble_N"]), ir.STUDY.profile_params("smoke").ensemble_draws)
+    # the exact-reduction check is tight (table T9 tolerance 1e-8)
     exact = [c.value for c in smoke.checks if c.name.startswith("exact_reduction_")]
     assert exact and max(exact) < 1e-8
-    rows = smoke.params["gap_table"]
+    rows = smoke.params["summary"]["gap_table"]
     assert {r["N"] for r in rows} >= {16, 64}
+    assert smoke.params["summary"]["grid"] == [[0.5, 0.0, 16], [0.5, 0.1, 16]]
 
 
 def test_grid_points_and_overrides():
@@ -52,6 +53,17 @@ def test_grid_points_and_overrides():
     np.testing.assert_allclose(ts, [0, 0.5, 1, 1.5, 2, 3, 4, 4.5])
     assert ir._t_max({"t_max": 20.0, "t_max_small_c": 5.0}, 0.05) == 5.0
     assert ir._t_max({"t_max": 20.0, "t_max_small_c": 5.0}, 0.2) == 20.0
+
+
+def test_profile_grids():
+    """quick: the explicit points; paper: the product of its axes; a CLI axis (a tuple) turns quick into a product."""
+    quick, paper = ir.STUDY.profile_params("quick"), ir.STUDY.profile_params("paper")
+    assert ir._grid(quick) == [tuple(p) for p in quick.points] and len(quick.points) == 6
+    assert len(ir._grid(paper)) == 4 * 3 * 3 and ir._grid(paper)[0] == (0.5, 0.0, 100)
+    cfg = ir.STUDY.config("quick", overrides={"N": (50, 60), "sigma": (0.1,)})
+    assert set(ir._grid(cfg.params)) == {(c, 0.1, n) for c in (0.5, 0.2, 0.05) for n in (50, 60)}
+    assert ir._t_max(ir.STUDY.profile_params("smoke"), 0.05) == 3.0  # smoke has no small-c* cap
+    assert ir._t_max(quick, 0.05) == 5.0
 
 
 @pytest.mark.parametrize(
@@ -137,7 +149,7 @@ def test_ensemble_excludes_the_network_draws(D):
 def test_smoke_runs_network_draws(smoke):
     """The smoke profile trains two draws per point; checks hold the worst one and the series keep all."""
     s = smoke.series
-    D = ir.PROFILES["smoke"]["network_draws"]
+    D = ir.STUDY.profile_params("smoke").network_draws
     assert D >= 2
     lam = s["net_lam_draws_c0.5_s0_N16"]
     assert lam.shape == (D,) + s["t_c0.5"].shape

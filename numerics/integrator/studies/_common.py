@@ -105,8 +105,7 @@ def sum_targets(targets: Sequence[Any]) -> Any:
         raise UsageError("no target given; use e.g. --target exp:0.2")
     if len(targets) == 1:
         return targets[0]
-    from numerics.integrator._targets import sum_targets as _sum
-    from numerics.integrator._targets import validate_target
+    from numerics.integrator._targets import sum_targets as _sum, validate_target
 
     return validate_target(_sum(targets))
 
@@ -191,9 +190,10 @@ def draws_option() -> Option:
     )
 
 
-def network_draws(params: Mapping[str, Any]) -> int:
-    """The validated `network_draws` entry of a study's parameters (default 1)."""
-    D = params.get("network_draws", 1)
+def network_draws(params: Mapping[str, Any] | Any) -> int:
+    """The validated `network_draws` entry of a study's parameters, a mapping or a `Params`
+    dataclass (default 1 where there is no such entry)."""
+    D = params["network_draws"] if "network_draws" in params else 1
     if int(D) != D or int(D) < 1:
         raise UsageError(f"network_draws={D} is not allowed; need an integer >= 1")
     return int(D)
@@ -304,17 +304,18 @@ def fit_power_law(x: Sequence[float], y: Sequence[float]) -> tuple[float, float]
     return float(alpha), float(math.exp(logc))
 
 
-# ----------------------------------------------------------------------------- exactness (T9)
-#: docs: integrator §9 T9: full network from W0 = 0 vs the reduced 2x2 flow, max deviation <= 1e-8
+# ----------------------------------------------------------------------------- exactness (table T9)
+#: reference table T9 (docs: integrator §9): full network from W0 = 0 vs the reduced 2x2 flow, max
+#: deviation <= 1e-8
 EXACT_TOL = 1e-8
-#: solver tolerances of both sides of a T9 comparison (the toolkit default rtol 1e-8 leaves
+#: solver tolerances of both sides of an exactness comparison (the toolkit default rtol 1e-8 leaves
 #: accumulated differences of ~1e-8 over t ~ 30-60, measured; rtol 1e-10 leaves ~1e-10)
 EXACT_SOLVER = {"rtol": 1e-10, "atol": 1e-12}
 
 
 def reduction_deviation(W, u, v, L, E, M, a, b, L_red) -> dict[str, float]:
-    r"""[§5.1][integrator-s5-1] / T9: how far a $\sigma=0$ network is from the two-neuron flow started at
-    `numerics.integrator.reduce_from_network` (basis `E`, $N\times2$).
+    r"""[§5.1][integrator-s5-1] / [table T9][integrator-t9]: how far a $\sigma=0$ network is from the
+    two-neuron flow started at `numerics.integrator.reduce_from_network` (basis `E`, $N\times2$).
 
     Network series `W` (T, N, N), `u`, `v` (T, N), `L` (T,); reduced series `M` (T, 2, 2),
     `a`, `b` (T, 2), `L_red` (T,). Returns the max over saves of $|W-EME^\top|$,

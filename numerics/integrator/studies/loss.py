@@ -1,9 +1,10 @@
 r"""Study `integrator-loss`: loss curves, the small-$\varepsilon$ plateau, learning time and GD → flow.
 
-the [integrator formulation][integrator-formulation] §5.2 (learning time, plateau from small read-in/readout), §10 (GD stability
-bound), §11 (the $\eta\to0$ GD check with $\kappa\in\{0.4,0.2,0.1\}$; figure 2: loss
-curves per $c_\star$ and normalisation, the plateau for small $\varepsilon$, the
-$1/c_\star$ learning time of the unit target) (arXiv:2503.18754; the formulation and every
+[§5.2][integrator-s5-2] (learning time, plateau from small read-in/readout), [§10][integrator-s10]
+(GD stability bound) and [§11][integrator-s11] (the $\eta\to0$ GD check with
+$\kappa\in\{0.4,0.2,0.1\}$; figure 2: loss curves per $c_\star$ and normalisation, the plateau
+for small $\varepsilon$, the $1/c_\star$ learning time of the unit target) of the
+[integrator formulation][integrator-formulation] (arXiv:2503.18754; the formulation and every
 reference value are the toolkit's). Full networks ($W_0=\sigma G/\sqrt N$,
 $u_0,v_0\sim\mathcal N(0,\varepsilon^2I)$, mean-field $s=1/N$, default rates) trained by
 gradient flow (`numerics.integrator.gradient_flow`) and by discrete gradient descent
@@ -27,7 +28,7 @@ gradient flow (`numerics.integrator.gradient_flow`) and by discrete gradient des
 * **Learning time vs** $c_\star$ (report only): the idealised 2×2 flow (orthogonal start) over a
   $c_\star$ ladder, both normalisations, the network points, and the slaved asymptote
   $1/(6c_\star)$ of the unit target (the formula itself is tested against the ODE in the test
-  suite, spec T6).
+  suite, [table T6][integrator-t6]).
 
 | code name | symbol | meaning |
 |---|---|---|
@@ -43,6 +44,7 @@ gradient flow (`numerics.integrator.gradient_flow`) and by discrete gradient des
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import jax.numpy as jnp
@@ -53,73 +55,104 @@ from numerics import integrator as lr
 from numerics.core import SolveError, UsageError, colormap, subplots
 from numerics.integrator import _reduced as rd
 from numerics.integrator._targets import make_target
-from numerics.integrator.studies import _common as ic
-from numerics.study import Study, StudyConfig, StudyResult, check_in, check_le
+from numerics.integrator.studies import _common as ic, _extra as ex
+from numerics.study import Check, CheckSpec, Measurement, Params, Study, StudyConfig, check_in, check_le
 
-__all__ = ["STUDY", "run", "gd_eta_bound", "crossing_time", "plateau_slope"]
+__all__ = ["STUDY", "LossParams", "measure", "checks", "figures", "gd_eta_bound", "crossing_time", "plateau_slope"]
 
 NAME = "integrator-loss"
 KAPPAS = (0.4, 0.2, 0.1)  # docs: integrator §11: eta = kappa * min(1, 8 c*^3 / A*^2)
-F_LEARN = 1e-2  # learning time threshold L < f L0 (spec T1/T6 convention)
-#: first-order band for the GD error between the two smallest kappa (see the check's description)
+F_LEARN = 1e-2  # learning time threshold L < f L0 (the convention of tables T1/T6, docs: integrator §9)
+NORMS = ("raw", "unit")
+
+#: first-order band for the GD error order on the two smallest eta: GD is explicit Euler on the flow,
+#: E = C1 eta + C2 eta^2 + ..., so log2(E(2 eta)/E(eta)) = 1 + O(eta C2/C1); a GD that converged to
+#: another flow stalls at a nonzero error (order ~0)
 ORDER_TOL = 0.1
-#: band for the Richardson (second-order) error order
+#: band for the order of the Richardson combination 2 W_eta - W_2eta: 2 + O(eta), with the flow
+#: reference solved at rtol 1e-10, far below these errors
 RICHARDSON_BAND = (1.7, 2.3)
-#: relative error of the plateau increment at the smallest eps pair (see the check's description)
+#: relative error of the plateau increment at the smallest eps pair: the O(1) offset cancels in
+#: increments, the remainder is O(eps^2) (~1e-4 relative or less at the last pair) and crossing
+#: times are resolved to ~1e-6; a wrong rate (e.g. (1+c*)/A* without the 1/2) is off by 100%
 PLATEAU_TOL = 1e-3
-#: the plateau error must shrink by at least this factor from the first to the last eps pair
+#: the plateau error must shrink by at least this factor from the first to the last eps pair: the
+#: deviation from the escape law is O(eps^2), a factor 100 per decade
 PLATEAU_SHRINK = 0.1
 
-PROFILES: dict[str, dict[str, Any]] = {
-    "smoke": {
-        "N": 16,
-        "sigma": 0.1,
-        "c_star": [0.3],
-        "norms": ["raw", "unit"],
-        "t_max": {"raw": 4.0, "unit": 6.0},
-        "n_saves": 41,
-        "gd_T": 2.0,
-        "gd_saves": 10,
-        "gd_max_steps": 400,
-        "plateau_cases": [["unit", 0.3]],
-        "eps": [1e-1, 1e-2, 1e-3],
-        "plateau_dt": 0.1,
-        "plateau_pad": 6.0,
-        "ladder": {"raw": [0.5, 0.2], "unit": [0.5, 0.2]},
-    },
-    "quick": {
-        "N": 100,
-        "sigma": 0.1,
-        "c_star": [0.2, 0.05],
-        "norms": ["raw", "unit"],
-        "t_max": {"raw": 4.0, "unit": 12.0},
-        "n_saves": 121,
-        "gd_T": 4.0,
-        "gd_saves": 20,
-        "gd_max_steps": 10000,
-        "plateau_cases": [["raw", 0.2], ["unit", 0.2]],
-        "eps": [1e-1, 1e-2, 1e-3],
-        "plateau_dt": 0.1,
-        "plateau_pad": 8.0,
-        "ladder": {"raw": [0.5, 0.2, 0.1, 0.05, 0.02], "unit": [0.5, 0.2, 0.1, 0.05, 0.02, 0.01]},
-    },
-    "paper": {
-        "N": 200,
-        "sigma": 0.1,
-        "c_star": [0.5, 0.2, 0.1, 0.05],
-        "norms": ["raw", "unit"],
-        "t_max": {"raw": 4.0, "unit": 16.0},
-        "n_saves": 161,
-        "gd_T": 4.0,
-        "gd_saves": 20,
-        "gd_max_steps": 5000,
-        "plateau_cases": [["raw", 0.2], ["unit", 0.2], ["raw", 0.05], ["unit", 0.05]],
-        "eps": [1e-1, 1e-2, 1e-3, 1e-4],
-        "plateau_dt": 0.1,
-        "plateau_pad": 8.0,
-        "ladder": {"raw": [0.5, 0.2, 0.1, 0.05, 0.02], "unit": [0.5, 0.2, 0.1, 0.05, 0.02, 0.01]},
-    },
-}
+DECLARED = (
+    CheckSpec(
+        "gd_order_{norm}_c{c}",
+        f"in [{1 - ORDER_TOL:g}, {1 + ORDER_TOL:g}]",
+        "order log2(E(2 eta)/E(eta)) of the GD error against the gradient flow on the two smallest eta; "
+        "GD is explicit Euler on the flow (order 1 + O(eta))",
+    ),
+    CheckSpec(
+        "gd_richardson_order_{norm}_c{c}",
+        f"in [{RICHARDSON_BAND[0]}, {RICHARDSON_BAND[1]}]",
+        "order of the Richardson combination 2 W_eta - W_2eta against the flow; it cancels the O(eta) term "
+        "(order 2 + O(eta))",
+    ),
+    CheckSpec(
+        "plateau_law_{norm}_c{c}",
+        f"<= {PLATEAU_TOL:g}",
+        "|relative error| of the last T_f increment per decade of eps against the linearised escape law "
+        "(1+c*)/(2A*) ln(eps1^2/eps2^2) (docs: integrator §5.2); the O(1) offset cancels in increments",
+    ),
+    CheckSpec(
+        "plateau_convergence_{norm}_c{c}",
+        f"<= {PLATEAU_SHRINK:g}",
+        "|relative error| of the last increment / of the first: the deviation from the escape law is O(eps^2)",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class LossParams(Params):
+    """Parameters of `integrator-loss` (defaults: the paper profile, [§11][integrator-s11]).
+
+    | field | meaning |
+    |---|---|
+    | `N`, `sigma` | network size and initial recurrent scale of the loss-curve and GD networks |
+    | `c_star` | target rates of the loss curves and the GD check |
+    | `norms` | target normalisations (`raw`: $A_\\star=1$; `unit`: $A_\\star^2=2c_\\star$) |
+    | `t_max_raw`, `t_max_unit` | loss-curve horizon per normalisation |
+    | `n_saves` | saves of a loss curve |
+    | `gd_T`, `gd_saves`, `gd_max_steps` | GD horizon, saves, and the step cap of the smallest $\\eta$ |
+    | `plateau_cases` | `(norm, c_star)` of the plateau law ($\\sigma=0$) |
+    | `eps` | read-in/readout scales $\\varepsilon$ of the plateau law |
+    | `plateau_dt`, `plateau_pad` | coarse save step of the crossing search; horizon pad beyond $1.5\\,t_{\\rm esc}$ |
+    | `ladder_raw`, `ladder_unit` | $c_\\star$ ladder of the learning-time curve per normalisation |
+    """
+
+    N: int = 200
+    sigma: float = 0.1
+    c_star: tuple[float, ...] = (0.5, 0.2, 0.1, 0.05)
+    norms: tuple[str, ...] = NORMS
+    t_max_raw: float = 4.0
+    t_max_unit: float = 16.0
+    n_saves: int = 161
+    gd_T: float = 4.0
+    gd_saves: int = 20
+    gd_max_steps: int = 5000
+    plateau_cases: tuple[tuple[str, float], ...] = (("raw", 0.2), ("unit", 0.2), ("raw", 0.05), ("unit", 0.05))
+    eps: tuple[float, ...] = (1e-1, 1e-2, 1e-3, 1e-4)
+    plateau_dt: float = 0.1
+    plateau_pad: float = 8.0
+    ladder_raw: tuple[float, ...] = (0.5, 0.2, 0.1, 0.05, 0.02)
+    ladder_unit: tuple[float, ...] = (0.5, 0.2, 0.1, 0.05, 0.02, 0.01)
+
+    def __post_init__(self) -> None:
+        ex.freeze_lists(self)  # grids given as lists (Python API overrides) are held as tuples
+
+
+def _validate(p: LossParams) -> None:
+    """$0\\le\\sigma<1$ (a stable bulk); normalisations `raw`/`unit`."""
+    if not 0 <= p.sigma < 1:
+        raise UsageError(f"sigma={p.sigma} is out of range; allowed: 0 <= sigma < 1")
+    for norm in list(p.norms) + [nm for nm, _ in p.plateau_cases]:
+        if norm not in NORMS:
+            raise UsageError(f"norm {norm!r} is not allowed; allowed: {', '.join(NORMS)}")
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -183,14 +216,14 @@ def _order(e_big: float, e_small: float) -> float:
 
 
 # ----------------------------------------------------------------------------- parts
-def _gd_part(p0: lr.Params, target, tag: str, cfg: StudyConfig, checks: list, series: dict, notes: list) -> dict:
+def _gd_part(p0: lr.Params, target, tag: str, p: LossParams) -> dict[str, Any]:
     """GD at eta0, eta0/2, eta0/4 (eta0 <= 0.4 x the bound) against the flow at the same saves."""
     bound = gd_eta_bound(target)
-    saves = int(cfg["gd_saves"])
-    T = float(cfg["gd_T"])
+    saves = int(p.gd_saves)
+    T = float(p.gd_T)
     halve = len(KAPPAS) - 1  # KAPPAS halve: steps k0 * 2^j at eta0 / 2^j
     k0 = saves * math.ceil(T / (saves * KAPPAS[0] * bound))
-    k_cap = saves * max(1, (int(cfg["gd_max_steps"]) >> halve) // saves)
+    k_cap = saves * max(1, (int(p.gd_max_steps) >> halve) // saves)
     if k0 > k_cap:  # stiff (small c*, raw): keep the step count, shorten the horizon
         k0 = k_cap
         T = k0 * KAPPAS[0] * bound
@@ -204,97 +237,113 @@ def _gd_part(p0: lr.Params, target, tag: str, cfg: StudyConfig, checks: list, se
     err = np.array([np.max(np.linalg.norm(W - W_ref, axis=(1, 2))) for W in Ws])
     err_L = np.array([np.max(np.abs(np.log(np.asarray(r["loss"]) / np.asarray(ref["loss"])))) for r in runs])
     rich = np.array([np.max(np.linalg.norm(2 * Ws[j + 1] - Ws[j] - W_ref, axis=(1, 2))) for j in range(len(Ws) - 1)])
-    series |= {
-        f"gd_eta[{tag}]": etas,
-        f"gd_err_W[{tag}]": err,
-        f"gd_err_logL[{tag}]": err_L,
-        f"gd_err_richardson[{tag}]": rich,
+    return {
+        "tag": tag,
+        "N": p0.W.shape[0],
+        "sigma": p.sigma,
+        "bound": bound,
+        "saves": saves,
+        "T": T,
+        "etas": etas,
+        "err": err,
+        "err_L": err_L,
+        "rich": rich,
+        "orders": [_order(err[j], err[j + 1]) for j in range(len(err) - 1)],
+        "order_rich": _order(rich[0], rich[1]),
     }
-    orders = [_order(err[j], err[j + 1]) for j in range(len(err) - 1)]
-    o_rich = _order(rich[0], rich[1])
+
+
+def _gd_checks(g: dict[str, Any]) -> list[Check]:
+    """`gd_order_*` and `gd_richardson_order_*` of one `_gd_part` result."""
+    tag, etas, err, rich, orders = g["tag"], g["etas"], g["err"], g["rich"], g["orders"]
     fmt = ", ".join(f"eta={e:.3g}: {x:.3g}" for e, x in zip(etas, err))
-    checks.append(
+    return [
         check_in(
             f"gd_order_{tag}",
             orders[-1],
             1 - ORDER_TOL,
             1 + ORDER_TOL,
-            f"GD (optax SGD per group, rates (1, N, N)) vs the gradient flow from the same network (N={p0.W.shape[0]}, "
-            f"sigma={cfg['sigma']}), max over {saves} saves on [0, {T:.3g}] of ||W_GD - W_flow||_F: {fmt} "
-            f"(eta = kappa x {bound:.3g}, kappa = {', '.join(str(k) for k in KAPPAS)}). GD is explicit Euler on the flow, "
-            f"E = C1 eta + C2 eta^2 + ..., so the order log2(E(2 eta)/E(eta)) is 1 + O(eta C2/C1); band 1 +- {ORDER_TOL} on "
-            f"the two smallest eta (pairwise orders {', '.join(f'{o:.3f}' for o in orders)}); a GD that did not converge to "
-            "the flow would give order ~0",
-        )
-    )
-    checks.append(
+            f"GD (optax SGD per group, rates (1, N, N)) vs the gradient flow from the same network (N={g['N']}, "
+            f"sigma={g['sigma']}), max over {g['saves']} saves on [0, {g['T']:.3g}] of ||W_GD - W_flow||_F: {fmt} "
+            f"(eta = kappa x {g['bound']:.3g}, kappa = {', '.join(str(k) for k in KAPPAS)}). GD is explicit Euler on "
+            f"the flow, E = C1 eta + C2 eta^2 + ..., so the order log2(E(2 eta)/E(eta)) is 1 + O(eta C2/C1); band "
+            f"1 +- {ORDER_TOL} on the two smallest eta (pairwise orders {', '.join(f'{o:.3f}' for o in orders)}); a "
+            "GD that did not converge to the flow would give order ~0",
+        ),
         check_in(
             f"gd_richardson_order_{tag}",
-            o_rich,
+            g["order_rich"],
             *RICHARDSON_BAND,
             f"Richardson combination 2 W_eta - W_2eta cancels the O(eta) term: its error vs the flow "
             f"({', '.join(f'{x:.3g}' for x in rich)}) must fall at order 2 (band {RICHARDSON_BAND[0]}-{RICHARDSON_BAND[1]}: "
             "order 2 + O(eta), and the flow reference is solved at rtol 1e-10, far below these errors)",
-        )
-    )
-    notes.append(
-        f"GD {tag}: max |log L_GD/L_flow| over the saves {', '.join(f'{x:.3g}' for x in err_L)} "
-        f"(eta = {', '.join(f'{e:.3g}' for e in etas)}); horizon {T:.3g}"
-    )
-    return {"etas": etas, "err": err, "rich": rich}
+        ),
+    ]
 
 
-def _plateau_part(norm: str, c: float, cfg: StudyConfig, checks: list, series: dict, notes: list) -> dict:
+def _plateau_part(norm: str, c: float, p: LossParams, seed: int) -> dict[str, Any]:
     """Network at sigma = 0 from u0, v0 ~ N(0, eps^2 I): T_f increments per decade of eps."""
-    n = int(cfg["N"])
+    n = int(p.N)
     target = _target(norm, c)
     amp = _amp(target)
-    tag = _tag(norm, c)
-    eps = [float(e) for e in cfg["eps"]]
+    eps = [float(e) for e in p.eps]
     Ts, curves = [], []
     t_esc = rd.escape_time_fn()
     for e in eps:
-        p0 = lr.init_params(ic.point_key(cfg.seed, 21, n), n, 0.0, e)  # same draw, scaled: only eps changes
-        t_max = 1.5 * float(t_esc(e, amp, c)) + float(cfg["plateau_pad"])
-        T, coarse = crossing_time(p0, target, t_max, float(cfg["plateau_dt"]), **ic.EXACT_SOLVER)
+        p0 = lr.init_params(ic.point_key(seed, 21, n), n, 0.0, e)  # same draw, scaled: only eps changes
+        t_max = 1.5 * float(t_esc(e, amp, c)) + float(p.plateau_pad)
+        T, coarse = crossing_time(p0, target, t_max, float(p.plateau_dt), **ic.EXACT_SOLVER)
         Ts.append(T)
         curves.append((e, np.asarray(coarse["ts"]), np.asarray(coarse["loss"])))
     Ts = np.array(Ts)
     pred = np.array([plateau_slope(c, amp, eps[j] / eps[j + 1]) for j in range(len(eps) - 1)])
     rel = np.diff(Ts) / pred - 1
-    series |= {f"plateau_eps[{tag}]": np.array(eps), f"plateau_T[{tag}]": Ts, f"plateau_rel_err[{tag}]": rel}
+    return {
+        "tag": _tag(norm, c),
+        "norm": norm,
+        "c": c,
+        "n": n,
+        "eps": eps,
+        "T": Ts,
+        "pred": pred,
+        "rel": rel,
+        "curves": curves,
+        "amp": amp,
+    }
+
+
+def _plateau_checks(pl: dict[str, Any]) -> list[Check]:
+    """`plateau_law_*` and `plateau_convergence_*` of one `_plateau_part` result."""
+    tag, eps, Ts, pred, rel = pl["tag"], pl["eps"], pl["T"], pl["pred"], pl["rel"]
     fmt = ", ".join(f"{eps[j]:g}->{eps[j + 1]:g}: {d:.5f} ({r:+.2e})" for j, (d, r) in enumerate(zip(np.diff(Ts), rel)))
-    checks.append(
+    shrink = abs(rel[-1]) / abs(rel[0]) if rel[0] != 0 else float("nan")
+    return [
         check_le(
             f"plateau_law_{tag}",
             abs(rel[-1]),
             PLATEAU_TOL,
-            f"sigma=0 network (N={n}, same draw scaled by eps), first time L < {F_LEARN:g} L0: T_f = "
-            f"{', '.join(f'{t:.4f}' for t in Ts)} for eps = {', '.join(f'{e:g}' for e in eps)}. Increments (relative error "
-            f"vs the linearised escape law (1+c*)/(2A*) ln(eps1^2/eps2^2) = {pred[0]:.5f} per decade): {fmt}. The O(1) "
-            f"offset cancels in increments and the remainder is O(eps^2) (the nonlinear terms), ~1e-4 relative or less "
-            f"at the last pair; crossing times are resolved to ~1e-6 (fine re-solve). Tolerance {PLATEAU_TOL:g} "
-            "on the last pair: a wrong rate (e.g. (1+c*)/A* without the 1/2) is off by 100%",
-        )
-    )
-    shrink = abs(rel[-1]) / abs(rel[0]) if rel[0] != 0 else float("nan")
-    checks.append(
+            f"sigma=0 network (N={pl['n']}, same draw scaled by eps), first time L < {F_LEARN:g} L0: T_f = "
+            f"{', '.join(f'{t:.4f}' for t in Ts)} for eps = {', '.join(f'{e:g}' for e in eps)}. Increments (relative "
+            f"error vs the linearised escape law (1+c*)/(2A*) ln(eps1^2/eps2^2) = {pred[0]:.5f} per decade): {fmt}. "
+            f"The O(1) offset cancels in increments and the remainder is O(eps^2) (the nonlinear terms), ~1e-4 "
+            f"relative or less at the last pair; crossing times are resolved to ~1e-6 (fine re-solve). Tolerance "
+            f"{PLATEAU_TOL:g} on the last pair: a wrong rate (e.g. (1+c*)/A* without the 1/2) is off by 100%",
+        ),
         check_le(
             f"plateau_convergence_{tag}",
             shrink,
             PLATEAU_SHRINK,
             f"|relative error| of the last increment / of the first ({abs(rel[-1]):.2e} / {abs(rel[0]):.2e}): the "
             f"deviation from the escape law is O(eps^2), a factor 100 per decade; at most {PLATEAU_SHRINK:g} required",
-        )
-    )
-    return {"norm": norm, "c": c, "eps": eps, "T": Ts, "curves": curves, "amp": amp}
+        ),
+    ]
 
 
-def _ladder(cfg: StudyConfig) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _ladder(p: LossParams) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Idealised 2×2 flow (orthogonal start) learning times over the c* ladder of each normalisation."""
     a0, b0, M0 = rd.orthogonal_start()
     out = {}
-    for norm, cs in cfg["ladder"].items():
+    for norm, cs in (("raw", p.ladder_raw), ("unit", p.ladder_unit)):
         Ts = []
         for c in cs:
             c = float(c)
@@ -310,26 +359,25 @@ def _ladder(cfg: StudyConfig) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return out
 
 
-# ----------------------------------------------------------------------------- run
-def run(cfg: StudyConfig) -> StudyResult:
-    checks: list = []
+# ----------------------------------------------------------------------------- measure
+def measure(config: StudyConfig) -> Measurement:
+    """Loss curves and GD per (norm, c*), the plateau law per plateau case, the learning-time ladder."""
+    p = config.params
     series: dict[str, np.ndarray] = {}
     notes: list[str] = []
-    n, sigma = int(cfg["N"]), float(cfg["sigma"])
-    if not 0 <= sigma < 1:
-        raise UsageError(f"sigma={sigma} is out of range; allowed: 0 <= sigma < 1")
-    cases = [(str(nm), float(c)) for nm in cfg["norms"] for c in cfg["c_star"]]
-    p0 = lr.init_params(ic.point_key(cfg.seed, 20, n), n, sigma)
+    n, sigma = int(p.N), float(p.sigma)
+    cases = [(str(nm), float(c)) for nm in p.norms for c in p.c_star]
+    p0 = lr.init_params(ic.point_key(config.seed, 20, n), n, sigma)
     a0, b0, M0 = rd.orthogonal_start()
+    t_max = {"raw": p.t_max_raw, "unit": p.t_max_unit}
     curves: dict[str, list] = {"raw": [], "unit": []}
     gd: dict[str, dict] = {}
     net_T: dict[str, list] = {"raw": [], "unit": []}
-    bar = tqdm(total=len(cases) + len(cfg["plateau_cases"]), desc=NAME, disable=not cfg.progress)
+    bar = tqdm(total=len(cases) + len(p.plateau_cases), desc=NAME, disable=not config.progress)
     for norm, c in cases:
         tag = _tag(norm, c)
         target = _target(norm, c)
-        t_max = float(cfg["t_max"][norm])
-        ts = np.linspace(0.0, t_max, int(cfg["n_saves"]))
+        ts = np.linspace(0.0, float(t_max[norm]), int(p.n_saves))
         net = _flow(p0, target, ts, f"loss curve {tag}", keep_W=False)
         th = rd.reduced_flow(a0, b0, M0, rd.target_params("leaky", c, target_norm=norm), ts, "leaky")
         L, Lth = np.asarray(net["loss"]), np.asarray(th["L"])
@@ -340,19 +388,31 @@ def run(cfg: StudyConfig) -> StudyResult:
             f"{tag}: learning time (L < {F_LEARN:g} L0) network {T_net:.3g}, idealised 2x2 flow {T_th:.3g}; "
             f"max |log L_net/L_theory| = {np.max(np.abs(np.log(L / Lth))):.3g} (finite N={n}, sigma={sigma})"
         )
-        grp = f"c*={c:g}"
-        curves[norm] += [
-            ic.Curve(ts, Lth / Lth[0], f"{grp}: 2x2 theory", group=grp, kind="theory"),
-            ic.Curve(ts, L / L[0], f"{grp}: network", group=grp, kind="network"),
-        ]
-        gd[tag] = _gd_part(p0, target, tag, cfg, checks, series, notes)
+        curves[norm].append((c, ts, L, Lth))
+        g = gd[tag] = _gd_part(p0, target, tag, p)
+        series |= {
+            f"gd_eta[{tag}]": g["etas"],
+            f"gd_err_W[{tag}]": g["err"],
+            f"gd_err_logL[{tag}]": g["err_L"],
+            f"gd_err_richardson[{tag}]": g["rich"],
+        }
+        notes.append(
+            f"GD {tag}: max |log L_GD/L_flow| over the saves {', '.join(f'{x:.3g}' for x in g['err_L'])} "
+            f"(eta = {', '.join(f'{e:.3g}' for e in g['etas'])}); horizon {g['T']:.3g}"
+        )
         bar.update()
     plateaus = {}
-    for norm, c in cfg["plateau_cases"]:
-        plateaus[_tag(norm, float(c))] = _plateau_part(str(norm), float(c), cfg, checks, series, notes)
+    for norm, c in p.plateau_cases:
+        pl = plateaus[_tag(norm, float(c))] = _plateau_part(str(norm), float(c), p, config.seed)
+        tag = pl["tag"]
+        series |= {
+            f"plateau_eps[{tag}]": np.array(pl["eps"]),
+            f"plateau_T[{tag}]": pl["T"],
+            f"plateau_rel_err[{tag}]": pl["rel"],
+        }
         bar.update()
     bar.close()
-    ladder = _ladder(cfg)
+    ladder = _ladder(p)
     for norm, (cs, Ts) in ladder.items():
         series[f"ladder_c_star[{norm}]"] = cs
         series[f"ladder_T[{norm}]"] = Ts
@@ -360,13 +420,40 @@ def run(cfg: StudyConfig) -> StudyResult:
             f"learning time of the idealised 2x2 flow, {norm} target: "
             + ", ".join(f"c*={c:g}: T={t:.3g} (c*T={c * t:.3g})" for c, t in zip(cs, Ts))
         )
-    figures = {
-        "loss_curves": _loss_figure(curves, n, sigma),
-        "plateau": _plateau_figure(plateaus, n),
-        "learning_time": _learning_time_figure(ladder, net_T, n, sigma),
-        "gd_convergence": _gd_figure(gd),
+    data = {"curves": curves, "gd": gd, "plateaus": plateaus, "ladder": ladder, "net_T": net_T}
+    return Measurement(data=data, series=series, notes=notes)
+
+
+def checks(config: StudyConfig, m: Measurement) -> list[Check]:
+    """The GD orders of every (norm, c*), then the plateau law of every plateau case (see `DECLARED`)."""
+    out: list[Check] = []
+    for g in m.data["gd"].values():
+        out += _gd_checks(g)
+    for pl in m.data["plateaus"].values():
+        out += _plateau_checks(pl)
+    return out
+
+
+def figures(config: StudyConfig, m: Measurement) -> dict:
+    """Loss curves, the plateau, learning time vs c* and the GD convergence."""
+    n, sigma, d = int(config.params.N), float(config.params.sigma), m.data
+    curves = {
+        norm: [
+            curve
+            for c, ts, L, Lth in rows
+            for curve in (
+                ic.Curve(ts, Lth / Lth[0], f"c*={c:g}: 2x2 theory", group=f"c*={c:g}", kind="theory"),
+                ic.Curve(ts, L / L[0], f"c*={c:g}: network", group=f"c*={c:g}", kind="network"),
+            )
+        ]
+        for norm, rows in d["curves"].items()
     }
-    return StudyResult(NAME, cfg.profile, checks, dict(cfg.params), series, figures, seed=cfg.seed, notes=notes)
+    return {
+        "loss_curves": _loss_figure(curves, n, sigma),
+        "plateau": _plateau_figure(d["plateaus"], n),
+        "learning_time": _learning_time_figure(d["ladder"], d["net_T"], n, sigma),
+        "gd_convergence": _gd_figure(d["gd"]),
+    }
 
 
 # ----------------------------------------------------------------------------- figures
@@ -479,8 +566,39 @@ STUDY = Study(
     name=NAME,
     title="Loss curves per c* and normalisation, small-eps plateau law, learning time vs c*, GD -> flow as eta -> 0",
     paper="integrator",
-    profiles=PROFILES,
-    run_fn=run,
+    params=LossParams(),
+    profiles={
+        "quick": {
+            "N": 100,
+            "c_star": (0.2, 0.05),
+            "t_max_unit": 12.0,
+            "n_saves": 121,
+            "gd_max_steps": 10000,
+            "plateau_cases": (("raw", 0.2), ("unit", 0.2)),
+            "eps": (1e-1, 1e-2, 1e-3),
+        },
+        "smoke": {
+            "N": 16,
+            "c_star": (0.3,),
+            "t_max_unit": 6.0,
+            "n_saves": 41,
+            "gd_T": 2.0,
+            "gd_saves": 10,
+            "gd_max_steps": 400,
+            "plateau_cases": (("unit", 0.3),),
+            "eps": (1e-1, 1e-2, 1e-3),
+            "plateau_pad": 6.0,
+            "ladder_raw": (0.5, 0.2),
+            "ladder_unit": (0.5, 0.2),
+        },
+    },
+    measure=measure,
+    checks=checks,
+    figures=figures,
+    declared=DECLARED,
     options=(ic.c_star_option(), ic.int_option("N", "--N", "number of hidden units N (integer >= 2)", multiple=False)),
-    description=__doc__.split("\n\n")[0],
+    validate=_validate,
+    description="Loss curves per c* and normalisation against the idealised 2x2 flow, the small-eps plateau law "
+    "(T_f increments per decade of eps), learning time vs c*, and GD -> gradient flow as eta -> 0 (orders 1 and 2) "
+    "(docs: integrator §5.2, §10, §11).",
 )

@@ -1,19 +1,21 @@
 r"""Study `integrator-rich`: the outlier of a small-$\sigma$ linear RNN vs the reduced theory.
 
-the [integrator formulation][integrator-formulation] §5 (rich regime), §9 T2/T3/T9, §11 figures 1–3 (arXiv:2503.18754;
-the formulation and every reference value are the toolkit's). The full network
-($N$ units, $W_0=\sigma G/\sqrt N$, $u_0,v_0\sim\mathcal N(0,I)$, raw leaky
-target $e^{-c_\star\tau}$, mean-field $s=1/N$, default rates) is trained by gradient
-flow (`numerics.integrator.gradient_flow`) and compared with
+[§5][integrator-s5] (rich regime), [tables T2][integrator-t2], [T3][integrator-t3] and
+[T9][integrator-t9], and [§11][integrator-s11] figures 1–3 of the
+[integrator formulation][integrator-formulation] (arXiv:2503.18754; the formulation and every
+reference value are the toolkit's). The full network ($N$ units, $W_0=\sigma G/\sqrt N$,
+$u_0,v_0\sim\mathcal N(0,I)$, raw leaky target $e^{-c_\star\tau}$, mean-field $s=1/N$, default
+rates) is trained by gradient flow (`numerics.integrator.gradient_flow`) and compared with
 
 * the **idealised reduced 2×2 flow** (code-generated, `numerics.integrator.reduced_flow`)
-  from the orthogonal start $a=e_1,b=e_2,M=0$ (§5.3): the large-$N$, $\sigma=0$
-  limit, so the gap at $\sigma=0$ is the finite-$N$ effect of
+  from the orthogonal start $a=e_1,b=e_2,M=0$ ([§5.3][integrator-s5-3]): the large-$N$,
+  $\sigma=0$ limit, so the gap at $\sigma=0$ is the finite-$N$ effect of
   $u_0\cdot v_0/N\ne0$, $|u_0|^2/N\ne1$ ($O(N^{-1/2})$);
-* the **aligned 2-D outlier ODE** (`numerics.integrator.aligned_flow`, §5.2) from the
-  balanced aligned start $p_0=1,\lambda_0=0,C=0$ (T1 convention; no alignment phase);
-* the **exact reduction** (T9): at $\sigma=0$ ($W_0=0$) the network equals the 2×2
-  flow started from `numerics.integrator.reduce_from_network` ($W=EME^\top$,
+* the **aligned 2-D outlier ODE** (`numerics.integrator.aligned_flow`, [§5.2][integrator-s5-2])
+  from the balanced aligned start $p_0=1,\lambda_0=0,C=0$ (the convention of table T1; no
+  alignment phase);
+* the **exact reduction** ([table T9][integrator-t9]): at $\sigma=0$ ($W_0=0$) the network equals
+  the 2×2 flow started from `numerics.integrator.reduce_from_network` ($W=EME^\top$,
   $u=\sqrt NEa$, $v=\sqrt NEb$). Because of this identity the draw-to-draw
   distribution of the $\sigma=0$ gap is computed for many draws through the reduction
   (an *ensemble*), which gives the $N^{-1/2}$ exponent with a small standard error.
@@ -29,9 +31,9 @@ flow (`numerics.integrator.gradient_flow`) and compared with
 
 **Checks** (tolerances and their reasons are stated in each check's description):
 
-* `exact_reduction_*` (σ=0): T9, network vs code-generated 2×2 flow from its own start, ≤1e-8.
-  σ=0 points are integrated at `rtol=1e-10, atol=1e-12` for this; σ>0 points at
-  `rtol_bulk`/`atol_bulk` (default 1e-8/1e-10, the toolkit default).
+* `exact_reduction_*` (σ=0): [table T9][integrator-t9], network vs code-generated 2×2 flow from
+  its own start, ≤1e-8. σ=0 points are integrated at `rtol=1e-10, atol=1e-12` for this; σ>0
+  points at `rtol_bulk`/`atol_bulk` (default 1e-8/1e-10, the toolkit default).
 * **Network draws** (`network_draws` = $D$, `--draws`): every grid point trains $D$
   networks (keys `0..D-1`) in one compiled computation
   (`numerics.integrator.gradient_flow_draws`); quick uses one ([§11][integrator-s11]), paper five. Every
@@ -51,14 +53,16 @@ flow (`numerics.integrator.gradient_flow`) and compared with
   for smaller $c_\star$ the fast rise of the outlier turns the $O(N^{-1/2})$ shift of the
   escape time into a larger gap, reported in the notes).
 * `final_outlier_*`: $|\lambda_{\rm net}(T)-(1-c_\star)|$ within the idealised flow's own
-  residual (slow second mode, §5.3) plus 4× the (independent) ensemble spread of $\lambda(T)$.
-* T2 (`T2_top_eigenvalue_t*`, `outlier_rel_gap_*`, `bulk_rel_offset_*`,
+  residual (slow second mode, [§5.3][integrator-s5-3]) plus 4× the (independent) ensemble
+  spread of $\lambda(T)$.
+* [Table T2][integrator-t2] (`T2_top_eigenvalue_t*`, `outlier_rel_gap_*`, `bulk_rel_offset_*`,
   `bulk_speeds_late_convergence_*`): only at $N=100,\sigma=0.1,c_\star=0.2$, $T\ge20$,
-  where the spec states them; other σ>0 points report the bulk-induced offsets in the notes.
+  where the formulation states them; other σ>0 points report the bulk-induced offsets in the notes.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import jax.numpy as jnp
@@ -66,101 +70,182 @@ import numpy as np
 from tqdm import tqdm
 
 from numerics.core import SolveError, UsageError, subplots
-from numerics.integrator.studies import _common as ic
-from numerics.study import Study, StudyConfig, StudyResult, check_in, check_le, check_true
+from numerics.integrator.studies import _common as ic, _extra as ex
+from numerics.study import (
+    Check,
+    CheckSpec,
+    Measurement,
+    Params,
+    Study,
+    StudyConfig,
+    check_in,
+    check_le,
+    check_true,
+)
 
-__all__ = ["STUDY", "run"]
+__all__ = ["STUDY", "RichParams", "measure", "checks", "figures"]
 
 NAME = "integrator-rich"
 T2_POINT = (0.2, 0.1, 100)
-T2_REF = {2.0: (0.760, 0.015), 6.0: (0.784, 0.006), 20.0: (0.7995, 0.003)}  # docs: integrator §9 T2 (single draw)
-REL_TOL_BULK = 0.015  # docs: integrator §9 T2: "the outlier agrees to <= 1.5%"
+#: reference table T2 of the toolkit's formulation (docs: integrator §9): t -> (top eigenvalue,
+#: single-draw tolerance)
+T2_REF = {2.0: (0.760, 0.015), 6.0: (0.784, 0.006), 20.0: (0.7995, 0.003)}
+#: relative outlier gap at the table T2 point: reference table T2 (docs: integrator §9) states that the
+#: outlier agrees to <= 1.5%; the same 1.5% is the study tolerance of the bulk offset (see
+#: `bulk_rel_offset_*`: the toolkit's draw at that point gives 1.06%, so 1.5% leaves ~40% margin for the draw)
+REL_TOL_BULK = 0.015
 DELTA_ESCAPE = 0.05  # docs: integrator §8: outside the disk of radius sigma + delta
-T_LATE = 2.0  # relative outlier agreement is measured for t >= T_LATE (after the escape; spec T2 times)
+T_LATE = 2.0  # relative outlier agreement is measured for t >= T_LATE (after the escape; the table T2 times)
+#: a single draw is held to this multiple of the RMS of the same quantity over an independent
+#: ensemble (outlier gap, loss log-ratio, final-outlier spread): see `ENSEMBLE_WHY`
+ENSEMBLE_FACTOR = 4
 #: why a single draw is held to 4x the RMS of an independent ensemble (shared by three checks)
 ENSEMBLE_WHY = (
     "the deviation is |Z| N^-1/2 with Z random and the ensemble independent of this draw, so a "
     "Gaussian-like Z exceeds 4 RMS with probability ~1e-4; the RMS estimate itself has relative "
     "SE ~1/sqrt(2K)"
 )
+#: the finite-N spread of lambda(T) used by `final_outlier_*` only when no ensemble runs
+#: (`ensemble_draws` < 2 or fewer than two ensemble sizes): a nominal value, not a derived one; every
+#: profile runs the ensemble
+LATE_RMS_FALLBACK = 0.01
+#: expected exponent of the sigma=0 gap vs N: O(N^-1/2) initial deviations (docs: integrator §5.1, §5.3)
+GAP_EXPONENT = -0.5
+#: tolerance of the fitted exponent: >= 3 bootstrap SE at the quick/paper draw counts, plus the O(1/N)
+#: curvature of the pre-asymptotic law
+GAP_EXPONENT_TOL = 0.2
+#: RMS sigma=0 gap at N = 500 (a study requirement), held only for c* >= GAP_N500_C_MIN: below that
+#: the fast rise of the outlier turns the O(N^-1/2) escape-time shift into a larger gap (notes)
+GAP_N500_TOL = 0.02
+GAP_N500_C_MIN = 0.5
 
-PROFILES: dict[str, dict[str, Any]] = {
-    "smoke": {
-        "points": [[0.5, 0.0, 16], [0.5, 0.1, 16]],
-        "t_max": 3.0,
-        "t_early": 1.0,
-        "n_early": 11,
-        "dt_late": 0.5,
-        "ensemble_N": [16, 64, 256, 1024],
-        "ensemble_draws": 16,
-        "network_draws": 2,
-        "snapshot_times": [0.0, 0.5, 3.0],
-        "rtol": 1e-10,
-        "atol": 1e-12,
-        "rtol_bulk": 1e-10,
-        "atol_bulk": 1e-12,
-    },
-    "quick": {
-        "points": [
-            [0.5, 0.0, 100],
-            [0.5, 0.0, 200],
-            [0.2, 0.0, 100],
-            [0.2, 0.1, 100],
-            [0.05, 0.0, 100],
-            [0.05, 0.1, 100],
-        ],
-        "t_max": 20.0,
-        "t_max_small_c": 5.0,
-        "t_early": 2.0,
-        "n_early": 41,
-        "dt_late": 0.5,
-        "ensemble_N": [100, 200, 500, 1000, 2000, 10_000, 100_000],
-        "fit_N_min": 1000,
-        "ensemble_draws": 64,
-        "network_draws": 1,
-        "snapshot_times": [0.0, 0.5, 2.0, 20.0],
-        "rtol": 1e-10,
-        "atol": 1e-12,
-        "rtol_bulk": 1e-8,
-        "atol_bulk": 1e-10,
-    },
-    "paper": {
-        "c_star": [0.5, 0.2, 0.1, 0.05],
-        "sigma": [0.0, 0.05, 0.1],
-        "N": [100, 200, 500],  # docs: integrator §11 grid
-        "t_max": 20.0,
-        "t_max_small_c": 5.0,
-        "t_early": 2.0,
-        "n_early": 81,
-        "dt_late": 0.25,
-        "ensemble_N": [100, 200, 500, 1000, 2000, 5000, 10_000, 100_000],
-        "fit_N_min": 1000,
-        "ensemble_draws": 256,
-        "network_draws": 5,  # docs: integrator §11: >= 5 draws per point
-        "snapshot_times": [0.0, 0.5, 2.0, 20.0],
-        "rtol": 1e-10,
-        "atol": 1e-12,
-        "rtol_bulk": 1e-8,
-        "atol_bulk": 1e-10,
-    },
-}
+DECLARED = (
+    CheckSpec(
+        "exact_reduction_c{c}_s{s}_N{N}",
+        f"<= {ic.EXACT_TOL:g}",
+        "sigma=0: full network (worst draw) against the code-generated 2x2 flow from reduce_from_network "
+        "(docs: integrator §5.1, table T9), max deviation of W, u, v and L; both solved at rtol 1e-10, atol 1e-12",
+    ),
+    CheckSpec(
+        "outlier_gap_c{c}_s{s}_N{N}",
+        f"<= {ENSEMBLE_FACTOR} x the ensemble RMS gap at this N",
+        "sigma=0: max_t |lambda_net - lambda_2x2| (worst draw); the gap is |Z| N^-1/2 with Z random, so it is "
+        "held to 4x the RMS over independent exact-reduction draws (exceeded with probability ~1e-4)",
+    ),
+    CheckSpec(
+        "loss_logratio_c{c}_s{s}_N{N}",
+        f"<= {ENSEMBLE_FACTOR} x the ensemble RMS at this N",
+        "sigma=0: max_t |log(L_net/L_2x2)| (worst draw); a draw-dependent O(N^-1/2) offset, held like the gap",
+    ),
+    CheckSpec(
+        "outlier_rel_gap_c{c}_s{s}_N{N}",
+        f"<= {REL_TOL_BULK}",
+        "table T2 point only: max over t >= 2 of |lambda_net - lambda_2x2| / |lambda_2x2| (worst draw); the 1.5% "
+        "of reference table T2 (docs: integrator §9)",
+    ),
+    CheckSpec(
+        "bulk_rel_offset_c{c}_s{s}_N{N}",
+        f"<= {REL_TOL_BULK}",
+        "table T2 point only: max over t >= 2 of the relative outlier offset between the sigma > 0 and the "
+        "W0 = 0 network with the same u0, v0 (study tolerance; the toolkit's draw at this point gives 1.06%)",
+    ),
+    CheckSpec(
+        "bulk_speeds_late_convergence_c{c}_s{s}_N{N}",
+        "is True",
+        "table T2 point only: with the same u0, v0 the sigma > 0 network ends closer to 1 - c* and at lower loss "
+        "than the W0 = 0 network, in every draw (the bulk removes the slow second mode)",
+    ),
+    CheckSpec(
+        "final_outlier_c{c}_s{s}_N{N}",
+        "<= the 2x2 flow's own residual + 4 x the ensemble RMS of lambda(T)",
+        "|lambda_net(T) - (1 - c*)| (worst draw); the idealised flow's residual is its slow second mode "
+        "(docs: integrator §5.3), the finite-N spread comes from independent exact-reduction draws",
+    ),
+    CheckSpec(
+        "T2_top_eigenvalue_t{t}",
+        "in the reference +- its single-draw tolerance (t=2: 0.760 +- 0.015, 6: 0.784 +- 0.006, 20: 0.7995 +- 0.003)",
+        "top eigenvalue at N=100, sigma=0.1, c*=0.2 (the draw furthest from the reference) against reference "
+        "table T2 (docs: integrator §9)",
+    ),
+    CheckSpec(
+        "gap_exponent_sigma0_c{c}",
+        f"in [{GAP_EXPONENT - GAP_EXPONENT_TOL:g}, {GAP_EXPONENT + GAP_EXPONENT_TOL:g}]",
+        "fitted exponent of the ensemble-RMS sigma=0 outlier gap vs N over N >= fit_N_min; O(N^-1/2) initial "
+        "deviations; the tolerance is >= 3 bootstrap SE plus O(1/N) curvature",
+    ),
+    CheckSpec(
+        "gap_rms_N500_c{c}",
+        f"<= {GAP_N500_TOL}",
+        f"RMS sigma=0 outlier gap at N=500 over the exact-reduction draws (study requirement; only for "
+        f"c* >= {GAP_N500_C_MIN})",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class RichParams(Params):
+    """Parameters of `integrator-rich` (defaults: the paper profile, the grid of [§11][integrator-s11]).
+
+    | field | meaning |
+    |---|---|
+    | `points` | explicit $(c_\\star,\\sigma,N)$ grid points (used when `c_star`, `sigma`, `N` are all `None`) |
+    | `c_star`, `sigma`, `N` | grid axes: the grid is their product (an axis that is `None` takes the values used by `points`) |
+    | `target` | `--target` override: one leaky target `exp:RATE[:AMP]` replacing the $e^{-c_\\star\\tau}$ family |
+    | `t_max` | training horizon; `t_max_small_c` caps it for $c_\\star<0.1$ (`None`: no cap) |
+    | `t_early`, `n_early`, `dt_late` | save times: `n_early` on $[0,t_{\\rm early}]$, then every `dt_late` |
+    | `ensemble_N`, `ensemble_draws` | sizes and draws $K$ of the $\\sigma=0$ exact-reduction ensemble |
+    | `fit_N_min` | smallest ensemble $N$ in the exponent fit |
+    | `network_draws` | full-network draws $D$ per grid point |
+    | `snapshot_times` | training times of the spectrum snapshots |
+    | `rtol`, `atol` | solver tolerances of the theory, the ensemble and the $\\sigma=0$ networks |
+    | `rtol_bulk`, `atol_bulk` | solver tolerances of the $\\sigma>0$ networks |
+    """
+
+    points: tuple[tuple[float, float, int], ...] = ()
+    c_star: tuple[float, ...] | None = (0.5, 0.2, 0.1, 0.05)
+    sigma: tuple[float, ...] | None = (0.0, 0.05, 0.1)
+    N: tuple[int, ...] | None = (100, 200, 500)
+    target: Any = None
+    t_max: float = 20.0
+    t_max_small_c: float | None = 5.0
+    t_early: float = 2.0
+    n_early: int = 81
+    dt_late: float = 0.25
+    ensemble_N: tuple[int, ...] = (100, 200, 500, 1000, 2000, 5000, 10_000, 100_000)
+    fit_N_min: int = 1000
+    ensemble_draws: int = 256
+    network_draws: int = 5  # docs: integrator §11: >= 5 draws per point
+    snapshot_times: tuple[float, ...] = (0.0, 0.5, 2.0, 20.0)
+    rtol: float = 1e-10
+    atol: float = 1e-12
+    rtol_bulk: float = 1e-8
+    atol_bulk: float = 1e-10
+
+    def __post_init__(self) -> None:
+        ex.freeze_lists(self)  # grids given as lists (Python API overrides) are held as tuples
+
+
+def _get(params, key: str, default: Any = None) -> Any:
+    """`params[key]` of a `RichParams` or a plain mapping; `default` if it is absent or `None`."""
+    value = params[key] if key in params else None
+    return default if value is None else value
 
 
 # ----------------------------------------------------------------------------- grid
-def _grid(params: dict[str, Any]) -> list[tuple[float, float, int]]:
+def _grid(params) -> list[tuple[float, float, int]]:
     """Parameter points: the explicit `points` list, or the product of the `c_star`,
     `sigma`, `N` lists (an axis not given takes the values used by `points`)."""
-    pts = [tuple(p) for p in params.get("points", [])]
+    pts = [tuple(p) for p in _get(params, "points", [])]
     axes = {}
     for i, key in enumerate(("c_star", "sigma", "N")):
-        given = params.get(key)
+        given = _get(params, key)
         axes[key] = list(given) if given is not None else sorted({p[i] for p in pts}, reverse=(i == 0))
-    if any(params.get(k) is not None for k in ("c_star", "sigma", "N")) or not pts:
+    if any(_get(params, k) is not None for k in ("c_star", "sigma", "N")) or not pts:
         pts = [(c, s, n) for c in axes["c_star"] for s in axes["sigma"] for n in axes["N"]]
     return [(float(c), float(s), int(n)) for c, s, n in pts]
 
 
-def _times(params: dict[str, Any], t_max: float) -> np.ndarray:
+def _times(params, t_max: float) -> np.ndarray:
     """Save times: dense on `[0, t_early]` (the fast rise of the outlier), then every `dt_late`."""
     te = min(float(params["t_early"]), t_max)
     early = np.linspace(0.0, te, int(params["n_early"]))
@@ -171,12 +256,34 @@ def _times(params: dict[str, Any], t_max: float) -> np.ndarray:
     return ts
 
 
-def _t_max(params: dict[str, Any], c: float) -> float:
+def _t_max(params, c: float) -> float:
     """`t_max`; stiff small $c_\\star<0.1$ use `t_max_small_c` (rate $\\approx1/4c_\\star^3$)."""
     t = float(params["t_max"])
-    if c < 0.1 and "t_max_small_c" in params:
+    if c < 0.1 and _get(params, "t_max_small_c") is not None:
         t = min(t, float(params["t_max_small_c"]))
     return t
+
+
+def _override(params) -> tuple[Any, float]:
+    """The `--target` override and its amplitude `(target, A*)`, or `(None, 1.0)`; a target that is
+    not a single leaky mode raises `UsageError`."""
+    t = _get(params, "target")
+    if not t:
+        return None, 1.0
+    # one spec (the option is not repeatable); a list of targets from the Python API is summed
+    override = ic.sum_targets(t) if isinstance(t, list) or (isinstance(t, tuple) and not hasattr(t, "As")) else t
+    if np.asarray(override.As).shape != (1, 1):
+        raise UsageError(
+            f"{NAME} takes one leaky target (exp:RATE[:AMP]); for oscillators use "
+            "integrator-oscillator, for sums integrator-multi"
+        )
+    return override, float(np.asarray(override.bs)[0] * np.asarray(override.cs)[0])
+
+
+def _validate(params: RichParams) -> None:
+    """`network_draws` is an integer >= 1; the `--target` override is one leaky mode."""
+    ic.network_draws(params)
+    _override(params)
 
 
 # ----------------------------------------------------------------------------- theory
@@ -205,7 +312,7 @@ NETWORK_DRAW = 0
 
 
 def _reduction_starts(seed: int, Ns, draws: int, network_draws: int = 1):
-    """`_integrator_common.reduction_starts` of the σ=0 ensemble, `draws` members per `N`.
+    """`_common.reduction_starts` of the σ=0 ensemble, `draws` members per `N`.
 
     Member `j` at size `N` uses the key `point_key(seed, N, NETWORK_DRAW + network_draws + j)`, so
     the ensemble never contains a full network's own draw (keys `NETWORK_DRAW .. NETWORK_DRAW +
@@ -227,7 +334,7 @@ def _ensemble(
     c: float, amp: float, ts: np.ndarray, a0: np.ndarray, b0: np.ndarray, theory: dict, rtol: float, atol: float
 ) -> dict[str, np.ndarray]:
     r"""σ=0 gap, loss log-ratio and final-outlier deviation for every draw via the exact reduction
-    (T9); each of shape `(len(N), draws)`. Solved in batches of `BATCH_QUANTUM` so the
+    ([table T9][integrator-t9]); each of shape `(len(N), draws)`. Solved in batches of `BATCH_QUANTUM` so the
     compiled solver of the theory lines is reused."""
     from numerics.integrator import _reduced as rd
 
@@ -299,8 +406,8 @@ def _networks(
 
 
 def _exactness(net: dict[str, Any], c: float, amp: float, ts: np.ndarray, rtol: float, atol: float) -> dict:
-    r"""T9: deviation of the σ=0 network from the code-generated 2×2 flow started from
-    `reduce_from_network` (`_integrator_common.reduction_deviation`: $W$ vs
+    r"""[Table T9][integrator-t9]: deviation of the σ=0 network from the code-generated 2×2 flow started from
+    `reduce_from_network` (`_common.reduction_deviation`: $W$ vs
     $EME^\top$; $u/\sqrt N$ vs $Ea$; $v/\sqrt N$ vs $Eb$; the loss)."""
     from numerics.integrator import _reduced as rd
     from numerics.integrator._linear_rnn import reduce_from_network
@@ -317,33 +424,26 @@ def _exactness(net: dict[str, Any], c: float, amp: float, ts: np.ndarray, rtol: 
 
 
 def _target_for(c: float, override) -> Any:
-    """The raw leaky target $e^{-c\tau}$, or the `--target` override."""
+    r"""The raw leaky target $e^{-c\tau}$, or the `--target` override."""
     from numerics.integrator._targets import make_target
 
     return make_target("leaky", c_star=c) if override is None else override
 
 
-# ----------------------------------------------------------------------------- run
-def run(config: StudyConfig) -> StudyResult:
-    params = dict(config.params)
+# ----------------------------------------------------------------------------- measure
+def measure(config: StudyConfig) -> Measurement:
+    """Theory lines per $c_\\star$, the σ=0 exact-reduction ensemble, the full networks of every grid
+    point, and what the checks compare (one record per point, one per $c_\\star$ for the $N^{-1/2}$ law)."""
+    params = config.params
     seed = config.seed
     rtol, atol = float(params["rtol"]), float(params["atol"])
-    override, amp = None, 1.0
-    if params.get("target"):  # one spec (the option is not repeatable); a list from the Python API is summed
-        t = params["target"]
-        override = ic.sum_targets(t) if isinstance(t, list) else t
+    override, amp = _override(params)
     grid = _grid(params)
     if override is not None:  # --target replaces the exp(-c* tau) family: c* is read off the target
         rates = -np.linalg.eigvals(np.asarray(override.As)).real
-        if np.asarray(override.As).shape != (1, 1):
-            raise UsageError(
-                f"{NAME} takes one leaky target (exp:RATE[:AMP]); for oscillators use "
-                "integrator-oscillator, for sums integrator-multi"
-            )
-        amp = float(np.asarray(override.bs)[0] * np.asarray(override.cs)[0])
         grid = sorted({(float(rates[0]), s, n) for _, s, n in grid}, key=lambda p: (-p[0], p[1], p[2]))
     c_values = list(dict.fromkeys(p[0] for p in grid))
-    checks, notes, series = [], [], {}
+    notes, series = [], {}
     theory, times = {}, {}
     for c in c_values:
         times[c] = _times(params, _t_max(params, c))
@@ -355,7 +455,6 @@ def run(config: StudyConfig) -> StudyResult:
 
     # --- ensemble of σ=0 draws via the exact reduction (N^{-1/2} law with small error bars)
     D = ic.network_draws(params)
-    dtext = ic.draws_text(D)
     Ns_ens = sorted(set(int(n) for n in params["ensemble_N"]) | {n for _, _, n in grid})
     K = int(params["ensemble_draws"])
     ens: dict[float, dict[str, np.ndarray]] = {}
@@ -366,7 +465,6 @@ def run(config: StudyConfig) -> StudyResult:
             series[f"ensemble_gap_c{c:g}"] = ens[c]["gap"]
             series[f"ensemble_logratio_c{c:g}"] = ens[c]["logratio"]
         series["ensemble_N"] = np.asarray(Ns_ens)
-    indep = f"exclude the networks' own draw{'s' if D > 1 else ''}"
 
     # --- full networks (D draws per point, one compiled computation each)
     nets: dict[tuple[float, float, int], list[dict[str, Any]]] = {}
@@ -380,6 +478,8 @@ def run(config: StudyConfig) -> StudyResult:
             series[f"net_lam_draws_{tag}"] = np.stack([d["lam"] for d in nets[(c, s, n)]])
             series[f"net_L_draws_{tag}"] = np.stack([d["L"] for d in nets[(c, s, n)]])
 
+    # --- what each point's checks compare
+    points = []
     gaps: dict[tuple[float, float, int], np.ndarray] = {}  # per-draw max_t outlier gap
     for (c, s, n), draws in nets.items():
         tag = f"c{c:g}_s{s:g}_N{n}"
@@ -392,44 +492,25 @@ def run(config: StudyConfig) -> StudyResult:
         gap = np.array([np.max(np.abs(d["lam"][mask] - lam_th[mask])) if mask.any() else np.nan for d in draws])
         gaps[(c, s, n)] = gap
         logr = np.array([np.max(np.abs(np.log(d["L"] / th["L"]))) for d in draws])
-        resid_th = abs(lam_th[-1].real - (1 - c))
-        resid_net = np.array([abs(d["lam"][-1].real - (1 - c)) for d in draws])
-
+        pt: dict[str, Any] = {
+            "tag": tag,
+            "point": (c, s, n),
+            "t_end": ts[-1],
+            "gap": gap,
+            "logr": logr,
+            "resid_th": abs(lam_th[-1].real - (1 - c)),
+            "resid_net": np.array([abs(d["lam"][-1].real - (1 - c)) for d in draws]),
+            "exact": None,
+            "ens_rms": None,
+            "is_t2": False,
+        }
         if s == 0.0:
-            exact = [_exactness(d, c, amp, ts, rtol, atol) for d in draws]
-            worst = max(exact, key=lambda e: e["max"])
-            checks.append(
-                check_le(
-                    f"exact_reduction_{tag}",
-                    worst["max"],
-                    ic.EXACT_TOL,
-                    f"T9 ({dtext}): full network from W0=0 vs the code-generated 2x2 flow from "
-                    f"reduce_from_network(u0,v0), max over training of: {ic.exactness_text(worst)}; spec tolerance "
-                    f"1e-8 (both solves at rtol {rtol:g}, atol {atol:g})",
-                )
-            )
+            pt["exact"] = [_exactness(d, c, amp, ts, rtol, atol) for d in draws]
             if c in ens:
                 i = Ns_ens.index(n)
-                rms = float(np.sqrt(np.mean(ens[c]["gap"][i] ** 2)))
-                checks.append(
-                    check_le(
-                        f"outlier_gap_{tag}",
-                        float(np.max(gap)),
-                        4 * rms,
-                        f"max_t |lambda_net - lambda_2x2(orthogonal start)|, {dtext}; tolerance 4x the RMS gap "
-                        f"({rms:.3g}) of {K} exact-reduction draws at this N that {indep} ({ENSEMBLE_WHY})",
-                    )
-                )
-                rms_l = float(np.sqrt(np.mean(ens[c]["logratio"][i] ** 2)))
-                checks.append(
-                    check_le(
-                        f"loss_logratio_{tag}",
-                        float(np.max(logr)),
-                        4 * rms_l,
-                        f"max_t |log(L_net/L_2x2)|, {dtext}; tolerance 4x the RMS ({rms_l:.3g}) over {K} "
-                        f"exact-reduction draws at this N that {indep}: the finite-N loss "
-                        f"offset is a draw-dependent O(N^-1/2) effect ({ENSEMBLE_WHY})",
-                    )
+                pt["ens_rms"] = (
+                    float(np.sqrt(np.mean(ens[c]["gap"][i] ** 2))),
+                    float(np.sqrt(np.mean(ens[c]["logratio"][i] ** 2))),
                 )
         else:
             late = ts >= T_LATE
@@ -439,20 +520,11 @@ def run(config: StudyConfig) -> StudyResult:
                     for d in draws
                 ]
             )
-            # the spec states the 1.5% agreement and the faster late convergence for T2 only (t = 20);
-            # elsewhere (e.g. c* = 0.5, whose sigma=0 outlier is still far from 1-c* at t = 20) the
-            # bulk offset is reported in the notes
+            # the formulation states the 1.5% agreement and the faster late convergence for the table T2 point
+            # only (t = 20); elsewhere (e.g. c* = 0.5, whose sigma=0 outlier is still far from 1-c* at t = 20)
+            # the bulk offset is reported in the notes
             is_t2 = (c, s, n) == T2_POINT and override is None and ts[-1] >= 20.0 - 1e-9
-            if is_t2 and late.any():
-                checks.append(
-                    check_le(
-                        f"outlier_rel_gap_{tag}",
-                        float(np.max(rel_th)),
-                        REL_TOL_BULK,
-                        f"max over t >= {T_LATE:g} of |lambda_net - lambda_2x2| / |lambda_2x2| (idealised theory), "
-                        f"{dtext}; table T2 (integrator docs) tolerance: the outlier agrees to <= 1.5% at N=100, sigma=0.1, c*=0.2",
-                    )
-                )
+            pt |= {"is_t2": is_t2, "late_any": bool(late.any()), "rel_th": rel_th, "zero": None}
             key0 = (c, 0.0, n)
             rel_bulk = np.full(D, np.nan)
             if key0 in nets:
@@ -466,37 +538,15 @@ def run(config: StudyConfig) -> StudyResult:
                             for d, z in zip(draws, zero)
                         ]
                     )
-                if is_t2 and late.any():
-                    checks.append(
-                        check_le(
-                            f"bulk_rel_offset_{tag}",
-                            float(np.max(rel_bulk)),
-                            REL_TOL_BULK,
-                            f"max over t >= {T_LATE:g} of |lambda_net(sigma=0.1) - lambda_net(sigma=0)| / "
-                            f"|lambda_net(sigma=0)| with the same u0, v0 ({dtext}; the draw effect cancels, the bulk "
-                            "effect remains). Study tolerance 1.5%, not a spec one (table T2 (integrator docs)'s 1.5% bounds network vs "
-                            "idealised flow): the toolkit's T2 draw gives 0.800 (sigma=0.1) vs 0.7916 (W0=0, same u0, "
-                            "v0) at t=20, a bulk offset of 1.06%, and 1.5% leaves ~40% margin for the draw",
-                        )
-                    )
-                if is_t2:
-                    closer = [
+                pt["zero"] = {
+                    "rel_bulk": rel_bulk,
+                    "off": off,
+                    "closer": [
                         abs(d["lam"][-1].real - (1 - c)) < abs(z["lam"][-1].real - (1 - c)) and d["L"][-1] < z["L"][-1]
                         for d, z in zip(draws, zero)
-                    ]
-                    ratio = np.array([d["L"][-1] / z["L"][-1] for d, z in zip(draws, zero)])
-                    checks.append(
-                        check_true(
-                            f"bulk_speeds_late_convergence_{tag}",
-                            all(closer),
-                            f"table T2 (integrator docs): with the same u0, v0 the sigma={s:g} network ends closer to 1-c* and at lower "
-                            f"loss than the W0=0 network (bulk directions remove the slow second mode), in "
-                            f"{'the draw' if D == 1 else f'each of {D} draws'}; late offset lambda(sigma)-lambda(0) = "
-                            + ", ".join(f"{x:+.4g}" for x in off)
-                            + "; L ratio "
-                            + ", ".join(f"{x:.3g}" for x in ratio),
-                        )
-                    )
+                    ],
+                    "L_ratio": np.array([d["L"][-1] / z["L"][-1] for d, z in zip(draws, zero)]),
+                }
             dev = np.array([d["lam"][-1].real - lam_th[-1].real for d in draws])
             Lr = np.array([d["L"][-1] / th["L"][-1] for d in draws])
             over = "one draw" if D == 1 else f"mean +- SD [range] over {D} draws"
@@ -506,38 +556,18 @@ def run(config: StudyConfig) -> StudyResult:
                 f"the relative outlier gap to the 2x2 flow {ic.spread(rel_th, '.3g')} and to the sigma=0 "
                 f"network {ic.spread(rel_bulk, '.3g')}; max |log L ratio| = {ic.spread(logr, '.3g')}"
             )
-        late_rms = float(np.sqrt(np.mean(ens[c]["late"][Ns_ens.index(n)] ** 2))) if c in ens else 0.01
-        checks.append(
-            check_le(
-                f"final_outlier_{tag}",
-                float(np.max(resid_net)),
-                resid_th + 4 * late_rms,
-                f"|lambda_net(T) - (1-c*)| at T={ts[-1]:g}, {dtext}; tolerance = the idealised 2x2 flow's own residual "
-                f"{resid_th:.3g} (slow second mode near a pole-zero cancellation, spec 5.3) + 4x the RMS "
-                f"finite-N spread of lambda(T) ({late_rms:.3g}) over {K} sigma=0 exact-reduction draws at this N "
-                f"that {indep} ({ENSEMBLE_WHY})",
-            )
+        pt["late_rms"] = (
+            float(np.sqrt(np.mean(ens[c]["late"][Ns_ens.index(n)] ** 2))) if c in ens else LATE_RMS_FALLBACK
         )
-
+        pt["t2"] = None
         if (c, s, n) == T2_POINT and override is None and ts[-1] >= 20.0 - 1e-9:
-            for t_ref, (ref, tol) in T2_REF.items():
-                j = int(np.argmin(np.abs(ts - t_ref)))
-                vals = np.array([d["lam"][j].real for d in draws])
-                worst = float(vals[np.argmax(np.abs(vals - ref))])
-                checks.append(
-                    check_in(
-                        f"T2_top_eigenvalue_t{t_ref:g}",
-                        worst,
-                        ref - tol,
-                        ref + tol,
-                        f"table T2 (integrator docs) (N=100, sigma=0.1, c*=0.2, raw, mean-field): top eigenvalue at t={t_ref:g}, "
-                        f"{'the draw' if D == 1 else f'the draw furthest from the reference of {D}'}, within the "
-                        f"single-draw tolerance +-{tol:g} of {ref:g}"
-                        + ("" if D == 1 else "; all draws: " + ", ".join(f"{x:.4f}" for x in vals)),
-                    )
-                )
+            pt["t2"] = {
+                t_ref: np.array([d["lam"][int(np.argmin(np.abs(ts - t_ref)))].real for d in draws]) for t_ref in T2_REF
+            }
+        points.append(pt)
 
     # --- the N^{-1/2} law at σ=0
+    laws = []
     gap_table = []
     fit = _fit_window(Ns_ens, params)
     Ns_fit = [n for n, f in zip(Ns_ens, fit) if f]
@@ -547,21 +577,7 @@ def run(config: StudyConfig) -> StudyResult:
         rms = np.sqrt(np.mean(ens[c]["gap"] ** 2, axis=1))
         alpha, C = ic.fit_power_law(Ns_fit, rms[fit])
         series[f"ensemble_gap_rms_c{c:g}"] = rms
-        se = _slope_se(Ns_fit, ens[c]["gap"][fit])
-        checks.append(
-            check_in(
-                f"gap_exponent_sigma0_c{c:g}",
-                alpha,
-                -0.5 - 0.2,
-                -0.5 + 0.2,
-                f"fitted exponent of the RMS (over {K} draws) sigma=0 outlier gap vs N in {Ns_fit}; "
-                f"expected -1/2 (O(N^-1/2) initial deviations, spec 5.1/5.3) as N -> infinity, hence fitted from "
-                f"N >= {Ns_fit[0]} (the gap is the largest eigenvalue difference during the outlier's rise, linear in "
-                "the O(N^-1/2) escape-time shift only once that shift is small against the rise time, which "
-                f"shrinks with c*); bootstrap SE {se:.2g}; tolerance +-0.2 (>= 3 SE at the quick/paper draw counts, "
-                "plus O(1/N) curvature)",
-            )
-        )
+        law: dict[str, Any] = {"c": c, "alpha": alpha, "Ns_fit": Ns_fit, "se": _slope_se(Ns_fit, ens[c]["gap"][fit])}
         if not fit.all():
             a_all, _ = ic.fit_power_law(Ns_ens, rms)
             notes.append(
@@ -569,17 +585,11 @@ def run(config: StudyConfig) -> StudyResult:
                 + ", ".join(f"{x:.2f}" for x in np.diff(np.log(rms)) / np.diff(np.log(Ns_ens)))
                 + " (pre-asymptotic at small N for small c*)"
             )
+        law["g500"] = None
         if 500 in Ns_ens:
             g500 = float(rms[Ns_ens.index(500)])
-            if c >= 0.5:
-                checks.append(
-                    check_le(
-                        f"gap_rms_N500_c{c:g}",
-                        g500,
-                        0.02,
-                        "RMS sigma=0 outlier gap at N=500 (exact-reduction draws) <= 0.02 (study requirement)",
-                    )
-                )
+            if c >= GAP_N500_C_MIN:
+                law["g500"] = g500
             else:
                 notes.append(
                     f"c*={c:g}: RMS sigma=0 outlier gap at N=500 is {g500:.3g}. It is not held to 0.02: "
@@ -608,8 +618,8 @@ def run(config: StudyConfig) -> StudyResult:
                 + f"; fitted exponent {a_net:.2f} (a few draws per N scatter by the random "
                 "factor |Z|, hence the ensemble fit above)"
             )
+        laws.append(law)
 
-    figures = _figures(grid, nets, theory, times, ens, Ns_ens, gaps, params)
     extra = {}
     if config.options.get("animate"):
         c, s, n = _showcase(grid)
@@ -622,15 +632,173 @@ def run(config: StudyConfig) -> StudyResult:
             outlier=net["lam"],
             title=f"c*={c:g}, sigma={s:g}, N={n}",
         )
-    out_params = dict(params)
-    out_params["grid"] = [list(p) for p in grid]
-    out_params["gap_table"] = gap_table
-    return StudyResult(NAME, config.profile, checks, out_params, series, figures, notes=notes, extra_files=extra)
+    data = {
+        "D": D,
+        "K": K,
+        "points": points,
+        "laws": laws,
+        "grid": grid,
+        "nets": nets,
+        "theory": theory,
+        "times": times,
+        "ens": ens,
+        "Ns_ens": Ns_ens,
+        "gaps": gaps,
+    }
+    summary = {"grid": [list(p) for p in grid], "gap_table": gap_table}
+    return Measurement(data=data, series=series, summary=summary, notes=notes, extra_files=extra)
 
 
-def _fit_window(Ns, params: dict[str, Any]) -> np.ndarray:
+# ----------------------------------------------------------------------------- checks
+def checks(config: StudyConfig, m: Measurement) -> list[Check]:
+    """Per grid point, then per $c_\\star$ (the $N^{-1/2}$ law); see `DECLARED`."""
+    rtol, atol = float(config.params["rtol"]), float(config.params["atol"])
+    D, K = m.data["D"], m.data["K"]
+    dtext = ic.draws_text(D)
+    indep = f"exclude the networks' own draw{'s' if D > 1 else ''}"
+    out: list[Check] = []
+    for pt in m.data["points"]:
+        tag, s = pt["tag"], pt["point"][1]
+        if pt["exact"] is not None:
+            worst = max(pt["exact"], key=lambda e: e["max"])
+            out.append(
+                check_le(
+                    f"exact_reduction_{tag}",
+                    worst["max"],
+                    ic.EXACT_TOL,
+                    f"exact reduction ({dtext}; docs: integrator §5.1, table T9): full network from W0=0 vs the "
+                    f"code-generated 2x2 flow from reduce_from_network(u0,v0), max over training of: "
+                    f"{ic.exactness_text(worst)}; tolerance 1e-8 (both solves at rtol {rtol:g}, atol {atol:g})",
+                )
+            )
+        if pt["ens_rms"] is not None:
+            rms, rms_l = pt["ens_rms"]
+            out.append(
+                check_le(
+                    f"outlier_gap_{tag}",
+                    float(np.max(pt["gap"])),
+                    ENSEMBLE_FACTOR * rms,
+                    f"max_t |lambda_net - lambda_2x2(orthogonal start)|, {dtext}; tolerance 4x the RMS gap "
+                    f"({rms:.3g}) of {K} exact-reduction draws at this N that {indep} ({ENSEMBLE_WHY})",
+                )
+            )
+            out.append(
+                check_le(
+                    f"loss_logratio_{tag}",
+                    float(np.max(pt["logr"])),
+                    ENSEMBLE_FACTOR * rms_l,
+                    f"max_t |log(L_net/L_2x2)|, {dtext}; tolerance 4x the RMS ({rms_l:.3g}) over {K} "
+                    f"exact-reduction draws at this N that {indep}: the finite-N loss "
+                    f"offset is a draw-dependent O(N^-1/2) effect ({ENSEMBLE_WHY})",
+                )
+            )
+        if pt["is_t2"] and pt["late_any"]:
+            out.append(
+                check_le(
+                    f"outlier_rel_gap_{tag}",
+                    float(np.max(pt["rel_th"])),
+                    REL_TOL_BULK,
+                    f"max over t >= {T_LATE:g} of |lambda_net - lambda_2x2| / |lambda_2x2| (idealised theory), "
+                    f"{dtext}; tolerance of reference table T2 (docs: integrator §9): the outlier agrees to <= 1.5% "
+                    "at N=100, sigma=0.1, c*=0.2",
+                )
+            )
+        zero = pt.get("zero")
+        if pt["is_t2"] and zero is not None:
+            if pt["late_any"]:
+                out.append(
+                    check_le(
+                        f"bulk_rel_offset_{tag}",
+                        float(np.max(zero["rel_bulk"])),
+                        REL_TOL_BULK,
+                        f"max over t >= {T_LATE:g} of |lambda_net(sigma=0.1) - lambda_net(sigma=0)| / "
+                        f"|lambda_net(sigma=0)| with the same u0, v0 ({dtext}; the draw effect cancels, the bulk "
+                        "effect remains). Study tolerance 1.5%, not the formulation's (the 1.5% of reference "
+                        "table T2 bounds network vs idealised flow): the toolkit's draw at this point gives 0.800 (sigma=0.1) "
+                        "vs 0.7916 (W0=0, same u0, v0) at t=20, a bulk offset of 1.06%, and 1.5% leaves ~40% "
+                        "margin for the draw",
+                    )
+                )
+            out.append(
+                check_true(
+                    f"bulk_speeds_late_convergence_{tag}",
+                    all(zero["closer"]),
+                    f"reference table T2 (docs: integrator §9): with the same u0, v0 the sigma={s:g} network ends "
+                    f"closer to 1-c* and at lower loss than the W0=0 network (bulk directions remove the slow "
+                    f"second mode), in {'the draw' if D == 1 else f'each of {D} draws'}; late offset "
+                    "lambda(sigma)-lambda(0) = "
+                    + ", ".join(f"{x:+.4g}" for x in zero["off"])
+                    + "; L ratio "
+                    + ", ".join(f"{x:.3g}" for x in zero["L_ratio"]),
+                )
+            )
+        resid_th, late_rms = pt["resid_th"], pt["late_rms"]
+        out.append(
+            check_le(
+                f"final_outlier_{tag}",
+                float(np.max(pt["resid_net"])),
+                resid_th + ENSEMBLE_FACTOR * late_rms,
+                f"|lambda_net(T) - (1-c*)| at T={pt['t_end']:g}, {dtext}; tolerance = the idealised 2x2 flow's own "
+                f"residual {resid_th:.3g} (slow second mode near a pole-zero cancellation, docs: integrator §5.3) + "
+                f"4x the RMS finite-N spread of lambda(T) ({late_rms:.3g}) over {K} sigma=0 exact-reduction draws "
+                f"at this N that {indep} ({ENSEMBLE_WHY})",
+            )
+        )
+        if pt["t2"] is not None:
+            for t_ref, (ref, tol) in T2_REF.items():
+                vals = pt["t2"][t_ref]
+                worst = float(vals[np.argmax(np.abs(vals - ref))])
+                out.append(
+                    check_in(
+                        f"T2_top_eigenvalue_t{t_ref:g}",
+                        worst,
+                        ref - tol,
+                        ref + tol,
+                        f"reference table T2 (docs: integrator §9; N=100, sigma=0.1, c*=0.2, raw, mean-field): top "
+                        f"eigenvalue at t={t_ref:g}, "
+                        f"{'the draw' if D == 1 else f'the draw furthest from the reference of {D}'}, within the "
+                        f"single-draw tolerance +-{tol:g} of {ref:g}"
+                        + ("" if D == 1 else "; all draws: " + ", ".join(f"{x:.4f}" for x in vals)),
+                    )
+                )
+    for law in m.data["laws"]:
+        c, Ns_fit = law["c"], law["Ns_fit"]
+        out.append(
+            check_in(
+                f"gap_exponent_sigma0_c{c:g}",
+                law["alpha"],
+                GAP_EXPONENT - GAP_EXPONENT_TOL,
+                GAP_EXPONENT + GAP_EXPONENT_TOL,
+                f"fitted exponent of the RMS (over {K} draws) sigma=0 outlier gap vs N in {Ns_fit}; "
+                f"expected -1/2 (O(N^-1/2) initial deviations, docs: integrator §5.1, §5.3) as N -> infinity, hence "
+                f"fitted from N >= {Ns_fit[0]} (the gap is the largest eigenvalue difference during the outlier's "
+                "rise, linear in the O(N^-1/2) escape-time shift only once that shift is small against the rise "
+                f"time, which shrinks with c*); bootstrap SE {law['se']:.2g}; tolerance +-0.2 (>= 3 SE at the "
+                "quick/paper draw counts, plus O(1/N) curvature)",
+            )
+        )
+        if law["g500"] is not None:
+            out.append(
+                check_le(
+                    f"gap_rms_N500_c{c:g}",
+                    law["g500"],
+                    GAP_N500_TOL,
+                    "RMS sigma=0 outlier gap at N=500 (exact-reduction draws) <= 0.02 (study requirement)",
+                )
+            )
+    return out
+
+
+# ----------------------------------------------------------------------------- figures
+def figures(config: StudyConfig, m: Measurement) -> dict[str, Any]:
+    """Outlier and loss vs time, spectrum snapshots at the showcase point, the σ=0 gap vs N."""
+    d = m.data
+    return _figures(d["grid"], d["nets"], d["theory"], d["times"], d["ens"], d["Ns_ens"], d["gaps"], config.params)
+
+
+def _fit_window(Ns, params) -> np.ndarray:
     """Mask of the ensemble sizes used in the exponent fit: `N >= fit_N_min` (all if that leaves < 2)."""
-    fit = np.asarray(Ns) >= int(params.get("fit_N_min", 0))
+    fit = np.asarray(Ns) >= int(_get(params, "fit_N_min", 0))
     return fit if fit.sum() >= 2 else np.ones(len(Ns), bool)
 
 
@@ -645,7 +813,7 @@ def _slope_se(Ns, gaps: np.ndarray, n_boot: int = 200) -> float:
 
 
 def _showcase(grid) -> tuple[float, float, int]:
-    """The point shown in spectrum snapshots/animation: T2 if present, else largest σ then N."""
+    """The point shown in spectrum snapshots/animation: the table T2 point if present, else largest σ then N."""
     if T2_POINT in grid:
         return T2_POINT
     return max(grid, key=lambda p: (p[1], p[2], -p[0]))
@@ -769,11 +937,54 @@ STUDY = Study(
     name=NAME,
     title="rich regime: outlier eigenvalue of W vs the reduced 2x2 flow and the aligned ODE",
     paper="integrator",
-    profiles=PROFILES,
-    run_fn=run,
+    params=RichParams(),
+    profiles={
+        "quick": {
+            "points": (
+                (0.5, 0.0, 100),
+                (0.5, 0.0, 200),
+                (0.2, 0.0, 100),
+                (0.2, 0.1, 100),
+                (0.05, 0.0, 100),
+                (0.05, 0.1, 100),
+            ),
+            "c_star": None,
+            "sigma": None,
+            "N": None,
+            "n_early": 41,
+            "dt_late": 0.5,
+            "ensemble_N": (100, 200, 500, 1000, 2000, 10_000, 100_000),
+            "ensemble_draws": 64,
+            "network_draws": 1,
+        },
+        "smoke": {
+            "points": ((0.5, 0.0, 16), (0.5, 0.1, 16)),
+            "c_star": None,
+            "sigma": None,
+            "N": None,
+            "t_max": 3.0,
+            "t_max_small_c": None,
+            "t_early": 1.0,
+            "n_early": 11,
+            "dt_late": 0.5,
+            "ensemble_N": (16, 64, 256, 1024),
+            "fit_N_min": 0,
+            "ensemble_draws": 16,
+            "network_draws": 2,
+            "snapshot_times": (0.0, 0.5, 3.0),
+            "rtol_bulk": 1e-10,
+            "atol_bulk": 1e-12,
+        },
+    },
+    measure=measure,
+    checks=checks,
+    figures=figures,
+    declared=DECLARED,
     options=(ic.c_star_option(), ic.sigma_option(), ic.n_option(), ic.target_option(single=True), ic.draws_option()),
+    validate=_validate,
     description="Full linear RNN (gradient flow on the closed-form loss) against the idealised reduced "
     "2x2 flow and the aligned 2-D outlier ODE: top eigenvalue and loss over training for several N, "
-    "the N^-1/2 finite-N gap at sigma=0, the exact-reduction check (T9) and the table T2 (integrator docs) values.",
+    "the N^-1/2 finite-N gap at sigma=0, the exact-reduction check and the values of reference table T2 "
+    "(docs: integrator §5, §9).",
     flags={"animate": "write spectrum.gif: the spectrum of W over training (bulk circle, theory path)"},
 )
