@@ -77,12 +77,12 @@ _MISSING = object()
 
 
 def _as_dict(params: Any) -> dict[str, Any]:
-    return params.as_dict() if hasattr(params, "as_dict") else dict(params)
+    return params.as_dict()
 
 
 def _meanings(params: Any) -> dict[str, str]:
     """Field meanings from the notation table (`| field | meaning |`) of a Params docstring."""
-    doc = (type(params).__doc__ or "") if hasattr(params, "as_dict") else ""
+    doc = type(params).__doc__ or ""
     out: dict[str, str] = {}
     for line in textwrap.dedent(doc).splitlines():
         m = ROW.match(line)
@@ -135,15 +135,9 @@ def _render_study(study: Any, level: int) -> list[str]:
         lines.append("")
 
     lines += ["**Checks**", ""]
-    if study.declared:
-        lines += ["| check | tolerance | why |", "|---|---|---|"]
-        for spec in study.declared:
-            lines.append(f"| `{_cell(spec.name)}` | {_cell(spec.tolerance)} | {_cell(spec.reason)} |")
-    else:
-        lines.append(
-            "Checks listed once declared: this study has not yet been converted to the declarative "
-            "contract; `figures/REPORT.md` lists every check of the committed quick run."
-        )
+    lines += ["| check | tolerance | why |", "|---|---|---|"]
+    for spec in study.declared:
+        lines.append(f"| `{_cell(spec.name)}` | {_cell(spec.tolerance)} | {_cell(spec.reason)} |")
     lines.append("")
     return lines
 

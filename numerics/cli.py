@@ -198,7 +198,7 @@ def _profile_defaults(study, key: str) -> str:
     for prof in ("quick", "paper"):
         try:
             parts.append(f"{prof}: {_default_text(study.profile_params(prof)[key])}")
-        except (KeyError, Exception):  # a legacy profile without this key
+        except KeyError:
             continue
     return "; ".join(parts)
 
@@ -291,7 +291,7 @@ def _study_overrides(args: argparse.Namespace, study) -> tuple[dict, dict]:
         if raw is None:
             continue
         values = [opt.convert(r) for r in (raw if opt.multiple else [raw])]
-        overrides[opt.key] = (tuple(values) if study.declarative else values) if opt.multiple else values[0]
+        overrides[opt.key] = tuple(values) if opt.multiple else values[0]
     flags = {k: bool(getattr(args, f"flag_{k}", False)) for k in study.flags}
     return overrides, flags
 
@@ -371,10 +371,6 @@ def _announce_cost(study, config) -> None:
     )
 
 
-def _as_dict(params) -> dict:
-    return params.as_dict() if hasattr(params, "as_dict") else dict(params)
-
-
 def _already_done(out: Path, config) -> bool | None:
     """`None` if `OUT/STUDY/metrics.json` is missing or from another profile, seed or
     parameters; else whether that completed run passed (a skipped failure still fails)."""
@@ -389,7 +385,7 @@ def _already_done(out: Path, config) -> bool | None:
     same = (
         m.get("profile") == config.profile
         and m.get("seed") == config.seed
-        and m.get("config") == jsonable(_as_dict(config.params))
+        and m.get("config") == jsonable(config.params.as_dict())
     )
     return bool(m.get("passed")) if same else None
 

@@ -233,7 +233,7 @@ class StudyConfig:
     study: str
     profile: str
     seed: int
-    params: Any  # a Params dataclass (declarative studies) or a mapping
+    params: Any  # the study's Params dataclass instance
     progress: bool = True
     options: Mapping[str, Any] = field(default_factory=dict)  # e.g. {"animate": True}
 
@@ -267,37 +267,28 @@ class Study:
     - `estimate`: optional cost model `estimate(params, available_bytes) -> Cost`; the CLI prints
       it before the run starts and refuses (exit 2) a run whose peak memory exceeds what is
       available.
-    - `run_fn`: legacy single function `run_fn(config) -> StudyResult`, with `profiles` holding
-      full dictionaries; used only by studies not yet split into the three steps.
     """
 
     name: str
     title: str
     paper: str
+    params: Params
     profiles: Mapping[str, Mapping[str, Any]]
-    params: Params | None = None
-    measure: Callable[[StudyConfig], Measurement] | None = None
-    checks: Callable[[StudyConfig, Measurement], list] | None = None
-    figures: Callable[[StudyConfig, Measurement], dict] | None = None
+    measure: Callable[[StudyConfig], Measurement]
+    checks: Callable[[StudyConfig, Measurement], list]
+    figures: Callable[[StudyConfig, Measurement], dict]
     declared: Sequence[CheckSpec] = ()
     options: Sequence[Option] = ()
     description: str = ""
     flags: Mapping[str, str] = field(default_factory=dict)
     validate: Callable[[Any], None] | None = None
     estimate: Callable[[Any, float], Cost] | None = None
-    run_fn: Callable[[StudyConfig], Any] | None = None
 
     def __post_init__(self) -> None:
-        if self.params is None:  # legacy
-            if self.run_fn is None:
-                raise TypeError(f"study {self.name}: give params + measure/checks/figures (or a legacy run_fn)")
-            return
         if not (dataclasses.is_dataclass(self.params) and isinstance(self.params, Params)):
             raise TypeError(f"study {self.name}: params must be an instance of a Params dataclass")
         if not self.params.__dataclass_params__.frozen:  # type: ignore[attr-defined]
             raise TypeError(f"study {self.name}: the Params dataclass must be frozen")
-        if None in (self.measure, self.checks, self.figures):
-            raise TypeError(f"study {self.name}: measure, checks and figures are required")
         for prof, delta in self.profiles.items():
             if prof == "paper" or prof not in _ALL_PROFILES:
                 raise TypeError(f"study {self.name}: profile deltas are for {_ALL_PROFILES[1:]}, not {prof!r}")
@@ -307,23 +298,13 @@ class Study:
                 raise TypeError(f"study {self.name}: option {opt.flag} sets {opt.key!r}, which is not a parameter")
 
     @property
-    def declarative(self) -> bool:
-        return self.params is not None
-
-    @property
     def profile_names(self) -> tuple[str, ...]:
-        return (
-            tuple(p for p in _ALL_PROFILES if p == "paper" or p in self.profiles)
-            if self.declarative
-            else tuple(p for p in _ALL_PROFILES if p in self.profiles)
-        )
+        return tuple(p for p in _ALL_PROFILES if p == "paper" or p in self.profiles)
 
     def profile_params(self, profile: str) -> Any:
         """The parameters of one profile (no overrides)."""
         if profile not in self.profile_names:
             raise UsageError(f"unknown profile {profile!r} for {self.name}; allowed: {', '.join(self.profile_names)}")
-        if not self.declarative:
-            return dict(self.profiles[profile])
         if profile == "paper":
             return self.params
         return _replace(self.params, self.profiles[profile], f"profile {profile!r} of {self.name}")
@@ -337,16 +318,7 @@ class Study:
         options: Mapping[str, Any] | None = None,
     ) -> StudyConfig:
         """A profile's parameters with validated overrides."""
-        base = self.profile_params(profile)
-        overrides = dict(overrides or {})
-        if self.declarative:
-            params = _replace(base, overrides, f"study {self.name}")
-        else:
-            params = dict(base)
-            for key, value in overrides.items():
-                if key not in params and key not in {o.key for o in self.options}:
-                    raise UsageError(f"unknown parameter {key!r} for study {self.name}")
-                params[key] = value
+        params = _replace(self.profile_params(profile), dict(overrides or {}), f"study {self.name}")
         if self.validate is not None:
             self.validate(params)
         return StudyConfig(self.name, profile, int(seed), params, progress, dict(options or {}))
@@ -361,14 +333,12 @@ class Study:
         declare is an error: `compare STUDY --help` must list every check a run can make."""
         from numerics.study._results import StudyResult
 
-        if not self.declarative:
-            return self.run_fn(config)  # type: ignore[misc]
-        m = self.measure(config)  # type: ignore[misc]
-        checks = list(self.checks(config, m))  # type: ignore[misc]
+        m = self.measure(config)
+        checks = list(self.checks(config, m))
         missing = self.undeclared([c.name for c in checks])
         if missing:
             raise RuntimeError(f"study {self.name} made checks it does not declare: {', '.join(missing)}")
-        figures = dict(self.figures(config, m))  # type: ignore[misc]
+        figures = dict(self.figures(config, m))
         params = config.params.as_dict() | ({"summary": m.summary} if m.summary else {})
         return StudyResult(
             self.name,

@@ -79,6 +79,5 @@ def run_study(study: Study, config: StudyConfig) -> StudyResult:
     result = study.run(config)
     result.runtime_s = time.perf_counter() - t0
     result.seed = config.seed
-    params = config.params
-    result.config = params.as_dict() if hasattr(params, "as_dict") else dict(params)
+    result.config = config.params.as_dict()
     return result

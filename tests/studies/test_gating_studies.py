@@ -106,7 +106,6 @@ def test_params_are_declarative_and_picklable(name):
     import pickle
 
     study = get_study(name)
-    assert study.declarative
     for profile in study.profile_names:
         params = study.profile_params(profile)
         assert pickle.loads(pickle.dumps(params)) == params
