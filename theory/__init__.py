@@ -2,7 +2,8 @@
 
 Modules: `theory.equations` (the Equation record and registry),
 `theory.integrator._derivations`, `theory.gating`, `theory.anticollapse`,
-and `theory.export` (LaTeX / Markdown files under `derivations/`).
+and `theory.export` (LaTeX / Markdown files under `derivations/`). `symbols(paper)` maps
+the code names of a paper's notation table to its SymPy symbols (`Equation.subs` uses it).
 """
 
 from theory.equations import (
@@ -10,9 +11,11 @@ from theory.equations import (
     THEORY_MODULES,
     Equation,
     UnknownEquationError,
+    UnknownSymbolError,
     all_equations,
     equations_of,
     get_equation,
+    symbols,
     to_latex,
 )
 
@@ -21,8 +24,10 @@ __all__ = [
     "THEORY_MODULES",
     "Equation",
     "UnknownEquationError",
+    "UnknownSymbolError",
     "all_equations",
     "equations_of",
     "get_equation",
+    "symbols",
     "to_latex",
 ]

@@ -12,7 +12,7 @@ existence theorem and the closed forms are **the toolkit's formulation**
 | `tau_max`, `lstar` | $\tau_{\max}$, $\ell^\star$ | envelope cutoff; crossover lag |
 | `beta`, `rho` | $\beta,\rho$ | spectral exponent; tail mass |
 | `theta` | $\theta$ | Lundberg argument |
-| `kappa`, `kappa_eff`, `sigma` | $\kappa,\kappa_{\rm eff},\sigma$ | pull; net pull; Gaussian amplitude |
+| `kappa`, `kappa_eff`, `sigma` | $\kappa,\kappa_{\mathrm{eff}},\sigma$ | pull; net pull; Gaussian amplitude |
 | `lam_J`, `gamma` | $\lambda_J,\gamma$ | push rate; Exp rate of log-size |
 | `c`, `a`, `lam` | $c,a,\lambda$ | tempered-stable intensity, index, tempering |
 | `alpha`, `y_c` | $\alpha,y_c$ | stable index; truncation |
@@ -33,7 +33,7 @@ from typing import NamedTuple
 
 import sympy as sp
 
-from theory.equations import PAPERS, Equation
+from theory.equations import PAPERS, Equation, Factors, Layout, Row, Slash, Terms
 
 __all__ = [
     "SYM",
@@ -44,6 +44,7 @@ __all__ = [
     "closed_form_betas",
     "window_edges",
     "equations",
+    "symbol_table",
 ]
 
 _P = dict(positive=True)
@@ -59,7 +60,7 @@ SYM = SimpleNamespace(
     rho=sp.Symbol(r"\rho", **_P),
     theta=sp.Symbol(r"\theta", **_P),
     kappa=sp.Symbol(r"\kappa", **_P),
-    kappa_eff=sp.Symbol(r"\kappa_{\rm eff}", **_P),
+    kappa_eff=sp.Symbol(r"\kappa_{\mathrm{eff}}", **_P),
     sigma=sp.Symbol(r"\sigma", **_P),
     lam_J=sp.Symbol(r"\lambda_J", **_P),
     gamma=sp.Symbol(r"\gamma", **_P),
@@ -290,12 +291,25 @@ def window_edges() -> dict[str, tuple[sp.Expr, sp.Expr]]:
 _RELATIONS = {"<", ">", r"\le", r"\ge", r"\sim", r"\iff", r"\approx", r"\simeq", r"\propto"}
 
 
-def _eq(name, lhs, rhs, *args, relation="=", provenance="derived", notes=""):
+def _eq(name, lhs, rhs, *args, relation="=", provenance="derived", notes="", layout=None):
     """`_eq(name, lhs, rhs, [relation,] description, section, ...)`."""
     if args[0] in _RELATIONS:
         relation, args = args[0], args[1:]
     desc, section = args
-    return Equation(f"anticollapse.ac_{name}", lhs, rhs, desc, _PAPER, section, relation, provenance, notes)
+    return Equation(
+        f"anticollapse.ac_{name}", lhs, rhs, desc, _PAPER, section, relation, provenance, notes, layout=layout
+    )
+
+
+def _drift_first(lhs: sp.Basic, phi: sp.Expr) -> Layout | None:
+    """`Phi(theta) = -kappa theta + ...`: the drift term first, as in the definitions."""
+    terms = list(sp.Add.make_args(phi))
+    drift = [t for t in terms if t.has(S.kappa) or t.has(S.kappa_eff)]
+    if len(drift) != 1 or len(terms) == 1:
+        return None
+    rest = [t for t in terms if t is not drift[0]]
+    rest.sort(key=lambda t: (isinstance(t, sp.Integral), "Pi_-" in str(t), str(t)))
+    return Layout((Row(lhs, Terms(drift[0], *rest)),))
 
 
 @functools.cache
@@ -311,6 +325,11 @@ def equations() -> tuple[Equation, ...]:
     lstar = sp.solve(sp.Eq(l / S.tau_max, b), l)[0]
     X = sp.Symbol("X")
     Y = sp.Symbol("Y_k")
+    # display pieces of the envelope (2.3): Z = 1 - (tau_0/tau_c)^beta, I(l) the incomplete-gamma bracket
+    t0, tc, rho = S.tau0, S.tau_c, S.rho
+    Z, I_l, inv_tau = sp.Symbol("Z"), sp.Symbol(r"I(\ell)"), sp.Symbol(r"\mathbb{E}[\tau^{-1}]")
+    Z_def = Row(Z, Terms(1, -(Slash(t0, tc) ** b)))
+    t0_l = sp.Pow(t0 / l, b, evaluate=False)
     out = [
         _eq(
             "envelope_laplace",
@@ -338,6 +357,10 @@ def equations() -> tuple[Equation, ...]:
             "§2 (2.3)",
             provenance="verified",
             notes="Equals quadrature of its defining integral (tests, S5).",
+            layout=Layout(
+                (Row(f_(l), Terms(Factors(1 - rho, sp.exp(-l / t0)), Factors(b * rho / Z, t0_l, I_l))),),
+                (Row(I_l, Terms(sp.lowergamma(b, l / t0), -sp.lowergamma(b, l / tc))), Z_def),
+            ),
         ),
         _eq(
             "envelope_short",
@@ -346,6 +369,19 @@ def equations() -> tuple[Equation, ...]:
             "range 1, l << tau_0: no mode has decayed",
             "§2 (2.3) range 1",
             relation=r"\simeq",
+            layout=Layout(
+                (Row(f_(l), Terms(1, -Factors(l, inv_tau)), r"\simeq"),),
+                (
+                    Row(
+                        inv_tau,
+                        Terms(
+                            (1 - rho) / t0,
+                            Factors(b * rho / ((b + 1) * t0), Terms(1, -(Slash(t0, tc) ** (b + 1))) / Z),
+                        ),
+                    ),
+                    Z_def,
+                ),
+            ),
         ),
         _eq(
             "envelope_power",
@@ -354,6 +390,7 @@ def equations() -> tuple[Equation, ...]:
             "range 2, tau_0 << l << tau_c: Tauberian power law",
             "§2 (2.3) range 2",
             relation=r"\simeq",
+            layout=Layout((Row(f_(l), Factors(rho * sp.gamma(1 + b) / Z, t0_l), r"\simeq"),), (Z_def,)),
         ),
         _eq(
             "envelope_cutoff",
@@ -362,6 +399,16 @@ def equations() -> tuple[Equation, ...]:
             "range 3, l >> tau_c: exponential cutoff at rate 1/tau_c",
             "§2 (2.3) range 3",
             relation=r"\simeq",
+            layout=Layout(
+                (
+                    Row(
+                        f_(l),
+                        Factors(b * rho / Z, Slash(t0, tc) ** b, tc / l, sp.exp(-l / tc)),
+                        r"\simeq",
+                    ),
+                ),
+                (Z_def,),
+            ),
         ),
         _eq(
             "local_slope",
@@ -415,6 +462,13 @@ def equations() -> tuple[Equation, ...]:
             "Lundberg (cumulant) function of the free far-left motion, finite-variation jumps",
             "§3 (3.3)",
             provenance="definition",
+            layout=_drift_first(
+                Phi(th),
+                -S.kappa * th
+                + S.sigma**2 * th**2 / 2
+                + sp.Integral((sp.exp(th * S.y) - 1) * sp.Function(r"\Pi_+")(S.y), (S.y, 0, sp.oo))
+                + sp.Integral((sp.exp(-th * S.y) - 1) * sp.Function(r"\Pi_-")(S.y), (S.y, 0, sp.oo)),
+            ),
         ),
         _eq(
             "lundberg_discrete",
@@ -469,6 +523,7 @@ def equations() -> tuple[Equation, ...]:
                 f"Lundberg function: {fm.description}",
                 f"§{sec}",
                 provenance="derived" if key == "poisson_pareto" else "definition",
+                layout=_drift_first((Phi_d if fm.discrete else Phi)(th), fm.phi),
             )
         )
     m = S.c * sp.gamma(1 - S.a) * S.lam ** (S.a - 1)
@@ -537,7 +592,14 @@ def equations() -> tuple[Equation, ...]:
             "root edge: solve Phi(lambda)=0 for kappa (kappa <= m/a)",
             "§5.3",
         ),
-        _eq("beta_tempered_half", b, betas["tempered_half"], "solve Phi(beta)=0 at a=1/2", "§5.3"),
+        _eq(
+            "beta_tempered_half",
+            b,
+            betas["tempered_half"],
+            "solve Phi(beta)=0 at a=1/2",
+            "§5.3",
+            layout=Layout((Row(b, Terms(S.lam, -(Terms(2 * sp.sqrt(sp.pi) * S.c / S.kappa, -sp.sqrt(S.lam)) ** 2))),)),
+        ),
         _eq(
             "window_tempered_hi",
             S.kappa_eff,
@@ -584,3 +646,11 @@ def equations() -> tuple[Equation, ...]:
         ),
     ]
     return tuple(out)
+
+
+def symbol_table() -> dict[str, sp.Symbol]:
+    """Code name -> symbol of the anti-collapse notation (`theory.symbols("anticollapse")`):
+    the fields of `SYM` (`ell`, `tau`, `tau0`, `tau_c`, `tau_b`, `beta`, `rho`, `theta`, `kappa`,
+    `kappa_eff`, `sigma`, `lam_J`, `gamma`, `c`, `a`, `lam`, `alpha`, `y_c`, `p`, `J_max`,
+    `kappa_alpha`, ...), the names of the notation table."""
+    return dict(vars(SYM))

@@ -29,7 +29,7 @@ import functools
 
 import sympy as sp
 
-from theory.equations import PAPERS, Equation
+from theory.equations import PAPERS, Equation, Factors, Layout, Row, Terms, to_latex
 
 __all__ = [
     "sigma",
@@ -45,6 +45,7 @@ __all__ = [
     "verify_expansion",
     "verify_diagonal_first_order",
     "equations",
+    "symbol_table",
 ]
 
 
@@ -131,6 +132,19 @@ d_vec = sp.MatrixSymbol("d_{t}", N_sym, 1)
 w_rg = sp.MatrixSymbol("w_{r,g}", N_sym, 1)
 x_prev_vec = sp.MatrixSymbol("x_{t-1}", N_sym, 1)
 g_scalar = sp.Symbol("g_{t}", positive=True)
+
+#: One neuron q at step t (the symbols of the per-neuron equations): state, previous state,
+#: candidate and gate pre-activations, gate value, candidate minus previous state, and the
+#: previous state of neuron j.
+x_q, x_q_prev = sp.Symbol(r"x^{(q)}_{t}"), sp.Symbol(r"x^{(q)}_{t-1}")
+a_q, a_tilde_q, g_q = sp.Symbol(r"a^{(q)}_{t}"), sp.Symbol(r"\tilde{a}^{(q)}_{t}"), sp.Symbol(r"g^{(q)}_{t}")
+d_q = sp.Symbol(r"d^{(q)}_{t}")
+x_j_prev = sp.Symbol(r"x^{(j)}_{t-1}")
+#: Entries of the recurrent and gate weights: row q, column j, and the diagonal (q, q).
+W_r_qj, W_rg_qj = sp.Symbol(r"(W_r)_{qj}"), sp.Symbol(r"(W_{r,g})_{qj}")
+W_r_qq, W_rg_qq = sp.Symbol(r"(W_r)_{qq}"), sp.Symbol(r"(W_{r,g})_{qq}")
+#: Bounds of the remainder: a = max ||A_j||, b = max ||B_j|| (printed a, b).
+a_norm, b_norm = sp.symbols("a b", positive=True)
 
 #: Matrix form of the state Jacobians (docs: gating §3), per cell kind: (A_t, B_t).
 JACOBIAN_FORMS: dict[str, tuple[sp.Basic, sp.Basic]] = {
@@ -230,6 +244,41 @@ def verify_diagonal_first_order(n: int = 4) -> bool:
 
 
 # ============================================================================ equations
+def _jacobian_terms(A: sp.Basic, B: sp.Basic) -> tuple[str, ...]:
+    """The terms of `A + B` as LaTeX, the retention term (identity or diag(1 - g)) first."""
+    parts = list(A.args) if isinstance(A, sp.MatAdd) else [A]
+    parts.sort(key=lambda t: 0 if (t.has(I_N) or t.has(diag_1mg)) else 1)
+    if not isinstance(B, sp.ZeroMatrix):
+        parts.append(B)
+    return tuple(to_latex(p) for p in parts)
+
+
+def _jacobian_n2_layout() -> Layout:
+    r"""`jacobian_vector_N2` entry by entry: $J_{ij}=\delta_{ij}(1-g_i)+g_i(1-\tanh^2a_i)w_{ij}
+    +d_ig_i(1-g_i)p_{ij}$ with the pre-activations, gates and $d_i=\tanh a_i-x_i$ named."""
+    _, x, _, _, theta = symbolic_cell("vector", 2)
+    Wr, Wi, Wg, Vg = theta["W_r"], theta["W_i"], theta["W_rg"], theta["W_ig"]
+    u = sp.Matrix(sp.symbols("u_1:2", real=True))
+    J = sp.Matrix(2, 2, lambda i, j: sp.Symbol(f"J_{{{i + 1}{j + 1}}}"))
+    rows_J, defs = [], []
+    for i in range(2):
+        a_i, z_i = sp.Symbol(f"a_{i + 1}"), sp.Symbol(rf"\tilde{{a}}_{i + 1}")
+        g_i, d_i = sp.Symbol(f"g_{i + 1}"), sp.Symbol(f"d_{i + 1}")
+        for j in range(2):
+            terms = [Factors(g_i, 1 - sp.tanh(a_i) ** 2, Wr[i, j]), Factors(d_i, g_i, 1 - g_i, Wg[i, j])]
+            if i == j:
+                terms.insert(0, 1 - g_i)
+            rows_J.append(Row(J[i, j], Terms(*terms)))
+        defs += [
+            Row(a_i, Terms(*[Wr[i, k] * x[k] for k in range(2)], Factors(Wi[i, 0], u[0]))),
+            Row(z_i, Terms(*[Wg[i, k] * x[k] for k in range(2)], Factors(Vg[i, 0], u[0]))),
+            Row(g_i, sigma(z_i)),
+            Row(d_i, Terms(sp.tanh(a_i), -x[i])),
+        ]
+    lhs = sp.Symbol(r"J_t\big|_{N=2}")
+    return Layout((Row(lhs, J),), tuple(rows_J + defs))
+
+
 def _eq(name, lhs, rhs, description, section, **kw) -> Equation:
     return Equation(f"gating.{name}", lhs, rhs, description, PAPERS["gating"], section, **kw)
 
@@ -243,10 +292,13 @@ def equations() -> tuple[Equation, ...]:
         raise RuntimeError(f"symbolic Jacobian check failed: {checked}")
     if not (verify_expansion() and verify_diagonal_first_order()):
         raise RuntimeError("symbolic product-expansion check failed")
-    xq = sp.Symbol(r"x^{(q)}_{t}")
-    xprev = sp.Symbol(r"x^{(q)}_{t-1}")
-    aq, zq, gq = sp.Symbol(r"a^{(q)}_{t}"), sp.Symbol(r"\tilde{a}^{(q)}_{t}"), sp.Symbol(r"g^{(q)}_{t}")
+    xq, xprev, aq, zq, gq = x_q, x_q_prev, a_q, a_tilde_q, g_q
     sub_q = {a_sym: aq, x_sym: xprev, g_sym: gq}
+    d_def = Row(d_q, Terms(sp.tanh(aq), -xprev))  # candidate minus previous state
+    write_q = Factors(gq, 1 - sp.tanh(aq) ** 2)
+    dphi_q = sp.Symbol(r"\phi'(a^{(q)}_{t})")  # phi = tanh
+    dphi_def = Row(dphi_q, 1 - sp.tanh(aq) ** 2)
+    gate_q = Factors(d_q, gq, 1 - gq)
     eqs = [
         _eq(
             "cell_update",
@@ -256,6 +308,7 @@ def equations() -> tuple[Equation, ...]:
             "§2",
             provenance="definition",
             notes="Plain: g = 1; leaky: g = alpha; scalar gate: one shared gate; vector gate: one gate per neuron.",
+            layout=Layout((Row(xq, Terms(Factors(sigma(zq), sp.tanh(aq)), Factors(1 - sigma(zq), xprev))),)),
         ),
         _eq(
             "factor_leak",
@@ -277,6 +330,7 @@ def equations() -> tuple[Equation, ...]:
             fac["gate"].subs(sub_q),
             "row scale of the gate-input Jacobian in B_t: d_t g(1-g), d_t = phi(a_t) - x_{t-1}",
             "§3",
+            layout=Layout((Row(sp.Derivative(xq, zq), gate_q),), (d_def,)),
         ),
     ]
     titles = {
@@ -296,6 +350,7 @@ def equations() -> tuple[Equation, ...]:
                 "§3",
                 provenance="verified",
                 notes="Checked entry by entry against SymPy's Jacobian of the explicit cell at N = 2 and 3.",
+                layout=Layout((Row(J_t, _jacobian_terms(A, B)),)),
             )
         )
     eqs += [
@@ -306,6 +361,7 @@ def equations() -> tuple[Equation, ...]:
             "frozen-gate part of J_t (vector gate; scalar: diag g -> g)",
             "§3",
             provenance="verified",
+            layout=Layout((Row(A_t, _jacobian_terms(JACOBIAN_FORMS["vector"][0], sp.ZeroMatrix(N_sym, N_sym))),)),
         ),
         _eq(
             "split_B",
@@ -320,16 +376,15 @@ def equations() -> tuple[Equation, ...]:
     eqs.append(
         _eq(
             "jacobian_vector_N2",
-            sp.Symbol(r"\partial x_t/\partial x_{t-1}\big|_{N=2}"),
+            sp.Symbol(r"J_t\big|_{N=2}"),
             f2.jacobian(xs),
             "vector-gate Jacobian written out for N = 2 (symbolic weights "
             "w = W_r, p = W_rg, v = W_i, s = W_ig, one input)",
             "§3",
+            layout=_jacobian_n2_layout(),
         )
     )
-    Wq = sp.Symbol(r"(W_r)_{qj}")
-    Wgq = sp.Symbol(r"(W_{r,g})_{qj}")
-    xj = sp.Symbol(r"x^{(j)}_{t-1}")
+    Wq, Wgq, xj = W_r_qj, W_rg_qj, x_j_prev
     eqs += [
         _eq(
             "immediate_W_r",
@@ -337,6 +392,7 @@ def equations() -> tuple[Equation, ...]:
             sp.diff(scalar_update(aq + Wq * xj, xprev, zq), Wq).subs(Wq, 0).subs(sigma(zq), gq).factor(),
             "immediate state-to-parameter Jacobian, recurrent weights (row q)",
             "§3",
+            layout=Layout((Row(sp.Derivative(xq, Wq), Factors(gq, dphi_q, xj)),), (dphi_def,)),
         ),
         _eq(
             "immediate_W_rg",
@@ -344,10 +400,11 @@ def equations() -> tuple[Equation, ...]:
             sp.diff(scalar_update(aq, xprev, zq + Wgq * xj), Wgq).subs(Wgq, 0).subs(sigma(zq), gq).factor(),
             "immediate state-to-parameter Jacobian, gate weights (row q)",
             "§3",
+            layout=Layout((Row(sp.Derivative(xq, Wgq), Factors(d_q, gq, 1 - gq, xj)),), (d_def,)),
         ),
         _eq(
             "immediate_matrix",
-            sp.Symbol(r"\partial^{+} x_{t}/\partial \operatorname{vec} W_{r}"),
+            sp.Symbol(r"\partial^{+} x_t/\partial\operatorname{vec}W_r"),
             diag_g * D_t * sp.kronecker_product(x_prev_vec.T, I_N),
             "matrix form: the gate multiplies each row's immediate Jacobian (a per-neuron step size)",
             "§3",
@@ -357,21 +414,21 @@ def equations() -> tuple[Equation, ...]:
     # ---------------------------------------------------------------- BPTT and expansion
     Mtk = sp.MatrixSymbol("M_{t,k}", N_sym, N_sym)
     grad = sp.Symbol(r"\nabla_{\theta}\mathcal{L}")
+    term = sp.Symbol(r"\Big(\frac{\partial^{+}x_{k}}{\partial\theta}\Big)^{\top}M_{t,k}^{\top}\delta_{t}")
+    G_tk = sp.Symbol("G_{t,k}")
     eqs.append(
         _eq(
             "bptt_lags",
             grad,
-            sp.Sum(
-                sp.Sum(
-                    sp.Symbol(r"\Big(\frac{\partial^{+}x_{k}}{\partial\theta}\Big)^{\top}M_{t,k}^{\top}\delta_{t}"),
-                    (k_sym, 1, t_sym),
-                ),
-                (t_sym, 1, sp.Symbol("T")),
-            ),
+            sp.Sum(sp.Sum(term, (k_sym, 1, t_sym)), (t_sym, 1, sp.Symbol("T"))),
             "BPTT as a sum over lags l = t - k of transported immediate Jacobians",
             "§4",
             provenance="definition",
             notes=r"$M_{t,k}=J_tJ_{t-1}\cdots J_{k+1}$, $M_{t,t}=I$.",
+            layout=Layout(
+                (Row(grad, sp.Sum(sp.Sum(G_tk, (k_sym, 1, t_sym)), (t_sym, 1, sp.Symbol("T")))),),
+                (Row(G_tk, term),),
+            ),
         )
     )
     eqs.append(
@@ -395,6 +452,19 @@ def equations() -> tuple[Equation, ...]:
             "§5",
             provenance="verified",
             notes="Coefficients checked on non-commuting symbols (n = 3).",
+            layout=Layout(
+                (
+                    Row(F, r"(A_n + \varepsilon B_n) \cdots (A_1 + \varepsilon B_1)"),
+                    Row(
+                        "",
+                        (to_latex(sp.Function("F")(0)), to_latex(Factors(eps, LF)), to_latex(sp.Function("R_2")(eps))),
+                    ),
+                ),
+                (
+                    Row(sp.Function("F")(0), r"A_n A_{n-1} \cdots A_1"),
+                    Row(LF, r"\sum_{i=1}^n A_n \cdots A_{i+1} B_i A_{i-1} \cdots A_1"),
+                ),
+            ),
         ),
         _eq(
             "first_order_term",
@@ -405,9 +475,11 @@ def equations() -> tuple[Equation, ...]:
             provenance="verified",
         ),
     ]
-    a_, b_ = sp.symbols("a b", positive=True)
+    a_, b_ = a_norm, b_norm
     bound = (a_ + eps * b_) ** n_sym - a_**n_sym - n_sym * eps * b_ * a_ ** (n_sym - 1)
     lead = sp.simplify(sp.series((a_ + eps * b_) ** n_sym, eps, 0, 3).removeO().coeff(eps, 2))
+    bound_shown = Terms(Terms(a_, eps * b_) ** n_sym, -(a_**n_sym), -Factors(n_sym, eps, a_ ** (n_sym - 1), b_))
+    lead_shown = Terms(Factors(sp.binomial(n_sym, 2), eps**2, a_ ** (n_sym - 2), b_**2), sp.O(eps**3))
     eqs += [
         _eq(
             "remainder_bound",
@@ -416,6 +488,7 @@ def equations() -> tuple[Equation, ...]:
             "remainder bound with a = max ||A_j||, b = max ||B_j||",
             "§5",
             relation=r"\le",
+            layout=Layout((Row(sp.Symbol(r"\|R_{2}\|"), bound_shown, relation=r"\le"),)),
         ),
         _eq(
             "remainder_leading",
@@ -423,6 +496,7 @@ def equations() -> tuple[Equation, ...]:
             sp.factor(lead) * eps**2 * b_**0 + sp.O(eps**3),
             "leading order of the bound: binom(n,2) eps^2 b^2 a^(n-2)",
             "§5",
+            layout=Layout((Row(bound_shown, lead_shown),)),
         ),
         _eq(
             "gate_ratio",
@@ -438,7 +512,8 @@ def equations() -> tuple[Equation, ...]:
     g_i = sp.Indexed(sp.IndexedBase("g^{(q)}"), i_sym)
     R_i = sp.Indexed(sp.IndexedBase("[R]_{qq}"), i_sym)
     mu0 = sp.Product(1 - g_j, (j_sym, k_sym + 1, t_sym))
-    Wqq, Wgqq = sp.Symbol(r"(W_r)_{qq}"), sp.Symbol(r"(W_{r,g})_{qq}")
+    Wqq, Wgqq = W_r_qq, W_rg_qq
+    mu0_sym, mu1_sym = sp.Symbol(r"\mu^{(0)}_{q}"), sp.Symbol(r"\mu^{(1)}_{q}")
     eqs += [
         _eq(
             "mu0",
@@ -456,6 +531,10 @@ def equations() -> tuple[Equation, ...]:
             "§5",
             provenance="verified",
             notes="Checked: the O(eps) coefficient of prod(lambda_j + eps r_j) is prod(lambda) sum(r_i/lambda_i).",
+            layout=Layout(
+                (Row(mu1_sym, Factors(mu0_sym, sp.Sum(R_i / (1 - g_i), (i_sym, k_sym + 1, t_sym)))),),
+                (Row(mu0_sym, mu0),),
+            ),
         ),
         _eq(
             "R_diag",
@@ -463,6 +542,9 @@ def equations() -> tuple[Equation, ...]:
             fac["write"].subs(sub_q) * Wqq + fac["gate"].subs(sub_q) * Wgqq,
             "diagonal of J minus the leak: write factor x (W_r)_qq + gate factor x (W_rg)_qq",
             "§5",
+            layout=Layout(
+                (Row(sp.Symbol(r"[R_{i}]_{qq}"), Terms(Factors(write_q, Wqq), Factors(gate_q, Wgqq))),), (d_def,)
+            ),
         ),
         _eq(
             "diag_transport",
@@ -471,12 +553,16 @@ def equations() -> tuple[Equation, ...]:
             "per-neuron effective transport to first order in R",
             "§5",
             relation=r"\approx",
+            layout=Layout(
+                (Row(sp.Symbol(r"[M_{t,k}]_{qq}"), Terms(mu0_sym, mu1_sym, sp.O(sp.Symbol("R") ** 2)), r"\approx"),)
+            ),
         ),
     ]
     # ---------------------------------------------------------------- effective learning rates
     gq_l = sp.Indexed(sp.IndexedBase("g^{(q)}"), t_sym - ell)
     mu_gate = eta * gq_l * sp.Product(1 - g_j, (j_sym, t_sym - ell + 1, t_sym))
     gbase = g_j.base
+    G_ql = sp.Symbol(r"G^{(q)}_{t,\ell}")  # the lag-l contribution to row q (display name)
     mu_const = sp.simplify(
         mu_gate.replace(lambda e: isinstance(e, sp.Indexed) and e.base == gbase, lambda e: alpha).doit()
     )
@@ -520,6 +606,19 @@ def equations() -> tuple[Equation, ...]:
             "§6",
             relation=r"\approx",
             provenance="definition",
+            layout=Layout(
+                (
+                    Row(
+                        sp.Symbol(r"\Delta W_{q,:}"),
+                        -sp.Sum(
+                            sp.Sum(Factors(sp.Symbol(r"\mu^{(q)}_{t,\ell}"), G_ql), (ell, 0, t_sym - 1)),
+                            (t_sym, 1, sp.Symbol("T")),
+                        ),
+                        r"\approx",
+                    ),
+                ),
+                (Row(G_ql, sp.Symbol(r"\delta^{(q)}_{t}\,\phi'(a^{(q)}_{t-\ell})\,z_{t-\ell}^{\top}")),),
+            ),
         ),
         _eq(
             "preconditioner_vector_gate",
@@ -581,3 +680,28 @@ def _unroll_ema(beta_: sp.Symbol, grad: sp.IndexedBase, n: sp.Symbol, depth: int
     for m in reversed(range(depth)):
         v = beta_ * v + (1 - beta_) * grad[n - m]
     return sp.expand(v)
+
+
+@functools.cache
+def _symbol_table() -> dict[str, sp.Symbol]:
+    table = {
+        "a": a_sym, "x": x_sym, "g": g_sym, "a_tilde": z_sym, "alpha": alpha, "eta": eta, "eps": eps,
+        "beta": beta, "ell": ell, "N": N_sym, "n": n_sym, "t": t_sym, "k": k_sym, "j": j_sym, "i": i_sym,
+        "m": m_sym, "q": q_sym, "g_t": g_scalar, "x_q": x_q, "x_q_prev": x_q_prev, "a_q": a_q,
+        "a_tilde_q": a_tilde_q, "g_q": g_q, "d_q": d_q, "x_j_prev": x_j_prev, "W_r_qj": W_r_qj,
+        "W_rg_qj": W_rg_qj, "W_r_qq": W_r_qq, "W_rg_qq": W_rg_qq, "a_norm": a_norm, "b_norm": b_norm,
+    }  # fmt: skip
+    _, x, _, _, theta = symbolic_cell("vector", 2)  # the N = 2 cell of `jacobian_vector_N2`
+    for sym in list(x) + [s for M in theta.values() for s in M] + list(sp.symbols("u_1:2", real=True)):
+        table.setdefault(sym.name, sym)
+    return table
+
+
+def symbol_table() -> dict[str, sp.Symbol]:
+    """Code name -> symbol of the gating notation (`theory.symbols("gating")`): the scalar
+    symbols of one neuron (`a`, `x`, `g`, `a_tilde`), the per-neuron symbols at step t
+    (`x_q`, `x_q_prev`, `a_q`, `a_tilde_q`, `g_q`, `d_q`, `x_j_prev`, weight entries
+    `W_r_qj`, `W_rg_qj`, `W_r_qq`, `W_rg_qq`), the parameters (`alpha`, `eta`, `eps`,
+    `beta`), the bounds `a_norm`, `b_norm` of the remainder (printed a, b), indices, and
+    the entries of the N = 2 cell (`x_1`, `w_11`, `p_11`, `v_11`, `s_11`, `u_1`, ...)."""
+    return dict(_symbol_table())

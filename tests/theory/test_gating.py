@@ -74,7 +74,7 @@ def test_equation_registry_and_latex():
         assert f"gating.{required}" in names
     mu = get_equation("gating.mu_constant_gate")
     assert sp.simplify(mu.rhs - G.eta * G.alpha * (1 - G.alpha) ** G.ell) == 0
-    assert mu.latex() == r"\mu_{\ell} = \alpha \eta \left(1 - \alpha\right)^{\ell}"
-    assert r"\operatorname{diag}(d_{t})" in get_equation("gating.split_B").latex()
+    assert mu.latex() == r"\mu_\ell = \alpha \eta (1 - \alpha)^\ell"
+    assert r"\operatorname{diag}(d_t)" in get_equation("gating.split_B").latex()
     for e in eqs:
         assert e.latex()

@@ -2,179 +2,100 @@
 (`_lazy`) and the equation registry (`_registry`). SymPy only; never imports jax.
 """
 
+import functools
+
+import sympy as sp
+
 from ..equations import Equation
-from . import _lazy, _registry
+from . import _derivations, _lazy, _registry
 from ._derivations import (
     A_star as A_star,
-)
-from ._derivations import (
     C as C,
-)
-from ._derivations import (
     N as N,
-)
-from ._derivations import (
     aligned_loss as aligned_loss,
-)
-from ._derivations import (
     aligned_restriction as aligned_restriction,
-)
-from ._derivations import (
     aligned_rhs as aligned_rhs,
-)
-from ._derivations import (
     alpha as alpha,
-)
-from ._derivations import (
     beta as beta,
-)
-from ._derivations import (
     c_star as c_star,
-)
-from ._derivations import (
     curvature_at_optimum as curvature_at_optimum,
-)
-from ._derivations import (
     d as d,
-)
-from ._derivations import (
     d0 as d0,
-)
-from ._derivations import (
     d1 as d1,
-)
-from ._derivations import (
     eps as eps,
-)
-from ._derivations import (
     eta as eta,
-)
-from ._derivations import (
     f_frac as f_frac,
-)
-from ._derivations import (
     fixed_point as fixed_point,
-)
-from ._derivations import (
     lam as lam,
-)
-from ._derivations import (
     learning_rates as learning_rates,
-)
-from ._derivations import (
     learning_time as learning_time,
-)
-from ._derivations import (
     loss_1neuron as loss_1neuron,
-)
-from ._derivations import (
     lyapunov_2x2 as lyapunov_2x2,
-)
-from ._derivations import (
     omega_star as omega_star,
-)
-from ._derivations import (
     p as p,
-)
-from ._derivations import (
     pair_effective as pair_effective,
-)
-from ._derivations import (
     plateau_escape_time as plateau_escape_time,
-)
-from ._derivations import (
     plateau_rate as plateau_rate,
-)
-from ._derivations import (
     q as q,
-)
-from ._derivations import (
     readout_scale as readout_scale,
-)
-from ._derivations import (
     reduced_flow_2x2_rhs as reduced_flow_2x2_rhs,
-)
-from ._derivations import (
     reduced_loss_2x2 as reduced_loss_2x2,
-)
-from ._derivations import (
     reduced_state as reduced_state,
-)
-from ._derivations import (
     s as s,
-)
-from ._derivations import (
     sigma as sigma,
-)
-from ._derivations import (
     slaved_amplitude as slaved_amplitude,
-)
-from ._derivations import (
     slaved_flow as slaved_flow,
-)
-from ._derivations import (
     slaved_loss as slaved_loss,
-)
-from ._derivations import (
     sylvester as sylvester,
-)
-from ._derivations import (
     t as t,
-)
-from ._derivations import (
     target_kernel as target_kernel,
-)
-from ._derivations import (
     target_state_space as target_state_space,
-)
-from ._derivations import (
+    target_variance as target_variance,
     tau as tau,
-)
-from ._derivations import (
     threshold_d1 as threshold_d1,
-)
-from ._derivations import (
     unit_amplitude as unit_amplitude,
-)
-from ._derivations import (
     x as x,
-)
-from ._derivations import (
     y as y,
 )
 from ._lazy import (
     lazy_features as lazy_features,
-)
-from ._lazy import (
     lazy_kernel as lazy_kernel,
-)
-from ._lazy import (
     lazy_learnable as lazy_learnable,
-)
-from ._lazy import (
     loss_discrete_1neuron as loss_discrete_1neuron,
-)
-from ._lazy import (
     n as n,
-)
-from ._lazy import (
     rho_star as rho_star,
-)
-from ._lazy import (
     rkhs_norm_sq as rkhs_norm_sq,
-)
-from ._lazy import (
     sum_exp_pair_integral as sum_exp_pair_integral,
-)
-from ._lazy import (
     target_coefficients as target_coefficients,
-)
-from ._lazy import (
     tau_p as tau_p,
-)
-from ._lazy import (
     unit_amplitude_discrete as unit_amplitude_discrete,
 )
+
+
+@functools.cache
+def _symbol_table() -> dict[str, sp.Symbol]:
+    d = _derivations
+    table = {
+        name: getattr(d, name)
+        for name in (
+            "N", "sigma", "c_star", "omega_star", "A_star", "s", "eta", "eta_u", "eta_v", "eta_W",
+            "alpha", "beta", "C", "p", "d", "lam", "eps", "t", "tau", "f_frac", "d0", "d1", "q",
+            "x", "y", "n_s", "trM", "detM",
+        )
+    }  # fmt: skip
+    table |= {"tau_p": _lazy.tau_p, "rho_star": _lazy.rho_star, "n": _lazy.n, "K": _lazy.K_terms}
+    table |= dict(zip(("w", "u", "v"), _lazy.w_u_v, strict=True))
+    a, b, M = d.reduced_state()
+    table |= {v.name: v for v in list(a) + list(b) + list(M)}  # a_1, ..., M_22
+    return table
+
+
+def symbol_table() -> dict[str, sp.Symbol]:
+    """Code name -> symbol of the integrator notation (`theory.symbols("integrator")`):
+    the names of the notation table (`c_star`, `A_star`, `lam`, ...), the reduced
+    coordinates `a_1, a_2, b_1, b_2, M_11, ..., M_22`, and `w, u, v` of the N = 1
+    discrete-time loss."""
+    return dict(_symbol_table())
 
 
 def equations() -> tuple[Equation, ...]:
@@ -198,7 +119,7 @@ __all__ = [
     "d1",
     "eps",
     "equations",
-    "equations",
+    "symbol_table",
     "eta",
     "f_frac",
     "fixed_point",
@@ -236,6 +157,7 @@ __all__ = [
     "target_coefficients",
     "target_kernel",
     "target_state_space",
+    "target_variance",
     "tau",
     "tau_p",
     "threshold_d1",

@@ -64,11 +64,18 @@ __all__ = [
     "q",
     "d0",
     "d1",
+    "eta_u",
+    "eta_v",
+    "eta_W",
+    "n_s",
+    "trM",
+    "detM",
     # model / conventions
     "readout_scale",
     "learning_rates",
     "target_state_space",
     "target_kernel",
+    "target_variance",
     "unit_amplitude",
     # closed forms and flows
     "lyapunov_2x2",
@@ -115,6 +122,9 @@ d1 = sp.Symbol("d_1", positive=True)
 y = sp.Symbol("y", positive=True)
 x = sp.Symbol("x", positive=True)
 q = sp.Symbol("q", positive=True)
+eta_u, eta_v, eta_W = sp.symbols(r"\eta_u \eta_v \eta_W", positive=True)
+n_s = sp.Symbol("n_s", positive=True, integer=True)
+trM, detM = sp.symbols(r"\operatorname{tr}M \det{M}", real=True)
 
 _KINDS = ("leaky", "oscillator")
 _PHASES = ("cos", "sin")
@@ -208,6 +218,11 @@ def _target_gramian(kind: str, phase: str) -> sp.Expr:
     return sp.simplify((cs.T * Ps * cs)[0])
 
 
+def target_variance(kind: str = "leaky", phase: str = "cos") -> sp.Expr:
+    r"""Stationary target variance $c_s^\top P_sc_s=\int_0^\infty k_\star^2d\tau$ (twice the loss of a zero network)."""
+    return _target_gramian(kind, phase)
+
+
 @functools.cache
 def loss_1neuron(kind: str = "leaky") -> sp.Expr:
     r"""Closed-form loss of an $N=1$ network ($w=1-d$, read-in $\alpha$,
@@ -278,10 +293,9 @@ def pair_effective():
     dtr = sp.diff(Mf.trace(), tt).subs(back)
     ddet = sp.expand(sp.diff(Mf.det(), tt).subs(back))
     assert sp.expand(ddet - (M.adjugate() * Md).trace()) == 0
-    tr, det = sp.symbols(r"\operatorname{tr}M \det{M}", real=True)
-    re = tr / 2
-    im = sp.sqrt(det - tr**2 / 4)
-    return dtr, ddet, (M, Md), (tr, det), (re, im)
+    re = trM / 2
+    im = sp.sqrt(detM - trM**2 / 4)
+    return dtr, ddet, (M, Md), (trM, detM), (re, im)
 
 
 # --------------------------------------------------------------- aligned outlier (§5.2)
@@ -411,8 +425,8 @@ def plateau_rate() -> sp.Expr:
 
 @functools.cache
 def plateau_escape_time() -> sp.Expr:
-    r"""$t_{\rm esc}$: $p(t)=\varepsilon^2e^{rt}$ (`dsolve`) reaches $O(1)$:
-    $t_{\rm esc}\approx\frac{1+c_\star}{2A_\star}\ln\frac1{\varepsilon^2}$."""
+    r"""$t_{\mathrm{esc}}$: $p(t)=\varepsilon^2e^{rt}$ (`dsolve`) reaches $O(1)$:
+    $t_{\mathrm{esc}}\approx\frac{1+c_\star}{2A_\star}\ln\frac1{\varepsilon^2}$."""
     pf = sp.Function("p")
     sol = sp.dsolve(sp.Eq(pf(t).diff(t), plateau_rate() * pf(t)), pf(t), ics={pf(0): eps**2})
     tt = sp.Symbol("t", positive=True)

@@ -21,7 +21,7 @@ import functools
 
 import sympy as sp
 
-from theory.equations import PAPERS, Equation
+from theory.equations import PAPERS, Equation, Factors, Layout, Row, Terms
 from theory.integrator._derivations import A_star, N, c_star, omega_star, s, sigma, tau
 
 __all__ = [
@@ -36,12 +36,18 @@ __all__ = [
     "loss_discrete_1neuron",
     "unit_amplitude_discrete",
     "sum_exp_pair_integral",
+    "w_u_v",
+    "K_terms",
     "equations",
 ]
 
 tau_p = sp.Symbol(r"\tau'", nonnegative=True)
 n = sp.Symbol("n", integer=True, nonnegative=True)
 rho_star = sp.Symbol(r"\rho_\star", real=True)
+#: Weight, read-in and readout of the N = 1 discrete-time network (`loss_discrete_1neuron`).
+w_u_v = sp.symbols("w u v", real=True)
+#: Number of exponentials of a sum-of-exponentials target.
+K_terms = sp.Symbol("K", integer=True, positive=True)
 _PAPER = PAPERS["integrator"]
 
 
@@ -98,7 +104,7 @@ def loss_discrete_1neuron() -> tuple[sp.Expr, tuple[sp.Symbol, ...]]:
     r"""$N=1$ discrete-time loss $\tfrac12\sum_{n\ge0}(s\,v w^nu-A_\star\rho_\star^n)^2$,
     summed as geometric series (convergent branch, $|w|,|\rho_\star|<1$).
     Returns `(L, (w, u, v))`."""
-    w, u, v = sp.symbols("w u v", real=True)
+    w, u, v = w_u_v
     L = sp.summation(sp.expand((s * v * w**n * u - A_star * rho_star**n) ** 2), (n, 0, sp.oo)) / 2
     return sp.collect(sp.expand(_convergent(L)), A_star), (w, u, v)
 
@@ -132,7 +138,8 @@ def equations() -> tuple[Equation, ...]:
     Wm, Pm = sp.MatrixSymbol("W", N, N), sp.MatrixSymbol("P", N, N)
     um, vm = sp.MatrixSymbol("u", N, 1), sp.MatrixSymbol("v", N, 1)
     Rd = sp.MatrixSymbol("R_d", N, N)
-    i, j, Kk = sp.symbols("i j K", integer=True, positive=True)
+    i, j = sp.symbols("i j", integer=True, positive=True)
+    Kk = K_terms
     wi, cI = sp.IndexedBase("w"), sp.IndexedBase("c")
     ci, cj = sp.symbols("c_i c_j", positive=True)
     pair = sp.cancel(sum_exp_pair_integral())
@@ -166,6 +173,17 @@ def equations() -> tuple[Equation, ...]:
             rkhs_norm_sq(),
             "RKHS norm^2 of the leaky target: geometric series, finite iff |1 - c*| < sigma",
             "§7",
+            layout=Layout(
+                (
+                    Row(
+                        sp.Symbol(r"\|e^{-c_\star\tau}\|_{K}^2"),
+                        sp.Piecewise(
+                            (sigma**2 / Terms(sigma**2, -((1 - c_star) ** 2)), sp.Abs(1 - c_star) < sigma),
+                            (sp.Sum(((1 - c_star) / sigma) ** (2 * n), (n, 0, sp.oo)), True),
+                        ),
+                    ),
+                )
+            ),
         ),
         _eq(
             "lazy_learnable",
@@ -182,6 +200,15 @@ def equations() -> tuple[Equation, ...]:
             "lazy criterion, oscillator: coefficients Re(z^n)/sigma^n, z = 1 - c* + i omega*",
             "§7",
             relation=r"\iff",
+            layout=Layout(
+                (
+                    Row(
+                        sp.Symbol(r"\|k_\star\|_{K}<\infty"),
+                        sp.StrictLessThan(sp.sqrt(Terms((1 - c_star) ** 2, omega_star**2)), sigma),
+                        relation=r"\iff",
+                    ),
+                )
+            ),
             notes=f"coefficient of phi_n: Re({sp.sstr(coef)})",
         ),
         _eq(
@@ -205,6 +232,18 @@ def equations() -> tuple[Equation, ...]:
             "§3",
             provenance="definition",
             notes=f"P solves the Stein equation P = {sp.sstr(Wm * Pm * Wm.T + um * um.T)}.",
+            layout=Layout(
+                (
+                    Row(
+                        sp.Symbol("L"),
+                        Terms(
+                            s**2 * sp.Symbol(sp.latex(vm.T * Pm * vm)) / 2,
+                            -s * A_star * sp.Symbol(sp.latex(vm.T * Rd.I * um)),
+                            A_star**2 / Factors(2, Terms(1, -(rho_star**2))),
+                        ),
+                    ),
+                )
+            ),
         ),
         _eq(
             "loss_discrete_1neuron",
@@ -212,6 +251,18 @@ def equations() -> tuple[Equation, ...]:
             Ld,
             "N = 1 discrete-time loss, geometric series summed by SymPy (|w|, |rho*| < 1)",
             "§3",
+            layout=Layout(
+                (
+                    Row(
+                        sp.Symbol(r"\mathcal{L}_1"),
+                        Terms(
+                            s**2 * u**2 * v**2 / Factors(2, Terms(1, -(w**2))),
+                            -s * A_star * u * v / Terms(1, -rho_star * w),
+                            A_star**2 / Factors(2, Terms(1, -(rho_star**2))),
+                        ),
+                    ),
+                )
+            ),
         ),
         _eq(
             "unit_amplitude_discrete",

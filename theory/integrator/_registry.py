@@ -11,28 +11,37 @@ import functools
 
 import sympy as sp
 
-from theory.equations import PAPERS, Equation
+from theory.equations import PAPERS, Equation, Factors, Layout, Row, Terms, to_latex
 from theory.integrator._derivations import (
     A_star,
+    C,
     N,
     aligned_loss,
     aligned_rhs,
+    beta,
     c_star,
     curvature_at_optimum,
     d,
     d0,
     d1,
+    eps,
+    eta_u,
+    eta_v,
+    eta_W,
     fixed_point,
     lam,
     learning_rates,
     learning_time,
     loss_1neuron,
+    n_s,
+    omega_star,
     p,
     pair_effective,
     plateau_escape_time,
     plateau_rate,
     q,
     readout_scale,
+    reduced_flow_2x2_rhs,
     reduced_loss_2x2,
     reduced_state,
     s,
@@ -43,10 +52,14 @@ from theory.integrator._derivations import (
     unit_amplitude,
     y,
 )
+from theory.integrator._display import reduced_flow_layout, reduced_loss_layout, state_dots
 
 __all__ = ["equations"]
 
 _PAPER = PAPERS["integrator"]
+
+#: Plateau escape time (left-hand side of `integrator.plateau_escape_time`).
+T_ESC = sp.Symbol(r"t_{\mathrm{esc}}")
 
 
 def _eq(name, lhs, rhs, description, section, **kw) -> Equation:
@@ -59,7 +72,7 @@ def _model_equations() -> tuple[Equation, ...]:
     Wm = sp.MatrixSymbol("W", N, N)
     u = sp.MatrixSymbol("u", N, 1)
     v = sp.MatrixSymbol("v", N, 1)
-    ns = sp.Symbol("n_s", positive=True, integer=True)
+    ns = n_s
     As = sp.MatrixSymbol("A_s", ns, ns)
     bs = sp.MatrixSymbol("b_s", ns, 1)
     cs = sp.MatrixSymbol("c_s", ns, 1)
@@ -70,8 +83,9 @@ def _model_equations() -> tuple[Equation, ...]:
     Y = sp.MatrixSymbol("Y", N, ns)
     L = sp.Symbol("L")
     rates = learning_rates()
-    eu, ev, ew = sp.symbols(r"\eta_u \eta_v \eta_W", positive=True)
+    eu, ev, ew = eta_u, eta_v, eta_W
     Qc = sp.MatrixSymbol(r"\mathcal{Q}", N, N)
+    w2c2 = Terms(omega_star**2, c_star**2)
     return (
         _eq(
             "readout_scale",
@@ -102,6 +116,16 @@ def _model_equations() -> tuple[Equation, ...]:
             sp.Matrix([unit_amplitude("oscillator"), unit_amplitude("oscillator", phase="sin")]),
             "unit-variance amplitude of the oscillator target (cos, sin phase)",
             "§2",
+            layout=Layout(
+                (
+                    Row(
+                        A_star,
+                        Factors(2, sp.sqrt(c_star), sp.sqrt(w2c2 / Terms(omega_star**2, 2 * c_star**2))),
+                        note="cosine phase",
+                    ),
+                    Row(A_star, Factors(2, sp.sqrt(c_star), sp.sqrt(w2c2)) / omega_star, note="sine phase"),
+                )
+            ),
         ),
         _eq(
             "loss_lyapunov",
@@ -110,6 +134,16 @@ def _model_equations() -> tuple[Equation, ...]:
             "white-noise population loss of a state-space target (Parseval, stationary input)",
             "§3",
             provenance="definition",
+            layout=Layout(
+                (
+                    Row(
+                        L,
+                        r"\frac{1}{2}\left("
+                        + " - ".join(to_latex(e) for e in (s**2 * (v.T * P * v), 2 * s * (v.T * X * cs)))
+                        + f" + {to_latex(cs.T * Ps * cs)}\\right)",
+                    ),
+                )
+            ),
         ),
         _eq(
             "lyapunov_equations",
@@ -127,13 +161,19 @@ def _model_equations() -> tuple[Equation, ...]:
             "observability Gramian and adjoint cross-Gramian",
             "§3",
             provenance="definition",
+            layout=Layout(
+                (
+                    Row(" + ".join(to_latex(e) for e in (Am.T * Qo, Qo * Am, v * v.T)), "0"),
+                    Row(" + ".join(to_latex(e) for e in (Am.T * Y, Y * As, v * cs.T)), "0"),
+                )
+            ),
         ),
         _eq(
             "gradients",
             sp.Matrix([sp.Symbol(r"\partial_{v}L"), sp.Symbol(r"\partial_{u}L"), sp.Symbol(r"\partial_{W}L")]),
             sp.Matrix(
                 [
-                    sp.Symbol(sp.latex(e))
+                    sp.Symbol(to_latex(e))
                     for e in (s**2 * P * v - s * X * cs, s**2 * Qo * u - s * Y * bs, s**2 * Qo * P - s * Y * X.T)
                 ]
             ),
@@ -163,12 +203,24 @@ def _model_equations() -> tuple[Equation, ...]:
 @functools.cache
 def _reduced_equations() -> tuple[Equation, ...]:
     a, b, M = reduced_state()
-    state = list(a) + list(b) + list(M)
-    Lf = sp.Function(r"\mathcal{L}")(*state)
-    dots = sp.Matrix([sp.Symbol(r"\dot{" + sp.latex(v) + "}") for v in state])
-    grad = sp.Matrix([-sp.Derivative(Lf, v) for v in state])
+    dots = state_dots()
     dtr, ddet, (_, _), (tr, det), (re, im) = pair_effective()
     Q2 = a * a.T - b * b.T + M * M.T - M.T * M
+    q11, q12, q22 = sp.symbols("q_{11} q_{12} q_{22}")
+    a1, a2 = a
+    b1, b2 = b
+    M11, M12, M21, M22 = M
+    Q2_layout = Layout(
+        (Row(sp.Symbol(r"\mathcal{Q}_2"), sp.Matrix([[q11, q12], [q12, q22]])),),
+        (
+            Row(q11, Terms(a1**2, -(b1**2), M12**2, -(M21**2))),
+            Row(q12, Terms(a1 * a2, -b1 * b2, Factors(M11 - M22, M21 - M12))),
+            Row(q22, Terms(a2**2, -(b2**2), M21**2, -(M12**2))),
+        ),
+    )
+    L1 = loss_1neuron()
+    L1_terms = [sp.factor(t) for t in sp.Add.make_args(sp.apart(L1, d))]
+    L1_terms.sort(key=lambda t: (-sp.degree(t, beta), -int(d in t.free_symbols)))  # quadratic, cross, constant
     return (
         _eq(
             "loss_1neuron",
@@ -176,6 +228,7 @@ def _reduced_equations() -> tuple[Equation, ...]:
             loss_1neuron(),
             "N = 1 closed form (w = 1 - d) from the scalar Lyapunov/Sylvester solutions, leaky target",
             "§3",
+            layout=Layout((Row(sp.Symbol(r"\mathcal{L}_1"), Terms(*L1_terms)),)),
         ),
         _eq(
             "loss_2neuron",
@@ -183,6 +236,10 @@ def _reduced_equations() -> tuple[Equation, ...]:
             reduced_loss_2x2("leaky")[0],
             "two-neuron loss L(a,b,M) (s=1), 2x2 Lyapunov and cross-Gramian solved symbolically, leaky",
             "§5.1",
+            notes="Set with the Gramians as named sub-expressions: P (controllability, Delta = det(I - M)), "
+            "X = A* (zeta I - M)^-1 a (cross-Gramian, zeta = 1 + c*); the registered right-hand side is "
+            "SymPy's closed form (theory.integrator.reduced_loss_2x2('leaky')).",
+            layout=reduced_loss_layout("leaky"),
         ),
         _eq(
             "loss_2neuron_oscillator",
@@ -190,23 +247,33 @@ def _reduced_equations() -> tuple[Equation, ...]:
             reduced_loss_2x2("oscillator")[0],
             "two-neuron loss L(a,b,M) (s=1), oscillator target, cosine phase",
             "§6",
+            notes="The two columns of the cross-Gramian X combine into the complex vector "
+            "chi = A* (zeta I - M)^-1 a with zeta = 1 + c* - i omega*, X c_s = Re chi; the registered "
+            "right-hand side is SymPy's closed form (theory.integrator.reduced_loss_2x2('oscillator')).",
+            layout=reduced_loss_layout("oscillator"),
         ),
         _eq(
             "reduced_flow_2x2",
             dots,
-            grad,
+            sp.Matrix(reduced_flow_2x2_rhs("leaky")[0]),
             "8 reduced ODEs: unit-rate gradient flow of integrator.loss_2neuron (leaky)",
             "§5.1",
-            notes="Explicit right-hand sides: theory.integrator.reduced_flow_2x2_rhs('leaky') "
-            "(sp.diff of the closed-form loss), code-generated by numerics.integrator._reduced.",
+            notes="The right-hand sides are -dL/d(theta) for theta = a_1, ..., M_22 "
+            "(theory.integrator.reduced_flow_2x2_rhs('leaky'): sp.diff of the closed-form loss, "
+            "code-generated by numerics.integrator._reduced), set in the adjoint form "
+            "a-dot = Y b_s - Q a, b-dot = X c_s - P b, M-dot = Y X^T - Q P of integrator.gradients.",
+            layout=reduced_flow_layout("leaky"),
         ),
         _eq(
             "oscillator_pair_flow",
             dots,
-            grad,
+            sp.Matrix(reduced_flow_2x2_rhs("oscillator")[0]),
             "8 reduced ODEs for the conjugate pair: gradient flow of integrator.loss_2neuron_oscillator",
             "§6",
-            notes="Explicit right-hand sides: reduced_flow_2x2_rhs('oscillator').",
+            notes="The right-hand sides are -dL/d(theta) (reduced_flow_2x2_rhs('oscillator')), set in "
+            "the adjoint form with the complex vectors chi (columns of X) and psi (columns of Y): "
+            "X c_s = Re chi, Y b_s = A* Re psi, Y X^T = Re(psi chi^H).",
+            layout=reduced_flow_layout("oscillator"),
         ),
         _eq(
             "reduced_conserved_Q2",
@@ -215,6 +282,8 @@ def _reduced_equations() -> tuple[Equation, ...]:
             "conserved symmetric matrix of the reduced flow (removes 3 of 8 ODEs)",
             "§5.1",
             provenance="verified",
+            notes="Q_2 = a a^T - b b^T + M M^T - M^T M.",
+            layout=Q2_layout,
         ),
         _eq(
             "pair_trace_det",
@@ -256,6 +325,16 @@ def _aligned_equations() -> tuple[Equation, ...]:
             "aligned outlier ODE: the 2x2 flow restricted to a=(alpha,0), b=(beta,0), M=diag(lambda,0)",
             "§5.2",
             notes="alpha^2 + beta^2 = sqrt(C^2 + 4 p^2), C = alpha^2 - beta^2 conserved.",
+            layout=Layout(
+                (
+                    Row(
+                        sp.Symbol(r"\dot{p}"),
+                        Factors(sp.sqrt(C**2 + 4 * p**2), Terms(A_star / (c_star + d), -p / (2 * d))),
+                    ),
+                    Row(sp.Symbol(r"\dot{d}"), Terms(p**2 / (4 * d**2), -A_star * p / (c_star + d) ** 2)),
+                    Row(sp.Symbol(r"\dot{\lambda}"), Terms(A_star * p / (c_star + d) ** 2, -(p**2) / (4 * d**2))),
+                )
+            ),
         ),
         _eq(
             "fixed_point",
@@ -294,6 +373,7 @@ def _aligned_equations() -> tuple[Equation, ...]:
             threshold_d1().subs(q, sp.Symbol("q")),
             "threshold L(d_1) = f L(d_0), q = sqrt(f)(d_0 - c*)/(d_0 + c*)",
             "§5.2",
+            layout=Layout((Row(d1, c_star * Terms(1, sp.Symbol("q")) / Terms(1, -sp.Symbol("q"))),)),
         ),
         _eq(
             "plateau_rate",
@@ -304,11 +384,14 @@ def _aligned_equations() -> tuple[Equation, ...]:
         ),
         _eq(
             "plateau_escape_time",
-            sp.Symbol(r"t_{\rm esc}"),
+            T_ESC,
             plateau_escape_time(),
             "plateau escape time, logarithmic in 1/epsilon",
             "§5.2",
             relation=r"\approx",
+            layout=Layout(
+                (Row(T_ESC, Factors(Terms(1, c_star) / (2 * A_star), sp.log(eps**-2)), relation=r"\approx"),)
+            ),
         ),
     )
 
