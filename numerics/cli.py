@@ -95,6 +95,11 @@ def build_parser(study_name: str | None = None, bench_names: Sequence[str] = ())
     )
     p.add_argument("names", nargs="*", metavar="NAME", help="equation or module names")
     p.add_argument("--list", action="store_true", help="list equation names with one-line descriptions")
+    p.add_argument(
+        "--standalone",
+        action="store_true",
+        help="print one complete LaTeX document of the named equations (pdflatex compiles it as it is)",
+    )
 
     p = sub.add_parser(
         "compare",
@@ -262,9 +267,11 @@ def _cmd_latex(args: argparse.Namespace) -> int:
     from theory.equations import THEORY_MODULES, all_equations, equations_of, get_equation
 
     if args.list:
-        if args.names:
+        if args.names or args.standalone:
             from numerics.core import UsageError
 
+            if args.standalone:
+                raise UsageError("--list and --standalone exclude each other; use 'latex --standalone NAME ...'")
             raise UsageError(
                 f"--list takes no equation names (got {' '.join(args.names)}); "
                 "use either 'latex --list' or 'latex NAME ...'"
@@ -278,6 +285,11 @@ def _cmd_latex(args: argparse.Namespace) -> int:
         eqs = []
         for name in args.names:
             eqs.extend(equations_of(name) if name in THEORY_MODULES else [get_equation(name)])
+    if args.standalone:
+        from theory.export import standalone_document
+
+        print(standalone_document(eqs), end="")
+        return 0
     for eq in eqs:
         print(f"% {eq.name}: {eq.description} [{eq.paper}, {eq.section}]")
         print(eq.latex())

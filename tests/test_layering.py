@@ -40,7 +40,7 @@ def test_studies_have_all_profiles_and_unique_names():
     assert studies, "no studies registered"
     for name, study in studies.items():
         assert isinstance(study, Study) and name == study.name
-        assert set(PROFILES) | {"smoke"} <= set(study.profiles), name
+        assert set(PROFILES) | {"smoke"} <= set(study.profile_names), name
         assert study.paper in PAPERS, name
         flags = [o.flag for o in study.options]
         assert len(flags) == len(set(flags)), name

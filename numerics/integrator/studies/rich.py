@@ -74,6 +74,7 @@ from numerics.integrator.studies import _common as ic, _extra as ex
 from numerics.study import (
     Check,
     CheckSpec,
+    Cost,
     Measurement,
     Params,
     Study,
@@ -229,6 +230,35 @@ def _get(params, key: str, default: Any = None) -> Any:
     """`params[key]` of a `RichParams` or a plain mapping; `default` if it is absent or `None`."""
     value = params[key] if key in params else None
     return default if value is None else value
+
+
+# ----------------------------------------------------------------------------- cost
+#: Measured full-network flow cost on the 2-core development CPU: one draw at N = 500
+#: (sigma = 0.1, c* = 0.2, 254 Tsit5 steps, each solving N x N Lyapunov equations) took about
+#: 150 s; the work per step is O(N^3), so the model scales that figure by (N / 500)^3.
+FLOW_SECONDS_AT_500 = 150.0
+#: N x N float64 arrays alive per flow besides the saved path (solver stages, Lyapunov
+#: doubling workspace, gradients): a generous count, so the guard errs on the safe side.
+FLOW_WORK_MATRICES = 40
+
+
+def estimate(params: RichParams, available_bytes: float) -> Cost:
+    """Time and peak memory of the full-network flows (the exact-reduction ensemble and the
+    reduced flows are negligible next to them)."""
+    pts = _grid(params)
+    draws = int(params.network_draws)
+    n_saves = len(_times(params, float(params.t_max)))
+    seconds = sum(draws * (FLOW_SECONDS_AT_500 * (n / 500.0) ** 3 + 1.0) for _, _, n in pts)
+    per_n2 = 8.0 * (draws * n_saves + FLOW_WORK_MATRICES)
+    n_max = max(n for _, _, n in pts)
+    largest = int((available_bytes / per_n2) ** 0.5) if available_bytes < float("inf") else 0
+    return Cost(
+        seconds=seconds,
+        peak_bytes=per_n2 * n_max**2,
+        basis=f"{len(pts)} grid points x {draws} draws; flows scaled as N^3 from a measured N = 500 flow "
+        "of about 150 s on a 2-core CPU",
+        largest=f"N <= {largest} with {draws} draws and {n_saves} save times" if largest else "",
+    )
 
 
 # ----------------------------------------------------------------------------- grid
@@ -938,6 +968,7 @@ STUDY = Study(
     title="rich regime: outlier eigenvalue of W vs the reduced 2x2 flow and the aligned ODE",
     paper="integrator",
     params=RichParams(),
+    estimate=estimate,
     profiles={
         "quick": {
             "points": (
