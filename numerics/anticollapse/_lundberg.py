@@ -105,7 +105,7 @@ class RootResult(NamedTuple):
     dphi0: float
 
     def operational_phase(self, beta_res: float = BETA_RES) -> str:
-        r"""[§4][anticollapse-s4] (c3): `extended` with $\beta>\beta_{\rm res}$ (default 3, *toolkit
+        r"""[§4][anticollapse-s4] (c3): `extended` with $\beta>\beta_{\mathrm{res}}$ (default 3, *toolkit
         default*) is reported as `operationally_collapsed`; every other phase unchanged."""
         return "operationally_collapsed" if self.phase == "extended" and self.beta > beta_res else self.phase
 
@@ -125,7 +125,7 @@ def lundberg_root(
     2. Bracket, first pass: Φ on a geometric grid of `n_grid` points in
        $(0,\min(\theta_\infty,\theta_{\max})]$; the first sign change (− → +) brackets β.
     3. Bracket, adaptive extension when the first pass finds none: Φ at
-       $\theta_{\max}2^k$, k = 1, 2, …, up to $\min(\theta_\infty,\theta_{\rm limit})$
+       $\theta_{\max}2^k$, k = 1, 2, …, up to $\min(\theta_\infty,\theta_{\mathrm{limit}})$
        (the last point clipped to it). Φ is convex with Φ(0) = 0, so if it is still negative
        but increasing between the last two points $\theta_1<\theta_2$, a root exists
        and lies below the secant's zero $\theta_2-\Phi(\theta_2)(\theta_2-\theta_1)/

@@ -9,11 +9,11 @@ Livi, arXiv:2606.29519. One optimizer step on a minibatch of the heavy-tailed-la
 1. **optimizer** (optax): AdamW (lr 1e-3, wd 1e-4) after global-norm clipping at 1.0;
    Adam (no weight decay), SGD and SGD-momentum are options; update $\Delta\theta$.
 2. **injection** on the *slow rows* (rows indexed by the units in the lowest
-   $q_{\rm low}=10\%$ of ζ, re-selected at every checkpoint) of every leaf with a
-   unit axis: $\theta_{\rm rows}\mathrel{+}=s\cdot\mathrm{RMS}(\Delta\theta_{\rm rows})\cdot
+   $q_{\mathrm{low}}=10\%$ of ζ, re-selected at every checkpoint) of every leaf with a
+   unit axis: $\theta_{\mathrm{rows}}\mathrel{+}=s\cdot\mathrm{RMS}(\Delta\theta_{\mathrm{rows}})\cdot
    100\tanh(X/100)$, $X\sim S_\alpha(1,0,0)$ per entry (Chambers–Mallows–Stuck,
    `numerics.anticollapse.stable_symmetric`; α = 2 is the Gaussian arm).
-3. **diagonal-RNN constraints**: explicit far-left pull $\nu\leftarrow\nu+\kappa_{\rm pull}$
+3. **diagonal-RNN constraints**: explicit far-left pull $\nu\leftarrow\nu+\kappa_{\mathrm{pull}}$
    where $\nu<-\log\tau_b$; capacity clamp $\nu\ge-\log\tau_c$; the shared-ν
    arm ties all units to one ν inside the model (`numerics.anticollapse.effective_nu`).
 
@@ -27,9 +27,9 @@ increments on the slow rows (samples for the tail index α̂, §7.9).
 | `alpha` | $\alpha$ | stable index of the injected noise |
 | `scale` | $s$ | noise scale in units of the update RMS on the rows (1.0) |
 | `taper` | 100 | soft taper $X\mapsto100\tanh(X/100)$ |
-| `pull`, `tau_b` | $\kappa_{\rm pull}$, $\tau_b$ | explicit far-left pull (2e-3 per step toward τ = 20) |
+| `pull`, `tau_b` | $\kappa_{\mathrm{pull}}$, $\tau_b$ | explicit far-left pull (2e-3 per step toward τ = 20) |
 | `nu_floor` | $-\log\tau_c$ | capacity clamp (−∞: none) |
-| `q_low` | $q_{\rm low}$ | far-left / slow-row quantile (0.10) |
+| `q_low` | $q_{\mathrm{low}}$ | far-left / slow-row quantile (0.10) |
 | `clip` | — | forcing-suppression ladder: extra global-norm clip of the raw gradient (∞: off) |
 | `winsor` | — | forcing-suppression ladder: per-leaf winsorisation percentile of the raw gradient (100: off) |
 """
@@ -103,7 +103,7 @@ ARM_NAMES: tuple[str, ...] = ("none", "gauss", "alpha1.5", "alpha1.2", "pull", "
 
 def make_arm(name: str, *, tau_c: float = 100.0, pull: float = 2e-3, tau_b: float = 20.0, alpha: float = 1.5) -> Arm:
     r"""The [§8.5][anticollapse-s8-5] arms. `none`; `gauss` (α = 2); `alpha1.5`; `alpha1.2`;
-    `pull` (α-injection `alpha` plus the explicit pull $\kappa_{\rm pull}$ toward
+    `pull` (α-injection `alpha` plus the explicit pull $\kappa_{\mathrm{pull}}$ toward
     $\tau_b$); `clamp` (α-injection plus $\nu\ge-\log\tau_c$); `shared`
     (α-injection on one shared ν). The capacity and pull arms inject `alpha` (1.5)."""
     arms = {
@@ -279,7 +279,7 @@ def gated_transport(
     Leaks and first-order corrections $(a_{q,t},r_{q,t})$ from
     `numerics.gating.diag_leak_correction`; windows $[t,t+\ell)$ for every
     start `t` and lag ℓ by prefix sums (`numerics.core.first_order_diagonal`).
-    Returns `log_mu` (L, H) $=\mathbb E_{\rm seq,t}\log|\mu^{(0)}+\mu^{(1)}|$,
+    Returns `log_mu` (L, H) $=\mathbb E_{\mathrm{seq},t}\log|\mu^{(0)}+\mu^{(1)}|$,
     the canonical envelope `f0` (L,) $=\mathbb E\frac1H\sum_q|\mu^{(0)}_q|$ and the
     audit envelope `f_audit` (L,) $=\mathbb E\frac1H\sum_q|\mu^{(0)}_q+\mu^{(1)}_q|$."""
     cell = m.cell
@@ -328,7 +328,7 @@ def gated_diagnose(
 
 # ----------------------------------------------------------------------------- injection
 def inject(params: Any, updates: Any, mask: Any, rows: Int[Array, " k"], arm: Arm, key: Array) -> Any:
-    r"""Add $\text{inject}\cdot s\cdot\mathrm{RMS}(\Delta\theta_{\rm rows})\cdot\text{taper}\tanh(X/\text{taper})$,
+    r"""Add $\text{inject}\cdot s\cdot\mathrm{RMS}(\Delta\theta_{\mathrm{rows}})\cdot\text{taper}\tanh(X/\text{taper})$,
     $X\sim S_\alpha(1,0,0)$, to `rows` of every masked leaf (RMS per leaf)."""
     leaves, treedef = jax.tree.flatten(params)
     ups = treedef.flatten_up_to(updates)

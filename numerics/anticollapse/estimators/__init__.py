@@ -22,7 +22,7 @@ randomness (bootstrap indices, synthetic calibration samples) is drawn from the 
 | `beta` | $\beta$ | spectral exponent, $P(\tau>x)\sim Cx^{-\beta}$ |
 | `tau_max`, `lstar` | $\tau_{\max}$, $\ell^\star=\beta\tau_{\max}$ | tempered cutoff, crossover lag |
 | `zeta` | $\zeta=\log\bar\mu=-\log\tau$ | log-rate; small ζ = slow ("far-left") |
-| `kappa` | $\hat\kappa_{\rm tail}$ | far-left drift plateau (pull toward short τ, > 0) |
+| `kappa` | $\hat\kappa_{\mathrm{tail}}$ | far-left drift plateau (pull toward short τ, > 0) |
 | `alpha` | $\alpha$ | stable tail index of increments |
 | `Phi_d` | $\hat\Phi_d(\theta)=\log\frac1n\sum e^{-\theta\Delta\zeta_i}$ | empirical discrete Lundberg function |
 

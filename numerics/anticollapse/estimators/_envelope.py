@@ -66,7 +66,7 @@ def beta_env(
     kind: str = "tau",
     window: tuple[float, float] | None = None,
 ) -> float:
-    r"""$\hat\beta_{\rm env}$ ([§7.4][anticollapse-s7-4]): minus the OLS slope of $\log f$ on
+    r"""$\hat\beta_{\mathrm{env}}$ ([§7.4][anticollapse-s7-4]): minus the OLS slope of $\log f$ on
     $\log\ell$; `kind="tau"` rebuilds $f_\tau$ by (2.1) first,
     `kind="envelope"` takes f on `lags` directly. Full grid unless `window`."""
     lag = np.asarray(lags, dtype=np.float64).reshape(-1)
@@ -104,7 +104,7 @@ def fit_envelope(f: Float[Array, " L"], lags: Float[Array, " L"]) -> EnvelopeFit
     exp $a+b\ell$; power $c+d\log\ell$; tempered $a+d\log\ell+b\ell$;
     $\mathrm{AIC}=n\log(\mathrm{RSS}/n)+2k$. `beta_power` and `beta_temp` are
     $-d$; $\tau_{\max}=-1/b$ of the tempered fit (∞ if b ≥ 0); ℓ* is
-    $\beta_{\rm temp}\tau_{\max}$, and ∞ when the power law wins.
+    $\beta_{\mathrm{temp}}\tau_{\max}$, and ∞ when the power law wins.
     """
     lag = np.asarray(lags, dtype=np.float64).reshape(-1)
     fv = np.asarray(f, dtype=np.float64).reshape(-1)
@@ -224,7 +224,7 @@ def classify_phase(
 ) -> PhaseResult:
     r"""Phase label of a spectrum ([§7.7][anticollapse-s7-7]), in order: no power-law window ⇒
     `collapsed`; CCDF $R^2<0.90$ ⇒ `anticollapsed_unresolved`;
-    $\beta_{\rm lo}>1$ ⇒ `concentrated`; $\beta_{\rm hi}<1$ ⇒ `broad`;
+    $\beta_{\mathrm{lo}}>1$ ⇒ `concentrated`; $\beta_{\mathrm{hi}}<1$ ⇒ `broad`;
     otherwise `boundary`. The envelope is the mixture rebuild $f_\tau$ (2.1)."""
     lag = np.asarray(lags, dtype=np.float64).reshape(-1)
     f = envelope_from_tau(tau, lag)

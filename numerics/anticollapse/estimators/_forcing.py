@@ -8,7 +8,7 @@ and the spread of the log-rates.
 | code name | symbol | meaning |
 |---|---|---|
 | `zeta` | $\zeta=\log\bar\mu=-\log\tau$ | log-rate; small ζ = slow ("far-left") |
-| `kappa` | $\hat\kappa_{\rm tail}$ | far-left drift plateau (pull toward short τ, > 0) |
+| `kappa` | $\hat\kappa_{\mathrm{tail}}$ | far-left drift plateau (pull toward short τ, > 0) |
 | `alpha` | $\alpha$ | stable tail index of increments |
 """
 
@@ -75,8 +75,8 @@ def kappa_tail(
     n_boot: int = 1000,
     block: int | None = None,
 ) -> KappaFit:
-    r"""$\hat\kappa_{\rm tail}$ ([§7.8][anticollapse-s7-8]): trimmed mean of checkpoint increments
-    $\Delta\zeta$ over units with $\zeta\le Q_{q_{\rm low}}(\zeta)$ in the last
+    r"""$\hat\kappa_{\mathrm{tail}}$ ([§7.8][anticollapse-s7-8]): trimmed mean of checkpoint increments
+    $\Delta\zeta$ over units with $\zeta\le Q_{q_{\mathrm{low}}}(\zeta)$ in the last
     `late_frac` of checkpoints (positive = pull toward short τ). CI: 90% moving-block
     bootstrap over checkpoint transitions (block $\lceil n^{1/3}\rceil$), the slice
     boundary re-estimated per resample. BIC compares a constant with a linear model in
@@ -166,8 +166,8 @@ def alpha_calibration(
     (default 200) symmetric α-stable samples of size `n` (CMS), DEdH ξ̂ on the top
     8% (k ≥ 50); mean $\mathbb E\hat\xi(\alpha)$ and sd per α. Pure in `key`.
 
-    **Deviation from the formulation's wording** (§7.9 calibrates $\alpha\mapsto\mathbb E\hat\alpha_{\rm raw}$,
-    $\hat\alpha_{\rm raw}=1/\hat\xi$): the curve is $\alpha\mapsto\mathbb E\hat\xi$. Near the
+    **Deviation from the formulation's wording** (§7.9 calibrates $\alpha\mapsto\mathbb E\hat\alpha_{\mathrm{raw}}$,
+    $\hat\alpha_{\mathrm{raw}}=1/\hat\xi$): the curve is $\alpha\mapsto\mathbb E\hat\xi$. Near the
     Gaussian end $\mathbb E[1/\hat\xi]$ does not exist in any useful sense: at α = 2 the true extreme-
     value index is 0 and ξ̂ ≤ 0 in 99% of replicates at n = 4000 (86% at n = 256; sd of 1/ξ̂ ≈ 130), so
     a mean of 1/ξ̂ is dominated by replicates with ξ̂ near 0 and is not monotone in α. ξ̂ has a finite,
@@ -214,14 +214,14 @@ def alpha_hat(
     r"""Forcing tail index ([§7.9][anticollapse-s7-9]) from increments `z`.
 
     DEdH moment estimator on the top 8% of $|z|$ (k ≥ 50),
-    $\hat\xi=M^{(1)}+1-\frac12(1-(M^{(1)})^2/M^{(2)})^{-1}$, $\hat\alpha_{\rm raw}=1/\hat\xi$
+    $\hat\xi=M^{(1)}+1-\frac12(1-(M^{(1)})^2/M^{(2)})^{-1}$, $\hat\alpha_{\mathrm{raw}}=1/\hat\xi$
     (∞ if ξ̂ ≤ 0). The bias correction inverts a matched-n calibration curve
     $\alpha\mapsto\mathbb E\hat\xi$ (`alpha_calibration`, `reps` replicates per α,
     default 200; computed from `key` and cached if not given; it calibrates ξ̂, not
-    $\hat\alpha_{\rm raw}=1/\hat\xi$: see the deviation noted there); the
+    $\hat\alpha_{\mathrm{raw}}=1/\hat\xi$: see the deviation noted there); the
     90% CI maps $\hat\xi\mp1.645\,\mathrm{sd}$ through the same curve; the Gaussian
-    p-value is $P(\hat\xi\ge\hat\xi_{\rm obs}\mid\alpha=2)$ (normal approximation);
-    `heavy` is $\alpha_{\rm hi}\le1.8$.
+    p-value is $P(\hat\xi\ge\hat\xi_{\mathrm{obs}}\mid\alpha=2)$ (normal approximation);
+    `heavy` is $\alpha_{\mathrm{hi}}\le1.8$.
     """
     a = finite_1d(z, "z")
     a = np.abs(a[a != 0])

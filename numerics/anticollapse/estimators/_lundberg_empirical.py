@@ -82,7 +82,7 @@ def beta_pred(
     block: int | None = None,
     n_boot: int = 500,
 ) -> BetaPred:
-    r"""$\hat\beta_{\rm pred}$ ([§7.10][anticollapse-s7-10]): the positive root of
+    r"""$\hat\beta_{\mathrm{pred}}$ ([§7.10][anticollapse-s7-10]): the positive root of
     $\hat\Phi_d(\beta)=\log\frac1n\sum_ie^{-\beta\Delta\zeta_i}=0$ over far-left
     increments Δζ (positive Δζ = pull toward short τ). "No root (runaway)" when
     $\overline{\Delta\zeta}\le0$ (then `beta` is NaN, `runaway` True); β = ∞ if

@@ -25,7 +25,7 @@ def ordering_probability(samples) -> float:
 
 
 def threshold_crossing(labels, *, persist: int = 2) -> tuple[int | None, str | None]:
-    r"""$t_{\rm cross}$ ([§7.11][anticollapse-s7-11]): the first checkpoint index from which the label
+    r"""$t_{\mathrm{cross}}$ ([§7.11][anticollapse-s7-11]): the first checkpoint index from which the label
     is non-collapsed for `persist` (2) consecutive checkpoints.
 
     Labels are `"collapsed"`, `ESTIMATOR_ERROR` (the estimator failed at that

@@ -106,7 +106,7 @@ def beta_tail(
     q: tuple[float, float] = (0.75, 0.995),
     n_boot: int = 2000,
 ) -> TailFit:
-    r"""CCDF exponent $\hat\beta_{\rm tail}$ ([§7.3][anticollapse-s7-3]).
+    r"""CCDF exponent $\hat\beta_{\mathrm{tail}}$ ([§7.3][anticollapse-s7-3]).
 
     OLS of $\log\hat S(\tau_{(i)})=c-\beta\log\tau_{(i)}$ with plotting positions
     $\hat S(\tau_{(i)})=(n-i+0.5)/n$ over $i/n\in[q_0,q_1]$; a bootstrap

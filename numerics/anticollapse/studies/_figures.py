@@ -97,9 +97,9 @@ def network_figures(gated: dict, diag: dict, summ: dict, lags: np.ndarray, p: An
         x = np.array(q_lows) + 0.002 * (i - 5)
         ax.errorbar(x, y, yerr=[y - lo, hi - y], fmt="o-", ms=3, capsize=2, color=cmap(i % 10), label=n)
     ax.axhline(0.0, color="k", lw=0.8)
-    ax.set_xlabel(r"far-left quantile $q_{\rm low}$")
-    ax.set_ylabel(r"$\hat\kappa_{\rm tail}$ (Δζ per checkpoint; > 0 = pull)")
-    ax.set_title(r"drift plateau $\hat\kappa_{\rm tail}$ vs $q_{\rm low}$ (90% block-bootstrap CI)")
+    ax.set_xlabel(r"far-left quantile $q_{\mathrm{low}}$")
+    ax.set_ylabel(r"$\hat\kappa_{\mathrm{tail}}$ (Δζ per checkpoint; > 0 = pull)")
+    ax.set_title(r"drift plateau $\hat\kappa_{\mathrm{tail}}$ vs $q_{\mathrm{low}}$ (90% block-bootstrap CI)")
     ax.legend(fontsize=6, ncol=2)
     fig.tight_layout()
     figs["kappa_vs_qlow"] = fig
@@ -119,8 +119,8 @@ def network_figures(gated: dict, diag: dict, summ: dict, lags: np.ndarray, p: An
         pts += [x, y]
     lim = [min(pts + [0.1]) * 0.5, max(pts + [10.0]) * 2]
     ax.loglog(lim, lim, "k--", lw=1, label="identity")
-    ax.set_xlabel(r"$\hat\beta_{\rm tail}$ (measured spectrum)")
-    ax.set_ylabel(r"$\hat\beta_{\rm pred}$ (Lundberg root of far-left increments)")
+    ax.set_xlabel(r"$\hat\beta_{\mathrm{tail}}$ (measured spectrum)")
+    ax.set_ylabel(r"$\hat\beta_{\mathrm{pred}}$ (Lundberg root of far-left increments)")
     ax.set_title("theory vs network per arm (runaway arms omitted)")
     ax.legend(fontsize=6)
     fig.tight_layout()
@@ -142,7 +142,7 @@ def forcing_figure(gated: dict, diag: dict):
         ax[0, col].axhline(2.0, color="k", lw=1, ls="--", label=r"$\alpha=2$ (Gaussian)")
         ax[0, col].axhline(1.5, color="grey", lw=1, ls=":", label=r"$\alpha=1.5$ (Path A injection)")
         ax[0, col].set(
-            ylabel=r"$\hat\alpha_{\rm eff}$ of slow-row increments",
+            ylabel=r"$\hat\alpha_{\mathrm{eff}}$ of slow-row increments",
             ylim=(0.95, 2.05),
             title=f"forcing tail index per checkpoint window: {title}",
         )
@@ -190,10 +190,10 @@ def ladder_figure(lp: dict, p: Any):
                 a_.plot(i, 0.03, "v", color=col(1), ms=8, transform=a_.get_xaxis_transform())
             elif r["beta_pred"] is not None and np.isfinite(r["beta_pred"]):
                 a_.plot(i, r["beta_pred"], "x", color=col(1), ms=8)
-        a_.plot([], [], "o", color=col(0), label=r"$\hat\beta_{\rm tail}$, collapsed")
-        a_.plot([], [], "o", color=col(0), mfc="white", label=r"$\hat\beta_{\rm tail}$, non-collapsed")
-        a_.plot([], [], "x", color=col(1), label=r"$\hat\beta_{\rm pred}$ (far-left increments)")
-        a_.plot([], [], "v", color=col(1), label=r"$\hat\beta_{\rm pred}$: runaway (mean $\Delta\zeta\leq0$, no root)")
+        a_.plot([], [], "o", color=col(0), label=r"$\hat\beta_{\mathrm{tail}}$, collapsed")
+        a_.plot([], [], "o", color=col(0), mfc="white", label=r"$\hat\beta_{\mathrm{tail}}$, non-collapsed")
+        a_.plot([], [], "x", color=col(1), label=r"$\hat\beta_{\mathrm{pred}}$ (far-left increments)")
+        a_.plot([], [], "v", color=col(1), label=r"$\hat\beta_{\mathrm{pred}}$: runaway (mean $\Delta\zeta\leq0$, no root)")
         a_.axhline(1.0, color="k", ls="--", lw=1, label=r"$\beta=1$")
         a_.set_xticks(x, [r["condition"].split(" (")[0] for r in rows], rotation=20, fontsize=8)
         a_.set_yscale("log")

@@ -19,7 +19,7 @@ toolkit's formulation).
 |---|---|
 | `tau0`, `rho`, `tau_c` | $\tau_0,\rho,\tau_c$ |
 | `f_exact` | (2.3) |
-| `beta_tail`, `beta_env` | $\hat\beta_{\rm tail},\hat\beta_{\rm env}$ |
+| `beta_tail`, `beta_env` | $\hat\beta_{\mathrm{tail}},\hat\beta_{\mathrm{env}}$ |
 """
 
 from __future__ import annotations
@@ -439,7 +439,7 @@ def _fig_ccdf(tau, fit):
         np.exp(c - fit.beta * np.log(xx)),
         color=colormap("tab10")(1),
         lw=2,
-        label=rf"CCDF fit $\hat\beta_{{\rm tail}}={fit.beta:.3f}$ [{fit.lo:.3f}, {fit.hi:.3f}]",
+        label=rf"CCDF fit $\hat\beta_{{\mathrm{tail}}}={fit.beta:.3f}$ [{fit.lo:.3f}, {fit.hi:.3f}]",
     )
     ax.fill_between(
         xx,
@@ -501,7 +501,7 @@ def _fig_t5(series):
     fig, ax = subplots(figsize=(5.5, 4.2))
     H = series["t5_H"]
     ax.errorbar(
-        H, series["t5_mean_tail"], yerr=series["t5_sd_tail"], fmt="o-", capsize=3, label=r"$\hat\beta_{\rm tail}$"
+        H, series["t5_mean_tail"], yerr=series["t5_sd_tail"], fmt="o-", capsize=3, label=r"$\hat\beta_{\mathrm{tail}}$"
     )
     ax.errorbar(
         H * 1.08,
@@ -509,7 +509,7 @@ def _fig_t5(series):
         yerr=series["t5_sd_env"],
         fmt="s-",
         capsize=3,
-        label=r"$\hat\beta_{\rm env}$ (full grid)",
+        label=r"$\hat\beta_{\mathrm{env}}$ (full grid)",
     )
     ax.axhline(T5_BETA, color="k", ls="--", label=r"true $\beta$")
     ax.set(xscale="log", xlabel="width $H$", ylabel=r"$\beta$ estimate (mean ± sd)", title="finite-H spread")

@@ -15,20 +15,20 @@ interventions of `numerics.anticollapse.train`:
   Gaussian (α = 2), α = 1.5, α = 1.2, the explicit far-left pull, a capacity clamp
   $\nu\ge-\log\tau_c$ and a shared ν.
 
-Per run: phase label ([§7.7][anticollapse-s7-7]), $\hat\beta_{\rm tail}$
-([§7.3][anticollapse-s7-3]) and $\hat\beta_{\rm env}$ ([§7.4][anticollapse-s7-4]) through
-training, $\hat\kappa_{\rm tail}$ vs $q_{\rm low}$ ([§7.8][anticollapse-s7-8]), α̂ of the
+Per run: phase label ([§7.7][anticollapse-s7-7]), $\hat\beta_{\mathrm{tail}}$
+([§7.3][anticollapse-s7-3]) and $\hat\beta_{\mathrm{env}}$ ([§7.4][anticollapse-s7-4]) through
+training, $\hat\kappa_{\mathrm{tail}}$ vs $q_{\mathrm{low}}$ ([§7.8][anticollapse-s7-8]), α̂ of the
 slow-row increments ([§7.9][anticollapse-s7-9]) at the end and in every checkpoint window
 (figure 5), $\Delta\zeta=\zeta_{q90}-\zeta_{q10}$ and the label at every checkpoint with
-$t_{\rm cross}$ ([§7.11][anticollapse-s7-11], [§8.5][anticollapse-s8-5]), and
-$\hat\beta_{\rm pred}$ from far-left increments ([§7.10][anticollapse-s7-10]; per-step for the
+$t_{\mathrm{cross}}$ ([§7.11][anticollapse-s7-11], [§8.5][anticollapse-s8-5]), and
+$\hat\beta_{\mathrm{pred}}$ from far-left increments ([§7.10][anticollapse-s7-10]; per-step for the
 diagonal RNN, per-checkpoint for gated cells).
 
 * **Forcing-suppression ladders** ([table T8][anticollapse-t8]): warm start from epoch 250/1400
   of the training (scaled to the profile's epochs), then the rest of training under gradient clip
   norm {0.1, 0.01, 0.001}, batch {2048, 4096, 8192}/8000 of the training set, or
   per-leaf gradient winsorisation at the {95, 90, 80}th percentile; per rung the label
-  and $\hat\beta_{\rm tail}$, per ladder the last anti-collapsed and the first
+  and $\hat\beta_{\mathrm{tail}}$, per ladder the last anti-collapsed and the first
   collapsed rung. DiagGate in `paper`; the diagonal linear RNN in quick/smoke.
 
 Checks only where the formulation's claim is structural; the theory-vs-network comparisons
@@ -40,7 +40,7 @@ are reported in `notes` and under `params.summary`.
 | `zeta`, `tau` | $\zeta_q=-\log\tau_q$ | log-rate, time scale (steps) |
 | `f0`, `f_audit` | $\mathbb E|\mu^{(0)}|$, $\mathbb E|\mu^{(0)}+\mu^{(1)}|$ | canonical, audit envelopes |
 | `tau_c` | $\tau_c$ | capacity clamp of the clamp arm |
-| `q_low` | $q_{\rm low}$ | far-left quantile (0.10) |
+| `q_low` | $q_{\mathrm{low}}$ | far-left quantile (0.10) |
 """
 
 from __future__ import annotations

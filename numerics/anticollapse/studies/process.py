@@ -745,7 +745,7 @@ def _fig_phase(series):
         "o",
         color="k",
         ms=3,
-        label=rf"extended, $\beta>\beta_{{\rm res}}={BETA_RES:g}$: "
+        label=rf"extended, $\beta>\beta_{{\mathrm{res}}}={BETA_RES:g}$: "
         "operationally collapsed (c3)",
     )
     jj = np.linspace(J.min(), J.max(), 200)
@@ -839,7 +839,7 @@ def _fig_beta(series, levy_specs, m: int):
         yscale="log",
         xlabel="truncation $y_c$",
         ylabel=r"$\beta$",
-        title=r"truncated $\alpha$-stable ($\kappa_{\rm eff}=0.05,c=0.01$)",
+        title=r"truncated $\alpha$-stable ($\kappa_{\mathrm{eff}}=0.05,c=0.01$)",
     )
     ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     if lr is not None and len(lr):
@@ -881,7 +881,7 @@ def _fig_beta(series, levy_specs, m: int):
                 ax.errorbar(prm[0], hill, yerr=sd, fmt="o", color=col(0 if fam == "tempered_lo" else 1), ms=6, mec="k")
     ax.axhline(1.0, color="gray", ls=":", label=r"$\lambda=1$ (forcing-limited ceiling)")
     ax.set(
-        xlabel=r"pull $\kappa$ ($\kappa_{\rm eff}$ for $a>1$)",
+        xlabel=r"pull $\kappa$ ($\kappa_{\mathrm{eff}}$ for $a>1$)",
         ylabel=r"$\beta$",
         ylim=(0, 1.15),
         title="tempered stable: window and ceiling",

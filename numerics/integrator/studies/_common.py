@@ -11,7 +11,7 @@ outlier marker, theory path) and the colour map are the same everywhere.
 | `sigma` | $\sigma$ | initial recurrent scale, radius of the bulk disk of $W_0$ |
 | `N` | $N$ | number of hidden units |
 | `eigs` | $\{\lambda_i(W(t_k))\}$ | eigenvalue snapshots of $W$ at training times $t_k$ |
-| `track` | $\lambda_{\rm out}(t_k)$ | outlier followed across snapshots by nearest neighbour |
+| `track` | $\lambda_{\mathrm{out}}(t_k)$ | outlier followed across snapshots by nearest neighbour |
 | `t` | $t$ | training (flow) time |
 
 Nothing here trains a network or solves an ODE; the helpers take arrays and return
@@ -319,7 +319,7 @@ def reduction_deviation(W, u, v, L, E, M, a, b, L_red) -> dict[str, float]:
 
     Network series `W` (T, N, N), `u`, `v` (T, N), `L` (T,); reduced series `M` (T, 2, 2),
     `a`, `b` (T, 2), `L_red` (T,). Returns the max over saves of $|W-EME^\top|$,
-    $|u/\sqrt N-Ea|$, $|v/\sqrt N-Eb|$, $|L-L_{\rm red}|$ (keys `W, u, v, L`) and
+    $|u/\sqrt N-Ea|$, $|v/\sqrt N-Eb|$, $|L-L_{\mathrm{red}}|$ (keys `W, u, v, L`) and
     their maximum (`max`). Eigenvalues are not compared: near the birth of a conjugate pair
     (double eigenvalue) they are square-root sensitive to the entries.
     """

@@ -34,8 +34,8 @@ gradient flow (`numerics.integrator.gradient_flow`) and by discrete gradient des
 |---|---|---|
 | `c_star`, `norm` | $c_\star$, raw/unit | target rate and normalisation (unit: $A_\star^2=2c_\star$) |
 | `kappa` | $\kappa$ | GD step as a fraction of the stability bound $\min(1,8c_\star^3/A_\star^2)$ |
-| `err_W` | $E(\eta)=\max_t\lVert W_{\rm GD}(t)-W_{\rm flow}(t)\rVert_F$ | GD global error |
-| `err_rich` | $\max_t\lVert 2W_\eta-W_{2\eta}-W_{\rm flow}\rVert_F$ | Richardson error |
+| `err_W` | $E(\eta)=\max_t\lVert W_{\mathrm{GD}}(t)-W_{\mathrm{flow}}(t)\rVert_F$ | GD global error |
+| `err_rich` | $\max_t\lVert 2W_\eta-W_{2\eta}-W_{\mathrm{flow}}\rVert_F$ | Richardson error |
 | `eps` | $\varepsilon$ | scale of $u_0,v_0$ (plateau part) |
 | `T_f` | $T_f$ | first time $L<fL_0$ |
 | `plateau_slope` | $\frac{1+c_\star}{A_\star}\ln10$ | predicted $T_f$ increment per decade of $\varepsilon$ |
@@ -121,7 +121,7 @@ class LossParams(Params):
     | `gd_T`, `gd_saves`, `gd_max_steps` | GD horizon, saves, and the step cap of the smallest $\\eta$ |
     | `plateau_cases` | `(norm, c_star)` of the plateau law ($\\sigma=0$) |
     | `eps` | read-in/readout scales $\\varepsilon$ of the plateau law |
-    | `plateau_dt`, `plateau_pad` | coarse save step of the crossing search; horizon pad beyond $1.5\\,t_{\\rm esc}$ |
+    | `plateau_dt`, `plateau_pad` | coarse save step of the crossing search; horizon pad beyond $1.5\\,t_{\\mathrm{esc}}$ |
     | `ladder_raw`, `ladder_unit` | $c_\\star$ ladder of the learning-time curve per normalisation |
     """
 
@@ -164,7 +164,7 @@ def gd_eta_bound(target) -> float:
 
 def plateau_slope(c_star: float, amp: float, ratio: float = 10.0) -> float:
     r"""Predicted $T_f$ increment when $\varepsilon\to\varepsilon/\text{ratio}$:
-    $t_{\rm esc}(\varepsilon/\text{ratio})-t_{\rm esc}(\varepsilon)=\frac{1+c_\star}{2A_\star}\ln(\text{ratio}^2)$,
+    $t_{\mathrm{esc}}(\varepsilon/\text{ratio})-t_{\mathrm{esc}}(\varepsilon)=\frac{1+c_\star}{2A_\star}\ln(\text{ratio}^2)$,
     from the SymPy-derived escape time (`integrator.plateau_escape_time`, code-generated)."""
     t_esc = rd.escape_time_fn()
     return float(t_esc(1.0 / ratio, amp, c_star) - t_esc(1.0, amp, c_star))
@@ -554,7 +554,7 @@ def _gd_figure(gd: dict[str, dict]):
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(r"GD step $\eta$ (flow time per step)")
-    ax.set_ylabel(r"$\max_t\|W_{\rm GD}-W_{\rm flow}\|_F$")
+    ax.set_ylabel(r"$\max_t\|W_{\mathrm{GD}}-W_{\mathrm{flow}}\|_F$")
     ax.set_title(r"GD $\to$ gradient flow as $\eta\to0$ ($\kappa$ = 0.4, 0.2, 0.1 of the bound)", fontsize=10)
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=6, ncol=2)

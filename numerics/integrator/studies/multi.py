@@ -36,7 +36,7 @@ poles $1-c_i$.
 |---|---|---|
 | `rates`, `weights` | $c_i,w_i$ | target rates and weights |
 | `sigma`, `delta` | $\sigma,\delta$ | bulk radius, escape margin |
-| `t_esc` | $t_{\rm esc}$ | escape time of each outlier |
+| `t_esc` | $t_{\mathrm{esc}}$ | escape time of each outlier |
 | `E` | $E=[e_1,e_2]$ | basis of $\mathcal S$ |
 """
 

@@ -25,8 +25,8 @@ rates) is trained by gradient flow (`numerics.integrator.gradient_flow`) and com
 | `c_star` | $c_\star$ | target rate; learned outlier $1-c_\star$ |
 | `sigma` | $\sigma$ | bulk radius of $W_0$ |
 | `N` | $N$ | hidden units |
-| `lam_net`, `lam_th` | $\lambda_{\rm out}(t)$ | network outlier (tracked), 2×2-theory top eigenvalue |
-| `gap` | $\max_t|\lambda_{\rm net}-\lambda_{\rm th}|$ | largest outlier gap over training |
+| `lam_net`, `lam_th` | $\lambda_{\mathrm{out}}(t)$ | network outlier (tracked), 2×2-theory top eigenvalue |
+| `gap` | $\max_t|\lambda_{\mathrm{net}}-\lambda_{\mathrm{th}}|$ | largest outlier gap over training |
 | `L` | $L(t)$ | population loss |
 
 **Checks** (tolerances and their reasons are stated in each check's description):
@@ -52,7 +52,7 @@ rates) is trained by gradient flow (`numerics.integrator.gradient_flow`) and com
   `gap_rms_N500_*`: RMS gap at $N=500$ ≤ 0.02 where that holds ($c_\star\ge0.5$;
   for smaller $c_\star$ the fast rise of the outlier turns the $O(N^{-1/2})$ shift of the
   escape time into a larger gap, reported in the notes).
-* `final_outlier_*`: $|\lambda_{\rm net}(T)-(1-c_\star)|$ within the idealised flow's own
+* `final_outlier_*`: $|\lambda_{\mathrm{net}}(T)-(1-c_\star)|$ within the idealised flow's own
   residual (slow second mode, [§5.3][integrator-s5-3]) plus 4× the (independent) ensemble
   spread of $\lambda(T)$.
 * [Table T2][integrator-t2] (`T2_top_eigenvalue_t*`, `outlier_rel_gap_*`, `bulk_rel_offset_*`,
@@ -193,7 +193,7 @@ class RichParams(Params):
     | `c_star`, `sigma`, `N` | grid axes: the grid is their product (an axis that is `None` takes the values used by `points`) |
     | `target` | `--target` override: one leaky target `exp:RATE[:AMP]` replacing the $e^{-c_\\star\\tau}$ family |
     | `t_max` | training horizon; `t_max_small_c` caps it for $c_\\star<0.1$ (`None`: no cap) |
-    | `t_early`, `n_early`, `dt_late` | save times: `n_early` on $[0,t_{\\rm early}]$, then every `dt_late` |
+    | `t_early`, `n_early`, `dt_late` | save times: `n_early` on $[0,t_{\\mathrm{early}}]$, then every `dt_late` |
     | `ensemble_N`, `ensemble_draws` | sizes and draws $K$ of the $\\sigma=0$ exact-reduction ensemble |
     | `fit_N_min` | smallest ensemble $N$ in the exponent fit |
     | `network_draws` | full-network draws $D$ per grid point |
@@ -889,7 +889,7 @@ def _figures(grid, nets, theory, times, ens, Ns_ens, gaps, params) -> dict[str, 
     figs = {
         "outlier_vs_time": ic.time_figure(
             panels_lam,
-            ylabel=r"top eigenvalue $\lambda_{\rm out}(t)$",
+            ylabel=r"top eigenvalue $\lambda_{\mathrm{out}}(t)$",
             title="Outlier of W: network (markers) vs reduced theory (lines)",
         ),
         "loss_vs_time": ic.time_figure(
@@ -955,7 +955,7 @@ def _gap_figure(ens, Ns_ens, gaps, fit):
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(r"$N$")
-    ax.set_ylabel(r"$\max_t|\lambda_{\rm net}-\lambda_{2\times2}|$ at $\sigma=0$")
+    ax.set_ylabel(r"$\max_t|\lambda_{\mathrm{net}}-\lambda_{2\times2}|$ at $\sigma=0$")
     ax.set_title("Finite-N outlier gap vs N (sigma = 0)")
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=7)

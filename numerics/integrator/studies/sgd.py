@@ -10,7 +10,7 @@ sampled sequences (burn-in, then a loss window) with BPTT through `lax.scan`.
   (below), so its large-`B` limit is population GD on $L_{\Delta t}$ at the same $\eta$
   and steps (`gd_on_em_loss`; GD on the discrete-time closed form of [§3][integrator-s3] with the
   rates carried through the chain rule), not GD on $L$. For `B` in a geometric ladder
-  and many seeds, the RMS gap of the top eigenvalue $\lambda_{\rm top}(t)$ to that GD must
+  and many seeds, the RMS gap of the top eigenvalue $\lambda_{\mathrm{top}}(t)$ to that GD must
   shrink from each `B` to the next by at least 2 combined standard errors, and its fitted rate
   $\text{gap}\propto B^{\alpha}$ must be within 3 standard errors of $\alpha=-1/2$
   (the SGD noise of a `B`-sequence average). The gap to population GD on $L$ (reported)
@@ -31,7 +31,7 @@ sampled sequences (burn-in, then a loss window) with BPTT through `lax.scan`.
 | `dt` | $\Delta t$ | Euler–Maruyama step |
 | `batch` | $B$ | sequences per SGD step |
 | `eta` | $\eta$ | base learning rate (flow time per step) |
-| `gap` | RMS over saves of $|\lambda_{\rm SGD}-\lambda_{\rm GD}|$ | outlier gap |
+| `gap` | RMS over saves of $|\lambda_{\mathrm{SGD}}-\lambda_{\mathrm{GD}}|$ | outlier gap |
 | `L_dt` | $L_{\Delta t}$ | population loss of the EM-discretised network |
 """
 
@@ -146,7 +146,7 @@ def em_discretise(params: lr.Params, target: Target, dt: float) -> tuple[lr.Para
 def gd_on_em_loss(
     params0: lr.Params, target: Target, dt: float, eta: float, n_steps: int, save_every: int
 ) -> dict[str, np.ndarray]:
-    r"""Population GD on the EM loss $L_{\Delta t}(W,u,v)=L_{\rm disc}(I+\Delta t(W-I),\sqrt{\Delta t}u,v)$
+    r"""Population GD on the EM loss $L_{\Delta t}(W,u,v)=L_{\mathrm{disc}}(I+\Delta t(W-I),\sqrt{\Delta t}u,v)$
     in the $(W,u,v)$ coordinates with the default per-group rates $(r_W,r_u,r_v)$.
 
     Run as `numerics.integrator.gradient_descent` (`time='discrete'`) on the discretised
@@ -440,7 +440,7 @@ def figures(config: StudyConfig, m: Measurement) -> dict[str, Any]:
     ]
     figs = {
         "sgd_vs_flow": ic.time_figure(
-            {r"top eigenvalue $\lambda_{\rm top}(t)$": curves_lam, r"loss $L(t)/L_0$": curves_L},
+            {r"top eigenvalue $\lambda_{\mathrm{top}}(t)$": curves_lam, r"loss $L(t)/L_0$": curves_L},
             ylabel="value",
             title=f"BPTT-SGD (dt={d['dt']}, eta={d['eta']:g}) vs population GD (L_dt, L) / flow, N={d['n']}",
         )
