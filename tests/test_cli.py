@@ -62,16 +62,23 @@ def test_derive_check_roundtrip(tmp_path, capsys):
 
 
 def test_resume_recognises_a_complete_study_by_its_config(tmp_path):
-    from numerics.cli import _already_done
-    from numerics.study import StudyConfig, StudyResult, check_le, write_study
+    import dataclasses
 
-    cfg = StudyConfig("demo", "quick", 3, {"N": [100, 200], "c_star": 0.2})
-    res = StudyResult("demo", "quick", [check_le("x", 0.0, 1.0, "")], {"derived": 1.0}, seed=3, config=dict(cfg.params))
+    from numerics.cli import _already_done
+    from numerics.study import Params, StudyConfig, StudyResult, check_le, write_study
+
+    @dataclasses.dataclass(frozen=True)
+    class Demo(Params):
+        N: tuple[int, ...] = (100, 200)
+        c_star: float = 0.2
+
+    cfg = StudyConfig("demo", "quick", 3, Demo())
+    res = StudyResult("demo", "quick", [check_le("x", 0.0, 1.0, "")], {"derived": 1.0}, seed=3, config=Demo().as_dict())
     assert not _already_done(tmp_path, cfg)
     write_study(res, tmp_path)
     assert _already_done(tmp_path, cfg)
     assert not _already_done(tmp_path, StudyConfig("demo", "quick", 4, cfg.params))
-    assert not _already_done(tmp_path, StudyConfig("demo", "quick", 3, {"N": [100], "c_star": 0.2}))
+    assert not _already_done(tmp_path, StudyConfig("demo", "quick", 3, Demo(N=(100,))))
 
 
 def test_resume_counts_a_skipped_failed_study(tmp_path):
