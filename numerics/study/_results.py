@@ -244,6 +244,10 @@ def write_report(out_dir: Path, order: Iterable[str] = ()) -> Path:
                 f"| `{c['name']}` | {_fmt(c['value'])} | {c['comparison']} {_fmt(c['tolerance'])} | "
                 f"{'PASS' if c['passed'] else '**FAIL**'} | {desc} |"
             )
+        figures = sorted(p.name for p in (Path(out_dir) / m["study"]).glob("*.png"))
+        if figures:
+            lines += ["", "Figures:", ""]
+            lines += [f"![{m['study']}: {name[:-4].replace('_', ' ')}]({m['study']}/{name})" for name in figures]
         for note in m.get("notes", []):
             lines += ["", f"> {note}"]
     path = Path(out_dir) / "REPORT.md"
