@@ -439,7 +439,7 @@ def _fig_ccdf(tau, fit):
         np.exp(c - fit.beta * np.log(xx)),
         color=colormap("tab10")(1),
         lw=2,
-        label=rf"CCDF fit $\hat\beta_{{\mathrm{tail}}}={fit.beta:.3f}$ [{fit.lo:.3f}, {fit.hi:.3f}]",
+        label=rf"CCDF fit $\hat\beta_{{\mathrm{{tail}}}}={fit.beta:.3f}$ [{fit.lo:.3f}, {fit.hi:.3f}]",
     )
     ax.fill_between(
         xx,

@@ -745,7 +745,7 @@ def _fig_phase(series):
         "o",
         color="k",
         ms=3,
-        label=rf"extended, $\beta>\beta_{{\mathrm{res}}}={BETA_RES:g}$: "
+        label=rf"extended, $\beta>\beta_{{\mathrm{{res}}}}={BETA_RES:g}$: "
         "operationally collapsed (c3)",
     )
     jj = np.linspace(J.min(), J.max(), 200)
@@ -797,7 +797,9 @@ def _fig_phase(series):
 
 
 def _fig_beta(series, levy_specs, m: int):
-    fig, axes = subplots(1, 5, figsize=(21, 4))
+    fig, grid = subplots(2, 3, figsize=(14, 8.5))  # a grid that reads at column width
+    axes = grid.ravel()
+    axes[5].set_axis_off()
     col = colormap("tab10")
     # Gaussian
     ax = axes[0]

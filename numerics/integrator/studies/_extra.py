@@ -181,7 +181,7 @@ def phase_figure(
     ax.set_ylim(ext[2], ext[3])
     ax.set_xlabel(r"initial scale $\sigma$")
     ax.set_ylabel(r"target decay rate $c_\star$")
-    ax.set_title(f"{title}\n(N={n}, GD to t={T:.3g}, one jitted sweep of vmapped chunks)", fontsize=10)
+    ax.set_title(f"{title}\n(N={n}, gradient descent to t={T:.3g})", fontsize=10)
     ax.legend(fontsize=7, loc="upper right", framealpha=0.8)
     fig.tight_layout()
     return fig
