@@ -132,7 +132,14 @@ class Option:
         except (TypeError, ValueError) as exc:
             if isinstance(exc, UsageError):
                 raise
-            kind = {int: "an integer", float: "a number"}.get(self.parse, f"a valid {self.metavar.lower()}")
+            name = getattr(self.parse, "__name__", "")
+            kind = (
+                "an integer"
+                if self.parse is int or "int" in name
+                else "a number"
+                if self.parse is float
+                else (f"a valid {self.key.replace('_', ' ')}")
+            )
             raise UsageError(f"{self.flag} {raw!r} is not {kind}; see --help for the allowed values") from None
         if self.validate is not None:
             self.validate(self.key, value)
