@@ -14,6 +14,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+import theory  # noqa: E402
 from numerics import integrator  # noqa: E402
 from numerics.core import jax_function  # noqa: E402
 from numerics.study import write_study  # noqa: E402
@@ -25,6 +26,10 @@ from theory.equations import get_equation  # noqa: E402
 eq = get_equation("integrator.plateau_escape_time")
 print(f"{eq.name} ({eq.section}): {eq.description}")
 print(eq.latex())
+
+# Substitute by the code names of the notation table (the SymPy symbols carry LaTeX names).
+print(theory.symbols("integrator")["c_star"], "->", eq.subs(c_star=0.2).latex())
+assert eq.subs(c_star=0.2, A_star=1).rhs.free_symbols == {theory.symbols("integrator")["eps"]}
 
 # 2. Code-generate its right-hand side into a JAX function of (eps, A_star, c_star).
 t_esc = jax_function(eq.rhs, [th.eps, th.A_star, th.c_star], name="plateau_escape_time")
