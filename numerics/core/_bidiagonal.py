@@ -110,7 +110,7 @@ def _square(M: Float[Array, "... m n"]) -> Float[Array, "... k k"]:
     return jnp.linalg.qr(M if m > n else jnp.swapaxes(M, -1, -2), mode="r")
 
 
-def golub_kahan(M: Float[Array, "... n n"]) -> tuple[Float[Array, ...], Float[Array, "... 2*n-1"]]:
+def golub_kahan(M: Float[Array, "*b n n"]) -> tuple[Float[Array, "*b"], Float[Array, "*b 2*n-1"]]:
     """`(c, off)`: scale $c=\\max_{ij}|M_{ij}|$ and the Golub–Kahan off-diagonal
     $(d_1,e_1,d_2,\\dots,d_n)$ of $M/c$ (square `M`)."""
     c = jnp.max(jnp.abs(M), axis=(-2, -1))
@@ -151,13 +151,13 @@ def singular_values(M: Float[Array, "... m n"], method: str | None = None) -> Fl
     return c[..., None] * jnp.maximum(eig[..., ::-1], 0.0)
 
 
-def top_singular_value_gk(M: Float[Array, "... n n"]) -> Float[Array, ...]:
+def top_singular_value_gk(M: Float[Array, "*b n n"]) -> Float[Array, "*b"]:
     r"""$\sigma_1$ of every square matrix of `M` by the Golub–Kahan route (bisection for
     the largest eigenvalue of the Golub–Kahan tridiagonal only)."""
     return top_from_golub_kahan(*golub_kahan(M))
 
 
-def top_from_golub_kahan(c: Float[Array, ...], off: Float[Array, "... m"]) -> Float[Array, ...]:
+def top_from_golub_kahan(c: Float[Array, "*b"], off: Float[Array, "*b m"]) -> Float[Array, "*b"]:
     """$c\\,\\lambda_{\\max}$ of the Golub–Kahan tridiagonals (`off` from `golub_kahan`)."""
     m = off.shape[-1] + 1
     return c * jnp.maximum(_gk_eigenvalues(off, "i", (m - 1, m - 1))[..., 0], 0.0)

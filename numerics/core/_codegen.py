@@ -180,7 +180,7 @@ def jax_function(
     args: Sequence[Any],
     *,
     name: str = "generated",
-) -> Callable[..., Float[Array, ...]]:
+) -> Callable[..., Float[Array, "*shape"]]:
     """Compile a SymPy expression (scalar, list or matrix) into a pure JAX function.
 
     Args:

@@ -135,7 +135,7 @@ def doubling(
     return Xs, ok
 
 
-def cayley(A: Float[Array, "n n"], mu: float = 1.0):
+def cayley(A: Float[Array, "n n"], mu: float | Float[Array, ""] = 1.0):
     r"""`(lu, Ad)`: LU factors of $A-\mu I$ and $A_d=(A-\mu I)^{-1}(A+\mu I)$."""
     eye = jnp.eye(A.shape[0], dtype=A.dtype)
     lu = jsl.lu_factor(A - mu * eye)

@@ -28,7 +28,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, Bool, Float, PyTree
+from jaxtyping import Array, ArrayLike, Bool, Float, PyTree
 
 from numerics.core._errors import SolveError
 from numerics.core._precision import require_x64
@@ -43,15 +43,16 @@ SOLVERS: dict[str, Callable[[], diffrax.AbstractSolver]] = {
 
 
 class OdeSolution(NamedTuple):
-    """Result of `solve` (a pytree; batched under `solve_batch`)."""
+    """Result of `solve` (a pytree; under `solve_batch` every leaf gains the leading batch
+    axes `*B`, empty for one solve)."""
 
-    ts: Float[Array, " T"]
+    ts: Float[Array, "*B T"]
     ys: PyTree
-    ok: Bool[Array, ""]
-    event: Bool[Array, ""]  # True if the terminating event fired
-    t_final: Float[Array, ""]  # last save time reached (before an event/failure)
+    ok: Bool[Array, "*B"]
+    event: Bool[Array, "*B"]  # True if the terminating event fired
+    t_final: Float[Array, "*B"]  # last save time reached (before an event/failure)
     num_steps: Array
-    t_stop: Float[Array, ""] | None = None  # where integration stopped (t1, event time, or failure)
+    t_stop: Float[Array, "*B"] | None = None  # where integration stopped (t1, event time, or failure)
     y_stop: PyTree = None  # state at t_stop
 
 
@@ -59,7 +60,7 @@ def solve(
     f: Callable[[Any, PyTree, Any], PyTree],
     y0: PyTree,
     args: Any,
-    ts: Float[Array, " T"],
+    ts: Float[ArrayLike, " T"],
     *,
     solver: str = "tsit5",
     rtol: float = 1e-8,
@@ -122,7 +123,7 @@ def solve_batch(
     f: Callable[[Any, PyTree, Any], PyTree],
     y0: PyTree,
     args: Any,
-    ts: Float[Array, " T"],
+    ts: Float[ArrayLike, " T"],
     **kwargs: Any,
 ) -> OdeSolution:
     """`solve` vmapped over the leading axis of `y0` and `args`.

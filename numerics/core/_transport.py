@@ -44,13 +44,13 @@ def prefix_sum(x: Float[Array, "T ..."]) -> Float[Array, "T+1 ..."]:
 
 def window_product(
     a: Float[Array, "T ..."],
-    start: Int[Array, "*W"],
-    stop: Int[Array, "*W"],
-) -> Float[Array, "*W ..."]:
+    start: Int[Array, "*start"],
+    stop: Int[Array, "*stop"],
+) -> Float[Array, "*out"]:
     r"""$\prod_{j=\text{start}}^{\text{stop}-1}a_j$ for positive `a` (log prefix sums).
 
-    `start`/`stop` are integer arrays of any (equal) shape; the result has that
-    shape followed by `a.shape[1:]`. An empty window gives 1.
+    `start`/`stop` are integer arrays of any shapes that broadcast together; the result has
+    the broadcast shape followed by `a.shape[1:]`. An empty window gives 1.
     """
     logp = prefix_sum(jnp.log(a))
     return jnp.exp(logp[stop] - logp[start])
@@ -59,9 +59,9 @@ def window_product(
 def first_order_diagonal(
     a: Float[Array, "T ..."],
     r: Float[Array, "T ..."],
-    start: Int[Array, "*W"],
-    stop: Int[Array, "*W"],
-) -> tuple[Float[Array, "*W ..."], Float[Array, "*W ..."]]:
+    start: Int[Array, "*start"],
+    stop: Int[Array, "*stop"],
+) -> tuple[Float[Array, "*out"], Float[Array, "*out"]]:
     r"""`(mu0, mu1)` over windows `[start, stop)`: zeroth- and first-order diagonal
     transport, $\mu^{(0)}=\prod a_j$, $\mu^{(1)}=\mu^{(0)}\sum r_j/a_j$."""
     logp = prefix_sum(jnp.log(a))

@@ -57,7 +57,7 @@ from numerics.gating._cells import Cell, Model
 __all__ = ["loss_and_grad", "sigmoid"]
 
 
-def sigmoid(z: Float[Array, ...]) -> Float[Array, ...]:
+def sigmoid(z: Float[Array, "*s"]) -> Float[Array, "*s"]:
     r"""$\sigma(z)=1/(1+e^{-z})$, written out (with XLA's CPU `logistic` the vector gate's
     forward scan was measured 2.4x slower). For $z\to-\infty$, $e^{-z}$ overflows to `inf` and $\sigma$ to 0,
     as it should."""

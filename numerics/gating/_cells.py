@@ -89,12 +89,15 @@ def _generated():
 class Cell(eqx.Module):
     """One recurrent cell (see the module docstring for the update and shapes)."""
 
-    W_r: Float[Array, "N N"]
-    W_i: Float[Array, "N Ni"]
-    b: Float[Array, " N"]
-    W_rg: Float[Array, ...] | None
-    W_ig: Float[Array, ...] | None
-    b_g: Float[Array, ...] | None
+    # `*batch` is empty for a cell; `param_jacobian` returns a `Cell` of Jacobians whose every
+    # field carries a leading `(N,)` axis. The gate fields are `None` (plain, leaky), vector-gate
+    # shaped (`(N, N)`, `(N, Ni)`, `(N,)`) or scalar-gate shaped (`(N,)`, `(Ni,)`, `()`).
+    W_r: Float[Array, "*batch N N"]
+    W_i: Float[Array, "*batch N Ni"]
+    b: Float[Array, "*batch N"]
+    W_rg: Float[Array, "*batch N N"] | Float[Array, "*batch N"] | None
+    W_ig: Float[Array, "*batch N Ni"] | Float[Array, "*batch Ni"] | None
+    b_g: Float[Array, "*batch N"] | Float[Array, "*batch"] | None
     kind: str = eqx.field(static=True)
     alpha: float = eqx.field(static=True, default=0.8)
     use_bias: bool = eqx.field(static=True, default=False)

@@ -45,7 +45,9 @@ __all__ = [
 UNDERFLOW: float = 1e-140
 
 
-def anisotropy(sv: Float[Array, "... n"], r: int = 10) -> tuple[Float[Array, ...], Float[Array, ...], Bool[Array, ...]]:
+def anisotropy(
+    sv: Float[Array, "*b n"], r: int = 10
+) -> tuple[Float[Array, "*b"], Float[Array, "*b"], Bool[Array, "*b"]]:
     r"""`(AI_r, CE_r, underflow)` from singular values sorted in decreasing order.
 
     $\mathrm{CE}_r$ is normalised by the full spectrum. Where the spectrum has
@@ -113,7 +115,7 @@ def fit_power(S: np.ndarray, P: np.ndarray, q: tuple[float, float] = (0.01, 0.99
     return float(slope), float(r2), int(x.size)
 
 
-def masked_median(values: Float[Array, ...], valid: Bool[Array, ...], axis: int) -> Float[Array, " L"]:
+def masked_median(values: Float[Array, "*shape"], valid: Bool[Array, "*vshape"], axis: int) -> Float[Array, " L"]:
     r"""Median of the valid entries of `values` over every axis but `axis` (JAX; `NaN` where none).
 
     The device form of `lag_medians`: invalid entries are sorted to the end as
@@ -142,7 +144,10 @@ def _sorted_quantile(xs: Float[Array, " m"], n: Array, q: float) -> Float[Array,
 
 
 def masked_fit_power(
-    S: Float[Array, ...], P: Float[Array, ...], valid: Bool[Array, ...], q: tuple[float, float] = (0.01, 0.99)
+    S: Float[Array, "*shape"],
+    P: Float[Array, "*shape"],
+    valid: Bool[Array, "*vshape"],
+    q: tuple[float, float] = (0.01, 0.99),
 ) -> tuple[Float[Array, ""], Float[Array, ""], Array]:
     r"""`fit_power` on the valid entries, in JAX: `(s, R2, n)`, the OLS slope of
     $\log S$ on $\log P$ over pairs with $S,P>0$ finite and $P$ inside its

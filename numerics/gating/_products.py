@@ -51,7 +51,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 from jax.scipy.linalg import eigh_tridiagonal
-from jaxtyping import Array, Float, Int
+from jaxtyping import Array, Bool, Float, Int
 
 from numerics.core import default_sv_method, golub_kahan, top_from_golub_kahan
 from numerics.gating._cells import Cell, diag_leak_correction, rollout, state_jacobian
@@ -153,7 +153,7 @@ def remainder_bound(a: Float[Array, ""], b: Float[Array, ""], n: int, eps: Float
     return (a + eps * b) ** n - a**n - n * eps * b * a ** (n - 1)
 
 
-def spectral_norm(M: Float[Array, "... N N"]) -> Float[Array, ...]:
+def spectral_norm(M: Float[Array, "*b N N"]) -> Float[Array, "*b"]:
     r"""Exact $\|M\|_2$ (largest singular value, LAPACK SVD)."""
     return jnp.linalg.svd(M, compute_uv=False)[..., 0]
 
@@ -180,7 +180,7 @@ def _top_from_tridiagonal(c, d, e):
     return c * jnp.sqrt(jnp.maximum(lam, 0.0))
 
 
-def top_singular_value(M: Float[Array, "... N N"], norm: str | None = None) -> Float[Array, ...]:
+def top_singular_value(M: Float[Array, "*b N N"], norm: str | None = None) -> Float[Array, "*b"]:
     r"""Exact $\sigma_1(M)=\|M\|_2$: `norm="gram"` by the scaled Gram matrix, Householder
     tridiagonalisation and Sturm bisection (module docstring: error bound, underflow); `"gk"`
     by the batched Golub–Kahan route (`numerics.core._bidiagonal`);
@@ -205,7 +205,7 @@ def _route(norm: str | None):
 
 def all_pairs(
     J: Float[Array, "T N N"], norm: str | None = None
-) -> tuple[Float[Array, "L T"], Float[Array, "L T N"], Int[Array, "L T"]]:
+) -> tuple[Float[Array, "T T"], Float[Array, "T T N"], Bool[Array, "T T"]]:
     r"""Spectral norms and diagonals of $M_{t,k}$ for every pair $0\le k<t\le T$.
 
     Returns `(S, diag, valid)` indexed `[lag-1, k]`: `S[ℓ-1, k]` is

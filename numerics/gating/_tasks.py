@@ -9,7 +9,7 @@ Batches are pure functions of the key, so a training step `s` of seed `k` uses
 |---|---|---|
 | `adding` | `Ni-1` content channels $\mathcal U(0,1)$, last channel = mask marking one step in $[0,T/2)$ and one in $[T/2,T)$ | sum of the two marked channel-0 values (trivial MSE 1/6) |
 | `recall` | as adding, $K=5$ distinct marks in the first third | sum of the marked channel-0 values |
-| `sinmix` | two sinusoids (frequencies $\mathcal U[1,7]$ cycles per sequence, random phases), other channels $\mathcal N(0,0.1^2)$ | $(\bar s_1^{\rm late}-\bar s_1^{\rm early})+(\bar s_2^{\rm early}-\bar s_2^{\rm late})$, quarters |
+| `sinmix` | two sinusoids (frequencies $\mathcal U[1,7]$ cycles per sequence, random phases), other channels $\mathcal N(0,0.1^2)$ | $(\bar s_1^{\mathrm{late}}-\bar s_1^{\mathrm{early}})+(\bar s_2^{\mathrm{early}}-\bar s_2^{\mathrm{late}})$, quarters |
 | `short` | content $\mathcal U(0,1)$, mask channel 0 | sum of channel 0 over the last 6 steps |
 | `movingavg` | content $\mathcal U(0,1)$, mask channel 0 | mean of channel 0 over the last 8 steps |
 | `delaysum` | content $\mathcal U(0,1)$, mask channel 0 | $\frac14\sum_{d\in\{4,12,24,36\}}u_{T-1-d}$ |

@@ -41,7 +41,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, Bool, Float, PRNGKeyArray
+from jaxtyping import Array, ArrayLike, Bool, Float, PRNGKeyArray
 
 from numerics import core
 from numerics.core import UnstableNetworkError, require_x64
@@ -70,19 +70,23 @@ Time = Literal["continuous", "discrete"]
 
 
 class Params(eqx.Module):
-    """Trainable parameters $(W,u,v)$ (also the reduced $(M,a,b)$ at `N=2`)."""
+    """Trainable parameters $(W,u,v)$ (also the reduced $(M,a,b)$ at `N=2`).
 
-    W: Float[Array, "n n"]
-    u: Float[Array, " n"]
-    v: Float[Array, " n"]
+    The fields may carry leading axes `*batch` (draws, saved states), are NumPy arrays in the
+    host summaries of `series`, and are the group names `"W"`, `"u"`, `"v"` in the label tree
+    of `optimizer`."""
+
+    W: Float[ArrayLike, "*batch n n"] | str
+    u: Float[ArrayLike, "*batch n"] | str
+    v: Float[ArrayLike, "*batch n"] | str
 
 
 class Rates(NamedTuple):
-    r"""Relative per-group rates $(\eta_W,\eta_u,\eta_v)/\eta$."""
+    r"""Relative per-group rates $(\eta_W,\eta_u,\eta_v)/\eta$ (0-d arrays inside a traced step)."""
 
-    W: float
-    u: float
-    v: float
+    W: float | Float[Array, ""]
+    u: float | Float[Array, ""]
+    v: float | Float[Array, ""]
 
 
 class Gramians(NamedTuple):
@@ -164,13 +168,17 @@ def gramians(params: Params, target: Target, time: Time = "continuous", iteratio
     return Gramians(P, Q, X, Y, cs @ Ps @ cs, ok)
 
 
-def _loss(g: Gramians, params: Params, target: Target, s: float) -> Array:
+def _loss(g: Gramians, params: Params, target: Target, s: float | Float[Array, ""]) -> Float[Array, ""]:
     v = params.v
     return 0.5 * (s**2 * v @ g.P @ v - 2 * s * v @ (g.X @ target.cs) + g.var_star)
 
 
 def loss_core(
-    params: Params, target: Target, s: float, time: Time = "continuous", iterations: int | None = None
+    params: Params,
+    target: Target,
+    s: float | Float[Array, ""],
+    time: Time = "continuous",
+    iterations: int | None = None,
 ) -> tuple[Float[Array, ""], Bool[Array, ""]]:
     """Traceable `(L, ok)`; `L` is NaN when the stability certificate fails."""
     g = gramians(params, target, time, iterations)
@@ -178,7 +186,7 @@ def loss_core(
 
 
 def loss_and_grads_core(
-    params: Params, target: Target, s: float, time: Time = "continuous"
+    params: Params, target: Target, s: float | Float[Array, ""], time: Time = "continuous"
 ) -> tuple[Float[Array, ""], Params, Bool[Array, ""]]:
     """Traceable `(L, grads, ok)` from the explicit adjoint formulas of §3."""
     g = gramians(params, target, time)
@@ -193,7 +201,7 @@ def loss_and_grads_core(
     return L, grads, g.ok
 
 
-def max_re_eig(W: Float[Array, "n n"], time: Time = "continuous") -> float:
+def max_re_eig(W: Float[ArrayLike, "n n"], time: Time = "continuous") -> float:
     r"""Host $\max\operatorname{Re}\lambda(W)$ (continuous) or spectral radius (discrete);
     monitoring only, never differentiated. The stable region is `< 1` in both cases."""
     lam = np.linalg.eigvals(np.asarray(W))
@@ -261,7 +269,7 @@ def reduce_from_network(u0: Float[Array, " n"], v0: Float[Array, " n"]) -> tuple
 def readout_only(
     params0: Params,
     target: Target,
-    ts: Float[Array, " T"],
+    ts: Float[ArrayLike, " T"],
     s: float | str = "mean_field",
     rate_v: float | None = None,
 ) -> dict[str, np.ndarray]:

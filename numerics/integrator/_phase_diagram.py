@@ -48,7 +48,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from jaxtyping import Array, Bool, Float
+from jaxtyping import Array, ArrayLike, Bool, Float
 
 from numerics.integrator._linear_rnn import Params, default_rates, loss_and_grads_core, loss_core
 from numerics.integrator._targets import Target
@@ -71,12 +71,12 @@ __all__ = [
 class PhaseSweep(NamedTuple):
     """Device output of `sweep`; arrays have leading shape `(D, S, C)` (draws, σ rows, c* columns)."""
 
-    sigma: Float[Array, "S C"]
-    c_star: Float[Array, "S C"]
-    W0: Float[Array, "S C n n"]
-    WT: Float[Array, "S C n n"]
-    loss: Float[Array, "S C K1"]  # loss before each step and after the last
-    ok: Bool[Array, "S C"]  # every step stable (doubling converged)
+    sigma: Float[Array, "D S C"]
+    c_star: Float[Array, "D S C"]
+    W0: Float[Array, "D S C n n"]
+    WT: Float[Array, "D S C n n"]
+    loss: Float[Array, "D S C K1"]  # loss before each step and after the last
+    ok: Bool[Array, "D S C"]  # every step stable (doubling converged)
 
 
 def gd_stability_eta(c_min: float, norm: str = "unit") -> float:
@@ -189,8 +189,8 @@ def point_fn(steps: int, norm: str = "unit"):
 
 
 def sweep(
-    sigmas: Float[Array, " S"],
-    c_stars: Float[Array, " C"],
+    sigmas: Float[ArrayLike, " S"],
+    c_stars: Float[ArrayLike, " C"],
     key: Array,
     *,
     n: int,

@@ -141,7 +141,7 @@ def target_params(
 
 
 # --------------------------------------------------------------------------- states
-def orthogonal_start() -> tuple[Float[Array, 2], Float[Array, 2], Float[Array, "2 2"]]:
+def orthogonal_start() -> tuple[Float[Array, " 2"], Float[Array, " 2"], Float[Array, "2 2"]]:
     r"""Large-$N$ idealised start $a=e_1, b=e_2, M=0$ ([§5.3][integrator-s5-3])."""
     return jnp.array([1.0, 0.0]), jnp.array([0.0, 1.0]), jnp.zeros((2, 2))
 

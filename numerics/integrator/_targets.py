@@ -39,7 +39,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import scipy.linalg as sl
-from jaxtyping import Array, Float
+from jaxtyping import Array, ArrayLike, Float
 
 from numerics.core import UsageError, require_x64
 
@@ -210,7 +210,7 @@ def validate_target(target: Target) -> Target:
     return target
 
 
-def k_star(target: Target, tau: Float[Array, " T"]) -> Float[Array, " T"]:
+def k_star(target: Target, tau: Float[ArrayLike, "*T"]) -> Float[Array, "*T"]:
     r"""Target impulse response $k_\star(\tau)=c_s^\top e^{A_s\tau}b_s$ at lags `tau`."""
     tau = jnp.asarray(tau, jnp.float64)
     return jax.vmap(lambda s: target.cs @ jax.scipy.linalg.expm(target.As * s) @ target.bs)(jnp.ravel(tau)).reshape(

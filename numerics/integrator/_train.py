@@ -31,7 +31,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from jaxtyping import Array, Float, PRNGKeyArray
+from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray
 
 from numerics import core
 from numerics.core import SolveError, UnstableNetworkError
@@ -176,7 +176,7 @@ def _setup(params0, s, rates):
 def gradient_flow(
     params0: Params,
     target: Target,
-    ts: Float[Array, " T"],
+    ts: Float[ArrayLike, " T"],
     *,
     s: float | str = "mean_field",
     rates: Rates | tuple[float, float, float] | None = None,
@@ -203,7 +203,7 @@ def gradient_flow(
 
 
 def gradient_flow_draws(
-    params0: Params, target: Target, ts: Float[Array, " T"], **options: Any
+    params0: Params, target: Target, ts: Float[ArrayLike, " T"], **options: Any
 ) -> list[dict[str, Any]]:
     r"""`gradient_flow` for $D$ independent draws in one compiled diffrax computation.
 
@@ -314,7 +314,7 @@ def _flow_solver_draws(time, solver, rtol, atol, max_steps, margin):
     return run_map(fn, in_axes=(0, None, None, None, None))
 
 
-def optimizer(eta: float, rates: Rates) -> optax.GradientTransformation:
+def optimizer(eta: float | Float[Array, ""], rates: Rates) -> optax.GradientTransformation:
     r"""Plain SGD per group with step $\eta_\theta=\eta\,r_\theta$ (`optax.multi_transform`)."""
     return optax.multi_transform(
         {k: optax.sgd(eta * getattr(rates, k)) for k in ("W", "u", "v")}, Params(W="W", u="u", v="v")
