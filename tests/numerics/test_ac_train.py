@@ -9,9 +9,15 @@ import numpy as np
 import optax
 import pytest
 
-from numerics.anticollapse import FULL_LAGS, SMOKE_LAGS, lag_coefficients, make_task, sample_lags
-from numerics.anticollapse import _diag_rnn as dl
-from numerics.anticollapse import _train as at
+from numerics.anticollapse import (
+    FULL_LAGS,
+    SMOKE_LAGS,
+    _diag_rnn as dl,
+    _train as at,
+    lag_coefficients,
+    make_task,
+    sample_lags,
+)
 
 
 def test_task_constants_and_target():

@@ -7,8 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from numerics.anticollapse import _diag_rnn as dl
-from numerics.anticollapse import make_task
+from numerics.anticollapse import _diag_rnn as dl, make_task
 
 
 def _setup(H=24, T=150, B=5, seed=0):

@@ -8,8 +8,7 @@ import pytest
 from scipy.optimize import brentq
 from scipy.special import gamma, gammainc
 
-from numerics.anticollapse import estimators as E
-from numerics.anticollapse import stable_symmetric
+from numerics.anticollapse import estimators as E, stable_symmetric
 from numerics.anticollapse.estimators import _envelope
 
 LAGS = E.DEFAULT_LAGS

@@ -12,8 +12,7 @@ import scipy.integrate as si
 import scipy.linalg as sl
 
 from numerics import integrator as lr
-from numerics.core import UnstableNetworkError
-from numerics.core import _ode as ode
+from numerics.core import UnstableNetworkError, _ode as ode
 from numerics.integrator import Target, make_target, stability_event
 
 TARGETS = {

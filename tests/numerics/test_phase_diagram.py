@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 from numerics import integrator as lr
-from numerics.integrator import _phase_diagram as pdg
-from numerics.integrator import make_target
+from numerics.integrator import _phase_diagram as pdg, make_target
 
 
 def test_gd_stability_eta_matches_spec_bound():

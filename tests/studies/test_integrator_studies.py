@@ -8,8 +8,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from numerics.core import UsageError
-from numerics.integrator.studies import multi as im
-from numerics.integrator.studies import oscillator as io_
+from numerics.integrator.studies import multi as im, oscillator as io_
 from numerics.study.runner import get_study
 
 

@@ -27,8 +27,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from numerics.anticollapse import _diag_rnn as dl
-from numerics.anticollapse import _train as at
+from numerics.anticollapse import _diag_rnn as dl, _train as at
 from numerics.anticollapse._task import SMOKE_LAGS, make_task
 from numerics.study import Benchmark, BenchRow, compile_and_time, time_call
 

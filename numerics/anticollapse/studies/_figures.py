@@ -193,7 +193,9 @@ def ladder_figure(lp: dict, p: Any):
         a_.plot([], [], "o", color=col(0), label=r"$\hat\beta_{\mathrm{tail}}$, collapsed")
         a_.plot([], [], "o", color=col(0), mfc="white", label=r"$\hat\beta_{\mathrm{tail}}$, non-collapsed")
         a_.plot([], [], "x", color=col(1), label=r"$\hat\beta_{\mathrm{pred}}$ (far-left increments)")
-        a_.plot([], [], "v", color=col(1), label=r"$\hat\beta_{\mathrm{pred}}$: runaway (mean $\Delta\zeta\leq0$, no root)")
+        a_.plot(
+            [], [], "v", color=col(1), label=r"$\hat\beta_{\mathrm{pred}}$: runaway (mean $\Delta\zeta\leq0$, no root)"
+        )
         a_.axhline(1.0, color="k", ls="--", lw=1, label=r"$\beta=1$")
         a_.set_xticks(x, [r["condition"].split(" (")[0] for r in rows], rotation=20, fontsize=8)
         a_.set_yscale("log")

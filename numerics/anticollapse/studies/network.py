@@ -55,9 +55,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from numerics.anticollapse import _diag_rnn as dl
-from numerics.anticollapse import _train as at
-from numerics.anticollapse import estimators as est
+from numerics.anticollapse import _diag_rnn as dl, _train as at, estimators as est
 from numerics.anticollapse._task import FULL_LAGS, SMOKE_LAGS, make_task
 from numerics.anticollapse.studies import _figures as acf
 from numerics.core import UsageError

@@ -323,11 +323,9 @@ def _paper_profile(size: str) -> list[BenchRow]:
     profiles (`STUDY.params`). Training runs are spread over `cpu_workers()` processes in the
     paper profile, so their time is divided by the worker count, as are the probes."""
     from numerics.gating._tasks import sample
-    from numerics.gating.studies.anisotropy import STUDY as s2
-    from numerics.gating.studies.anisotropy import probe_run
+    from numerics.gating.studies.anisotropy import STUDY as s2, probe_run
     from numerics.gating.studies.expansion import STUDY as e0
-    from numerics.gating.studies.lr import STUDY as s1
-    from numerics.gating.studies.lr import probe_stats
+    from numerics.gating.studies.lr import STUDY as s1, probe_stats
 
     p1, p2 = s1.params, s2.params
     S1 = dict(N=p1.N, Ni=p1.Ni, T=p1.T, batch=p1.batch)

@@ -52,8 +52,7 @@ from numerics import integrator as lr
 from numerics.core import UsageError, colormap, subplots
 from numerics.integrator import _phase_diagram as pdg
 from numerics.integrator._targets import Target, make_target
-from numerics.integrator.studies import _common as ic
-from numerics.integrator.studies import _extra as ex
+from numerics.integrator.studies import _common as ic, _extra as ex
 from numerics.study import (
     Check,
     CheckSpec,
