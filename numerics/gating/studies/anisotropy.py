@@ -40,17 +40,16 @@ from tqdm import tqdm
 from numerics.core import UsageError, colormap, run_map, subplots
 from numerics.gating._anisotropy import jacobian_anisotropy, update_anisotropy
 from numerics.gating._train import Arm, sample_switch, train_seeds
+from numerics.gating.studies._options import training_options
 from numerics.study import (
     Check,
     CheckSpec,
     Measurement,
-    Option,
     Params,
     Study,
     StudyConfig,
     check_ge,
     check_true,
-    integer_at_least,
     steps_cover_checkpoints,
 )
 
@@ -379,18 +378,7 @@ STUDY = Study(
     checks=checks,
     figures=figures,
     declared=DECLARED,
-    options=(
-        Option("steps", "--steps", int, "training iterations", integer_at_least(1), multiple=False),
-        Option("seeds", "--seeds", int, "seeds (one compiled computation)", integer_at_least(1), multiple=False),
-        Option(
-            "workers",
-            "--workers",
-            int,
-            "CPU processes the training and probe runs are spread over (0 = one per core, 1 = this process)",
-            integer_at_least(0),
-            multiple=False,
-        ),
-    ),
+    options=training_options("training iterations", "training and probe runs"),
     validate=validate,
     description="Gradient and propagation anisotropy of gated cells trained with SGD against a plain RNN trained "
     "with Adam, on five tasks (docs: gating §8, S2).",

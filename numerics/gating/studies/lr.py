@@ -47,6 +47,7 @@ from numerics.gating._metrics import fit_power, lag_medians, local_power
 from numerics.gating._products import trajectory
 from numerics.gating._tasks import sample, trivial_mse
 from numerics.gating._train import Arm, train_seeds
+from numerics.gating.studies._options import training_options
 from numerics.study import (
     Check,
     CheckSpec,
@@ -582,17 +583,8 @@ STUDY = Study(
     figures=figures,
     declared=DECLARED,
     options=(
-        Option("steps", "--steps", int, "SGD steps", integer_at_least(1), multiple=False),
-        Option("seeds", "--seeds", int, "seeds (one compiled computation)", integer_at_least(1), multiple=False),
+        *training_options("SGD steps", "training runs and probes"),
         Option("probe", "--probe", int, "probe sequences", integer_at_least(1), multiple=False),
-        Option(
-            "workers",
-            "--workers",
-            int,
-            "CPU processes the training runs and probes are spread over (0 = one per core, 1 = this process)",
-            integer_at_least(0),
-            multiple=False,
-        ),
     ),
     validate=steps_cover_checkpoints,
     description="Lag-dependent effective learning rates: leaky, scalar- and vector-gate cells trained with SGD on "
