@@ -53,7 +53,7 @@ from tqdm import tqdm
 from numerics.anticollapse import _diag_rnn as diag_lrnn
 from numerics.anticollapse._levy import stable_symmetric
 from numerics.anticollapse.estimators import unit_timescales
-from numerics.core import first_order_diagonal, require_x64, sharded_vmap
+from numerics.core import Checkpoint, first_order_diagonal, require_x64, sharded_vmap
 from numerics.gating import Cell, diag_leak_correction, init_cell, logit, rollout
 
 __all__ = [
@@ -500,6 +500,7 @@ def train(
     progress: bool = False,
     desc: str = "train",
     start_step: int = 0,
+    checkpoint: Checkpoint | None = None,
 ) -> History:
     """Train R runs (leading axis of `states`, `arms`, `perm_keys`) to each checkpoint.
 
@@ -514,7 +515,13 @@ def train(
 
     Warm start: pass `states` of a previous `History.state` and `start_step`
     (their global step count); `ckpt_steps` are then global steps ≥ `start_step`
-    (`start_step` itself allowed: a diagnostic at the warm start)."""
+    (`start_step` itself allowed: a diagnostic at the warm start).
+
+    Resume: with a [`Checkpoint`][numerics.core.Checkpoint], every completed segment (its
+    records and diagnostics) and the state after it are saved, and segments already on disk are
+    loaded instead of recomputed. The loaded state is the saved float64 state, and the segments
+    that follow run the same compiled program on it, so a resumed run equals an uninterrupted
+    one bit for bit."""
     require_x64("train")
     steps = [int(s) for s in ckpt_steps]
     if not steps or any(b <= a for a, b in zip(steps, steps[1:])) or steps[0] < start_step:
@@ -528,7 +535,18 @@ def train(
         zetas.append(np.asarray(d["zeta"]))
         diags.append({k: np.asarray(v) for k, v in d.items() if k != "zeta"})
         steps = steps[1:]
-    for target in tqdm(steps, desc=desc, disable=not progress):
+    n_done = int(checkpoint.load_arrays("progress")["segments"]) if checkpoint and checkpoint.has("progress") else 0
+    for i in range(n_done):  # resume: the completed segments and the state after the last of them
+        seg = checkpoint.load_arrays(f"seg-{i:04d}")  # type: ignore[union-attr]
+        records.append(Record(seg["loss"], seg["dzeta"], seg["inc"]))
+        d = {k[5:]: v for k, v in seg.items() if k.startswith("diag_")}
+        zetas.append(d["zeta"])
+        diags.append({k: v for k, v in d.items() if k != "zeta"})
+        done = steps[i]
+    if n_done:
+        states = checkpoint.load(f"state-{n_done - 1:04d}", states)  # type: ignore[union-attr]
+    bar = tqdm(steps, desc=desc, disable=not progress, initial=n_done)
+    for i, target in enumerate(steps[n_done:], start=n_done):
         n = target - done
         if n not in compiled:
             compiled[n] = sharded_vmap(partial(segment, model, cfg, n), in_axes=(0, 0, 0, 0, None))
@@ -539,6 +557,13 @@ def train(
         d = diagnose(states.params, arms)
         zetas.append(np.asarray(d["zeta"]))
         diags.append({k: np.asarray(v) for k, v in d.items() if k != "zeta"})
+        if checkpoint is not None:
+            checkpoint.save_arrays(f"seg-{i:04d}", records[-1]._asdict() | {f"diag_{k}": v for k, v in d.items()})
+            checkpoint.save(f"state-{i:04d}", states)
+            checkpoint.save_arrays("progress", {"segments": i + 1})  # the commit point
+            checkpoint.remove(f"state-{i - 1:04d}")
+        bar.update()
+    bar.close()
     cat = (lambda xs: np.concatenate(xs, axis=1)) if records else (lambda xs: np.zeros((0,)))
     return History(
         ckpt_steps=np.asarray([int(s) for s in ckpt_steps]),

@@ -12,6 +12,7 @@ from ._bidiagonal import (
     top_from_golub_kahan as top_from_golub_kahan,
     top_singular_value_gk as top_singular_value_gk,
 )
+from ._checkpoint import Checkpoint as Checkpoint
 from ._codegen import (
     ALLOWED_FUNCTIONS as ALLOWED_FUNCTIONS,
     CodegenError as CodegenError,
@@ -76,6 +77,7 @@ __all__ = [
     "AXIS",
     "bidiagonalize",
     "cayley",
+    "Checkpoint",
     "check_whitelist",
     "CodegenError",
     "colormap",
