@@ -7,8 +7,10 @@ Exit codes: 0 success; 1 a check failed (or a solve/training error); 2 bad input
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import re
+import shutil
 import sys
 import textwrap
 import time
@@ -112,6 +114,12 @@ def build_parser(study_name: str | None = None, bench_names: Sequence[str] = ())
     )
     p.add_argument("study", metavar="STUDY", help="study name (see 'rnn-timescales list')")
     _common_run_args(p, "results")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted run of the same profile, seed and parameters from its checkpoints in "
+        "OUT/STUDY/.partial (long trainings save one after every segment); without it a run starts afresh",
+    )
     if study_name is not None:
         _add_study_options(p, study_name)
 
@@ -127,7 +135,11 @@ def build_parser(study_name: str | None = None, bench_names: Sequence[str] = ())
     p.add_argument(
         "--only", action="append", default=[], metavar="STUDY", help="run only this study (repeat the flag for several)"
     )
-    p.add_argument("--resume", action="store_true", help="skip studies already complete in OUT")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="skip studies already complete in OUT, and continue an interrupted one from its checkpoints",
+    )
     p.add_argument("--derivations", default="derivations", help="derivations directory (default: %(default)s)")
 
     p = sub.add_parser(
@@ -328,6 +340,8 @@ def _run_one(study, config, out: Path) -> bool:
             print(f"[{study.name}] series up to the stop saved to {out / study.name / 'partial_series.npz'}")
         raise
     d = write_study(result, out)
+    if config.work_dir is not None:  # the outputs are written: the checkpoints have served
+        shutil.rmtree(config.work_dir, ignore_errors=True)
     n_pass = sum(c.passed for c in result.checks)
     status = "PASS" if result.passed else "FAIL"
     print(f"[{study.name}] {status}: {n_pass}/{len(result.checks)} checks in {result.runtime_s:.1f} s -> {d}")
@@ -335,6 +349,12 @@ def _run_one(study, config, out: Path) -> bool:
         if not c.passed:
             print(f"[{study.name}]   failed {c.name}: {c.value} vs {c.comparison} {c.tolerance}")
     return result.passed
+
+
+def _with_checkpoints(config, out: Path, resume: bool):
+    """`config` with its checkpoint directory `OUT/STUDY/.partial` (long studies save their
+    completed parts there; `--resume` continues from them)."""
+    return dataclasses.replace(config, work_dir=str(out / config.study / ".partial"), resume=resume)
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
@@ -345,6 +365,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     config = study.config(args.profile, args.seed, overrides, progress=not args.no_progress, options=flags)
     _announce_cost(study, config)
     out = _writable_dir(args.out)
+    config = _with_checkpoints(config, out, args.resume)
     return 0 if _run_one(study, config, out) else 1
 
 
@@ -421,7 +442,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
             print(f"[{study.name}] complete in {out}; skipped (--resume; {'PASS' if done else 'FAIL'})")
             ok &= done
             continue
-        ok &= _run_one(study, config, out)
+        ok &= _run_one(study, _with_checkpoints(config, out, args.resume), out)
     report = write_report(out, order=[s.name for s in all_studies().values()])
     print(
         f"[reproduce] {'all checks pass' if ok else 'SOME CHECKS FAILED'}; report: {report} "
@@ -514,7 +535,7 @@ def _exit_promptly_on_interrupt() -> None:
             except OSError:
                 pass
         print(
-            f"{PROG}: interrupted; every completed output is on disk (reproduce --resume skips completed studies)",
+            f"{PROG}: interrupted; every completed output and checkpoint is on disk (rerun with --resume to continue)",
             file=sys.stderr,
             flush=True,
         )

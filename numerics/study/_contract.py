@@ -22,12 +22,15 @@ documented but not meant for results).
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from numerics.core import UsageError
+from numerics.core import Checkpoint, UsageError
+from numerics.study._results import jsonable
 
 __all__ = [
     "PROFILES",
@@ -243,9 +246,20 @@ class StudyConfig:
     params: Any  # the study's Params dataclass instance
     progress: bool = True
     options: Mapping[str, Any] = field(default_factory=dict)  # e.g. {"animate": True}
+    work_dir: str | None = None  # where long studies keep their checkpoints (None: they keep none)
+    resume: bool = False  # continue from the checkpoints in work_dir instead of starting afresh
 
     def __getitem__(self, key: str) -> Any:
         return self.params[key]
+
+    def checkpoint(self, name: str) -> Checkpoint | None:
+        """The [`Checkpoint`][numerics.core.Checkpoint] `work_dir/name`, bound to this run's
+        study, profile, seed and parameters (parts of any other run are cleared), or `None`
+        when the run keeps no checkpoints. Without `resume` it starts empty."""
+        if self.work_dir is None:
+            return None
+        key = json.dumps([self.study, self.profile, self.seed, jsonable(self.params.as_dict())], sort_keys=True)
+        return Checkpoint(Path(self.work_dir) / name, key, resume=self.resume)
 
 
 def _replace(base: Params, delta: Mapping[str, Any], where: str) -> Params:
