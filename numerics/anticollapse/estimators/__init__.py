@@ -11,6 +11,7 @@ randomness (bootstrap indices, synthetic calibration samples) is drawn from the 
 | time scales and their tail | `unit_timescales` ([§7.2][anticollapse-s7-2]); `beta_tail`, `hill_beta`, `hill_tail` ([§7.3][anticollapse-s7-3]) |
 | envelope and phase | `envelope_from_tau` (2.1); `beta_env` ([§7.4][anticollapse-s7-4]); `fit_envelope` ([§7.5][anticollapse-s7-5]); `power_law_window` ([§7.6][anticollapse-s7-6]); `classify_phase`, `phase_label` ([§7.7][anticollapse-s7-7]); `mixture_audit` ([§7.12][anticollapse-s7-12]) |
 | forcing | `kappa_tail` ([§7.8][anticollapse-s7-8]); `alpha_hat`, `alpha_calibration`, `alpha_windows` ([§7.9][anticollapse-s7-9]); `zeta_spread` ([§8.5][anticollapse-s8-5]) |
+| collapse tests | `authors_rule`, `authors_rule_tau` (the authors' envelope gate); `calibrated_test` (null hypothesis *extended*), `seed_vote`, `tail_k` ([§7.7][anticollapse-s7-7]) |
 | predicted exponent | `beta_pred` ([§7.10][anticollapse-s7-10]) |
 | summaries | `threshold_crossing` ([§7.11][anticollapse-s7-11]); `ordering_probability` ([§9][anticollapse-s9]) |
 
@@ -30,6 +31,18 @@ The symmetric α-stable sampler the α̂ calibration draws from is
 `numerics.anticollapse.stable_symmetric`.
 """
 
+from ._collapse_test import (
+    AUTHORS_LAGS,
+    AUTHORS_TAU_FIT_WINDOW,
+    BETA_RES,
+    AuthorsVerdict,
+    CollapseTest,
+    authors_rule,
+    authors_rule_tau,
+    calibrated_test,
+    seed_vote,
+    tail_k,
+)
 from ._envelope import (
     DEFAULT_LAGS,
     ESTIMATOR_ERROR,
@@ -99,4 +112,14 @@ __all__ = [
     "beta_pred",
     "ordering_probability",
     "threshold_crossing",
+    "AUTHORS_LAGS",
+    "AUTHORS_TAU_FIT_WINDOW",
+    "BETA_RES",
+    "AuthorsVerdict",
+    "CollapseTest",
+    "authors_rule",
+    "authors_rule_tau",
+    "calibrated_test",
+    "seed_vote",
+    "tail_k",
 ]
