@@ -43,16 +43,14 @@ def test_estimator_failure_is_labelled_error_not_collapsed():
     import jax
 
     from numerics.anticollapse import estimators as est
-    from numerics.anticollapse.studies import network as net
+    from numerics.anticollapse.studies import _analysis as an, network as net
 
     p = net.STUDY.profile_params("smoke")
     lags = net.lag_grid(p.lag_max)
-    st = net._final_stats(
-        np.full(16, np.nan), np.full((4, 2), np.nan), np.zeros((4, 8)), lags, jax.random.key(0), p, 64
-    )
+    st = an.final_stats(np.full(16, np.nan), np.full((4, 2), np.nan), np.zeros((4, 8)), lags, jax.random.key(0), p, 64)
     assert st["label"] == est.ESTIMATOR_ERROR and st["final"] is None
     assert est.threshold_crossing(["collapsed", st["label"], "broad", "broad"]) == (2, "error")
-    assert net._label(None) == "error" and "error" in est.LABEL_CODES and "error" not in est.PHASE_LABELS
+    assert an.label_of(None) == "error" and "error" in est.LABEL_CODES and "error" not in est.PHASE_LABELS
 
 
 def test_per_arm_report_and_outputs(result):
@@ -61,6 +59,12 @@ def test_per_arm_report_and_outputs(result):
         r = runs[f"diag_{arm}"]
         for k in ("label", "beta_tail", "beta_env", "kappa", "alpha_eff", "beta_pred", "beta_pred_ci"):
             assert k in r
+        assert r["label_authors"] in ("collapsed", "extended", "error")
+        assert r["label_calibrated"] in ("collapsed", "extended", "unresolved")
+        assert len(r["labels_calibrated"]) == len(r["labels"]) == len(r["labels_authors"])
+    votes = result.params["summary"]["arm_labels"]
+    assert {"constgate_pathA", "diag_none"} <= set(votes)
+    assert any(n.startswith("Arm labels by seed vote") for n in result.notes)
     assert {"constgate_pathA", "constgate_pathB", "sharedgate_none", "diaggate_none"} <= set(runs)
     assert any("ordering" in n for n in result.notes) and any("β_pred vs β_tail" in n for n in result.notes)
     assert set(result.figures) == {

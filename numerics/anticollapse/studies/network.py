@@ -46,8 +46,6 @@ are reported in `notes` and under `params.summary`.
 from __future__ import annotations
 
 import dataclasses
-import math
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +56,20 @@ import numpy as np
 from numerics.anticollapse import _diag_rnn as dl, _train as at, estimators as est
 from numerics.anticollapse._task import FULL_LAGS, SMOKE_LAGS, make_task
 from numerics.anticollapse.studies import _figures as acf
+from numerics.anticollapse.studies._analysis import (
+    alpha_pool,
+    analyse_run,
+    arm_votes,
+    ci_overlap,
+    ckpt_far_increments,
+    ckpt_steps,
+    final_stats,
+    fmt,
+    late_half,
+    run_summary,
+    vote_sentence,
+    windows,
+)
 from numerics.core import UsageError
 from numerics.study import (
     Check,
@@ -77,7 +89,6 @@ __all__ = ["STUDY", "NetworkParams", "PAPER_SEEDS", "DIAG_ARMS", "lag_grid"]
 
 PAPER_SEEDS: tuple[int, ...] = (47, 83, 12, 69, 31, 104, 218, 337, 451, 592)
 DIAG_ARMS: tuple[str, ...] = at.ARM_NAMES
-Q_LOWS: tuple[float, ...] = (0.05, 0.10, 0.15, 0.20)
 ALPHA_REF = {"none": None, "gauss": 2.0, "alpha1.5": 1.5, "alpha1.2": 1.2}
 ORDER_ARMS: tuple[str, ...] = ("none", "gauss", "alpha1.5", "alpha1.2")  # table T8: expected beta decreasing
 PAPER_N_TRAIN = 8000
@@ -292,204 +303,6 @@ def _validate(p: NetworkParams) -> None:
         )
 
 
-# ----------------------------------------------------------------------------- helpers
-def _ckpt_epochs(epochs: int, every: int, first_epoch: bool) -> list[int]:
-    """Checkpoint epochs: init, (epoch 1 when `first_epoch`), then every `every` epochs."""
-    return sorted({0, *range(every, epochs + 1, every), epochs} | ({1} if first_epoch else set()))
-
-
-def _ckpt_steps(epochs: int, every: int, spe: int, first_epoch: bool) -> list[int]:
-    """Checkpoint steps of `_ckpt_epochs`."""
-    return [e * spe for e in _ckpt_epochs(epochs, every, first_epoch)]
-
-
-def _safe(fn, *a, **k):
-    """Run an estimator; `None` when it fails on a degenerate sample (e.g. no finite τ).
-
-    A failed phase classification is labelled `numerics.anticollapse.ESTIMATOR_ERROR`
-    (`_label`), never `collapsed`."""
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        try:
-            return fn(*a, **k)
-        except (ValueError, ZeroDivisionError, FloatingPointError):
-            return None
-
-
-def _label(ph: est.PhaseResult | None) -> str:
-    """The [§7.7][anticollapse-s7-7] label of a classification, or `"error"` if the estimator failed."""
-    return est.ESTIMATOR_ERROR if ph is None else ph.label
-
-
-def _alpha_pool(x: np.ndarray) -> np.ndarray:
-    """Usable α̂ samples: finite, non-zero increments (frozen entries move by exactly 0)."""
-    x = np.asarray(x, dtype=np.float64).ravel()
-    return x[np.isfinite(x) & (x != 0.0)]
-
-
-def _subsample(x: np.ndarray, n: int) -> np.ndarray:
-    x = _alpha_pool(x)
-    return x if x.size <= n else x[np.linspace(0, x.size - 1, n).astype(int)]
-
-
-def _final_stats(
-    tau_last: np.ndarray,
-    far_inc: np.ndarray,
-    alpha_samples: np.ndarray,
-    lags: np.ndarray,
-    key: jax.Array,
-    p: NetworkParams,
-    n_alpha: int,
-) -> dict[str, Any]:
-    """Label and β̂_tail of the final spectrum, α̂ of the slow-row increments (`n_alpha`
-    of them, one sample size for every run so one α̂ calibration serves all) and β̂_pred
-    of the far-left increments (n, k)."""
-    k_ph, k_bp = jax.random.split(key)
-    ph = _safe(est.classify_phase, tau_last, lags, k_ph, n_boot=p["n_boot"])
-    tail = (
-        ph.tail if ph is not None and ph.tail is not None else _safe(est.beta_tail, tau_last, k_ph, n_boot=p["n_boot"])
-    )
-    a_s = _subsample(alpha_samples.ravel(), n_alpha)
-    alpha = _safe(est.alpha_hat, a_s, jax.random.key(0), reps=p["alpha_reps"]) if a_s.size > 60 else None
-    bp = _safe(est.beta_pred, far_inc, k_bp, n_boot=p["n_boot_aux"]) if np.isfinite(far_inc).sum() > 2 else None
-    return dict(label=_label(ph), final=ph, tail=tail, alpha=alpha, beta_pred=bp)
-
-
-def _windows(step_samples: np.ndarray, steps: np.ndarray) -> list[np.ndarray]:
-    """Per-step records split into checkpoint windows [steps[c-1], steps[c]) (records start at steps[0])."""
-    rel = np.asarray(steps) - int(steps[0])
-    return [step_samples[a:b] for a, b in zip(rel[:-1], rel[1:])]
-
-
-def _analyse(
-    zeta: np.ndarray,
-    far_inc: np.ndarray,
-    step_samples: np.ndarray,
-    steps: np.ndarray,
-    spe: int,
-    lags: np.ndarray,
-    key: jax.Array,
-    p: NetworkParams,
-    n_alpha: int,
-    n_win: int,
-) -> dict[str, Any]:
-    """All §7 estimators for one run: `zeta` (C, H) at checkpoint `steps` (C,), far-left
-    increments (n, k) for β_pred, per-step slow-row increments `step_samples` (S, m)
-    from step `steps[0]`: α̂ at the end (late half, `n_alpha` samples) and in every
-    checkpoint window (`n_win` samples, fig. 5); Δζ = ζ_q90 − ζ_q10 per checkpoint (§8.5)."""
-    keys = jax.random.split(key, 4 + zeta.shape[0])
-    tau = np.exp(-np.where(np.isfinite(zeta), zeta, np.nan))
-    traj = {k: np.full(zeta.shape[0], np.nan) for k in ("beta_tail", "lo", "hi", "r2", "beta_env")}
-    labels = []
-    for c in range(zeta.shape[0] - 1):
-        ph = _safe(est.classify_phase, tau[c], lags, keys[4 + c], n_boot=p["n_boot"])
-        labels.append(_label(ph))
-        tail = (
-            ph.tail
-            if ph is not None and ph.tail is not None
-            else _safe(est.beta_tail, tau[c], keys[4 + c], n_boot=p["n_boot"])
-        )
-        if tail is not None:
-            traj["beta_tail"][c], traj["lo"][c], traj["hi"][c], traj["r2"][c] = tail.beta, tail.lo, tail.hi, tail.r2
-    fin = _final_stats(tau[-1], far_inc, _late(step_samples), lags, keys[2], p, n_alpha)
-    labels.append(fin["label"])
-    if fin["tail"] is not None:
-        t = fin["tail"]
-        traj["beta_tail"][-1], traj["lo"][-1], traj["hi"][-1], traj["r2"][-1] = t.beta, t.lo, t.hi, t.r2
-    for c in range(zeta.shape[0]):
-        be = _safe(est.beta_env, tau[c], lags)
-        traj["beta_env"][c] = np.nan if be is None else be
-    zk = zeta[:, np.all(np.isfinite(zeta), axis=0)]
-    kap = {q: _safe(est.kappa_tail, zk, keys[1], q_low=q, n_boot=p["n_boot_aux"]) for q in Q_LOWS}
-    path = est.alpha_windows(_windows(step_samples, steps), jax.random.key(1), n_max=n_win, reps=p["alpha_reps"])
-    nan1 = np.array([np.nan])
-    alpha_path = {
-        "alpha_eff": np.concatenate([nan1, path.alpha_eff]),
-        "alpha_lo": np.concatenate([nan1, path.lo]),
-        "alpha_hi": np.concatenate([nan1, path.hi]),
-        "alpha_p_gauss": np.concatenate([nan1, path.p_gaussian]),
-        "alpha_n": np.concatenate([[0], path.n]),
-    }
-    return dict(
-        labels=labels,
-        traj=traj,
-        final=fin["final"],
-        final_tail=fin["tail"],
-        kappa=kap,
-        alpha=fin["alpha"],
-        beta_pred=fin["beta_pred"],
-        tau=tau[-1],
-        t_cross=est.threshold_crossing(labels),
-        epochs=np.asarray(steps, dtype=np.float64) / spe,
-        dzeta_spread=est.zeta_spread(zeta),
-        alpha_path=alpha_path,
-        label_code=np.array([est.LABEL_CODES.index(l) for l in labels]),
-    )
-
-
-def _late(x: np.ndarray) -> np.ndarray:
-    return x[x.shape[0] // 2 :]
-
-
-def _ckpt_far_increments(zeta: np.ndarray, q_low: float) -> np.ndarray:
-    """Checkpoint-to-checkpoint Δζ of the far-left units (lowest `q_low` at the earlier
-    checkpoint), late half: (n_transitions, k)."""
-    z = _late(zeta)
-    k = max(1, math.ceil(q_low * z.shape[1]))
-    rows = np.argsort(np.where(np.isfinite(z[:-1]), z[:-1], -np.inf), axis=1)[:, :k]
-    d = np.take_along_axis(z[1:], rows, 1) - np.take_along_axis(z[:-1], rows, 1)
-    return np.where(np.isfinite(d), d, np.nan)
-
-
-def _summary(name: str, a: dict[str, Any]) -> dict[str, Any]:
-    """Flat per-run numbers for `params` and the notes."""
-    fin, bp, al, k10 = a["final"], a["beta_pred"], a["alpha"], a["kappa"][0.10]
-    i = -1
-    out = {
-        "label": a["labels"][-1],
-        "beta_tail": a["traj"]["beta_tail"][i],
-        "beta_tail_ci": [a["traj"]["lo"][i], a["traj"]["hi"][i]],
-        "tail_r2": a["traj"]["r2"][i],
-        "beta_env": a["traj"]["beta_env"][i],
-        "env_winner": None if fin is None else fin.env.winner,
-        "tau_max_hat": None if fin is None else fin.env.tau_max,
-        "kappa": None if k10 is None else k10.kappa,
-        "kappa_ci": None if k10 is None else [k10.lo, k10.hi],
-        "kappa_bic_constant": None if k10 is None else k10.bic_prefers_constant,
-        "alpha_eff": None if al is None else al.alpha_eff,
-        "alpha_ci": None if al is None else [al.lo, al.hi],
-        "alpha_p_gauss": None if al is None else al.p_gaussian,
-        "beta_pred": None if bp is None else bp.beta,
-        "beta_pred_ci": None if bp is None else [bp.lo, bp.hi],
-        "runaway": None if bp is None else bp.runaway,
-        "t_cross": a["t_cross"][0],
-        "t_cross_flag": a["t_cross"][1],
-        "t_cross_epoch": None if a["t_cross"][0] is None else float(a["epochs"][a["t_cross"][0]]),
-        "labels": list(a["labels"]),
-        "epochs": a["epochs"].tolist(),
-        "dzeta_spread": a["dzeta_spread"].tolist(),
-        "alpha_path": a["alpha_path"]["alpha_eff"].tolist(),
-        "alpha_path_ci": np.stack([a["alpha_path"]["alpha_lo"], a["alpha_path"]["alpha_hi"]], 1).tolist(),
-    }
-    return out
-
-
-def _fmt(x: Any) -> str:
-    if x is None:
-        return "—"
-    if isinstance(x, (list, tuple)):
-        return "[" + ", ".join(_fmt(v) for v in x) + "]"
-    if isinstance(x, (float, np.floating)):
-        return f"{float(x):.3g}"
-    return str(x)
-
-
-def _ci_overlap(a: list | None, b: list | None) -> bool | None:
-    if a is None or b is None or not all(np.isfinite(a + b)):
-        return None
-    return bool(a[0] <= b[1] and b[0] <= a[1])
-
-
 # ----------------------------------------------------------------------------- runs
 def _gated_group(
     kind: str, arms: list[at.Arm], p: NetworkParams, seeds: list[int], task, data, x_diag, lags, starts, progress: bool
@@ -498,7 +311,7 @@ def _gated_group(
         optimizer=p["optimizer"], batch=p["gated_batch"], q_low=p["q_low"], injection=any(a.inject for a in arms)
     )
     spe = cfg.steps_per_epoch(p["gated_n_train"])
-    ck = _ckpt_steps(p["gated_epochs"], p["gated_ckpt"], spe, first_epoch=p["first_epoch_ckpt"])
+    ck = ckpt_steps(p["gated_epochs"], p["gated_ckpt"], spe, first_epoch=p["first_epoch_ckpt"])
     runs = [(s, arm) for s in seeds for arm in arms]
     states = at.stack_runs(
         [
@@ -530,7 +343,7 @@ def _gated_group(
 def _diag_group(p: NetworkParams, seeds: list[int], data, progress: bool):
     cfg = at.TrainConfig(optimizer=p["diag_optimizer"], batch=p["diag_batch"], q_low=p["q_low"])
     spe = cfg.steps_per_epoch(p["diag_n_train"])
-    ck = _ckpt_steps(p["diag_epochs"], p["diag_ckpt"], spe, first_epoch=p["first_epoch_ckpt"])
+    ck = ckpt_steps(p["diag_epochs"], p["diag_ckpt"], spe, first_epoch=p["first_epoch_ckpt"])
     runs = [(s, name) for s in seeds for name in DIAG_ARMS]
     p0 = {s: dl.init_diag_lrnn(jax.random.fold_in(jax.random.key(s), 11), p["diag_H"], 16) for s in seeds}
     states = at.stack_runs(
@@ -579,14 +392,14 @@ def _ordering(
     p_t = prob([None if diag[n]["final_tail"] is None else diag[n]["final_tail"].boot for n in names])
     p_p = prob([None if diag[n]["beta_pred"] is None else diag[n]["beta_pred"].boot for n in names])
     arms_txt = ", ".join(
-        f"{_fmt(b)} {_fmt(c)} ({lab})" for b, c, lab in zip(bt, bt_ci, ("no injection", "α = 2", "α = 1.5", "α = 1.2"))
+        f"{fmt(b)} {fmt(c)} ({lab})" for b, c, lab in zip(bt, bt_ci, ("no injection", "α = 2", "α = 1.5", "α = 1.2"))
     )
     sentence = (
         f"Diagonal linear RNN ({profile} profile, seed {seed}, H = {p['diag_H']}, {steps} training steps): "
         f"β̂_tail = {arms_txt} (90% bootstrap CIs); the expected ordering β(none) > β(α=2) > β(α=1.5) > "
         f"β(α=1.2) (table T8 (anticollapse docs)) {'holds' if strict(bt) else 'does not hold'} for β̂_tail (bootstrap probability "
-        f"{_fmt(p_t)}) and {'holds' if strict(bp) else 'does not hold'} for β̂_pred = {_fmt(bp)} "
-        f"(runaway counted as 0; bootstrap probability {_fmt(p_p)})."
+        f"{fmt(p_t)}) and {'holds' if strict(bp) else 'does not hold'} for β̂_pred = {fmt(bp)} "
+        f"(runaway counted as 0; bootstrap probability {fmt(p_p)})."
     )
     return {
         "arms": list(ORDER_ARMS),
@@ -635,7 +448,7 @@ def _ladders(
             return {"zeta": np.asarray(jax.vmap(dl.effective_nu)(params, arms_.shared))}
 
         def far(h, r):
-            return _late(h.dzeta[r])
+            return late_half(h.dzeta[r])
 
         def samples(h, r):
             return h.dzeta[r]
@@ -646,7 +459,7 @@ def _ladders(
         diagnose = at.gated_diagnose(x_diag, lags, starts, (lags.max() / 6.0, lags.max()), n_fit_lags=p["n_fit_lags"])
 
         def far(h, r):
-            return _ckpt_far_increments(h.zeta[r], p["q_low"])
+            return ckpt_far_increments(h.zeta[r], p["q_low"])
 
         def samples(h, r):
             return h.inc[r]
@@ -721,10 +534,10 @@ def _ladders(
     for i, ((lad, cond, _, b), h, ri) in enumerate(runs):
         z = h.zeta[ri]
         tau_last = np.exp(-np.where(np.isfinite(z[-1]), z[-1], np.nan))
-        st_ = _final_stats(
+        st_ = final_stats(
             tau_last,
             far(h, ri),
-            _late(samples(h, ri)),
+            late_half(samples(h, ri)),
             lags,
             jax.random.fold_in(key, i),
             dataclasses.replace(p, n_boot_aux=p["ladder_n_boot"]),
@@ -812,13 +625,13 @@ def _ladders(
             f"Forcing-suppression {lad} ladder (table T8 (anticollapse docs); {kind}, warm start at epoch "
             f"{warm}/{epochs}; report only): "
             + "; ".join(
-                f"{x['condition']}: {x['label']}, β_tail {_fmt(x['beta_tail'])} {_fmt(x['beta_tail_ci'])}"
-                f", α̂ {_fmt(x['alpha_eff'])}, β_pred "
-                f"{'runaway' if x['runaway'] else _fmt(x['beta_pred'])}"
+                f"{x['condition']}: {x['label']}, β_tail {fmt(x['beta_tail'])} {fmt(x['beta_tail_ci'])}"
+                f", α̂ {fmt(x['alpha_eff'])}, β_pred "
+                f"{'runaway' if x['runaway'] else fmt(x['beta_pred'])}"
                 + (
                     ""
                     if x["p_beta_tail_above_base"] is None
-                    else f", P_boot(β_tail > base) {_fmt(x['p_beta_tail_above_base'])}"
+                    else f", P_boot(β_tail > base) {fmt(x['p_beta_tail_above_base'])}"
                 )
                 for x in rows
             )
@@ -879,17 +692,17 @@ def measure(config: StudyConfig) -> Measurement:
     task_d = make_task(jax.random.fold_in(root, 300), p.diag_T, lags=diag_task_lags)
     data_d = task_d.batch(jax.random.fold_in(root, 301), jnp.arange(p.diag_n_train))
     hd, druns = _diag_group(p, seeds, data_d, config.progress)
-    avail = [_alpha_pool(_late(h.inc[r])).size for h in hist.values() for r in range(h.inc.shape[0])]
-    avail += [_alpha_pool(_late(hd.dzeta[r])).size for r in range(hd.dzeta.shape[0])]
+    avail = [alpha_pool(late_half(h.inc[r])).size for h in hist.values() for r in range(h.inc.shape[0])]
+    avail += [alpha_pool(late_half(hd.dzeta[r])).size for r in range(hd.dzeta.shape[0])]
     n_alpha = int(min([p.n_alpha] + avail))
     # α̂ per checkpoint window: one sample size (the smallest run's median window, at most n_alpha)
     med = [
-        np.median([_alpha_pool(w).size for w in _windows(h.inc[r], h.ckpt_steps)])
+        np.median([alpha_pool(w).size for w in windows(h.inc[r], h.ckpt_steps)])
         for h in hist.values()
         for r in range(h.inc.shape[0])
     ]
     med += [
-        np.median([_alpha_pool(w).size for w in _windows(hd.dzeta[r], hd.ckpt_steps)]) for r in range(hd.dzeta.shape[0])
+        np.median([alpha_pool(w).size for w in windows(hd.dzeta[r], hd.ckpt_steps)]) for r in range(hd.dzeta.shape[0])
     ]
     n_win = int(max(64, min([n_alpha] + med)))
     spe_g = -(-p.gated_n_train // p.gated_batch)
@@ -900,9 +713,9 @@ def measure(config: StudyConfig) -> Measurement:
         for r, (s, name) in enumerate([(s, n) for s in seeds for n in names]):
             run_name = f"{kind}gate_{name}" + (f"_s{s}" if len(seeds) > 1 else "")
             key = jax.random.fold_in(root, 200 + len(gated))
-            a = _analyse(
+            a = analyse_run(
                 h.zeta[r],
-                _ckpt_far_increments(h.zeta[r], p.q_low),
+                ckpt_far_increments(h.zeta[r], p.q_low),
                 h.inc[r],
                 h.ckpt_steps,
                 spe_g,
@@ -919,7 +732,7 @@ def measure(config: StudyConfig) -> Measurement:
                 h.zeta[r],
             )
             gated[run_name] = a
-            summ[run_name] = _summary(run_name, a)
+            summ[run_name] = run_summary(run_name, a)
 
     # --- Exp 1 (ConstGate): the μ⁽⁰⁾ envelope identity, the labels and the Gaussian test of path A
     const_runs = [n for n in gated if n.startswith("constgate")]
@@ -935,10 +748,12 @@ def measure(config: StudyConfig) -> Measurement:
     for r, (s, name) in enumerate(druns):
         run_name = f"diag_{name}" + (f"_s{s}" if len(seeds) > 1 else "")
         key = jax.random.fold_in(root, 400 + r)
-        a = _analyse(hd.zeta[r], _late(hd.dzeta[r]), hd.dzeta[r], hd.ckpt_steps, spe_d, lags, key, p, n_alpha, n_win)
+        a = analyse_run(
+            hd.zeta[r], late_half(hd.dzeta[r]), hd.dzeta[r], hd.ckpt_steps, spe_d, lags, key, p, n_alpha, n_win
+        )
         a["steps"], a["zeta"] = hd.ckpt_steps, hd.zeta[r]
         diag[run_name] = a
-        summ[run_name] = _summary(run_name, a)
+        summ[run_name] = run_summary(run_name, a)
 
     # gradient identity of the test bed (theory = autodiff of the plain recursion)
     xs, ys = data_d[0][:4, :64], data_d[1][:4, :64]
@@ -980,23 +795,25 @@ def measure(config: StudyConfig) -> Measurement:
     def line(n: str) -> str:
         s = summ[n]
         return (
-            f"{n}: label {s['label']}; β_tail {_fmt(s['beta_tail'])} CI {_fmt(s['beta_tail_ci'])} "
-            f"(R² {_fmt(s['tail_r2'])}); β_env {_fmt(s['beta_env'])}; κ̂ {_fmt(s['kappa'])} CI {_fmt(s['kappa_ci'])}; "
-            f"α̂ {_fmt(s['alpha_eff'])} CI {_fmt(s['alpha_ci'])} (p_Gauss {_fmt(s['alpha_p_gauss'])}); "
-            f"β_pred {'runaway (no root)' if s['runaway'] else _fmt(s['beta_pred'])} CI {_fmt(s['beta_pred_ci'])}; "
-            f"t_cross {_fmt(s['t_cross'])} ({_fmt(s['t_cross_flag'])})"
+            f"{n}: label {s['label']} (authors' rule {s['label_authors']}, calibrated {s['label_calibrated']}); β_tail {fmt(s['beta_tail'])} CI {fmt(s['beta_tail_ci'])} "
+            f"(R² {fmt(s['tail_r2'])}); β_env {fmt(s['beta_env'])}; κ̂ {fmt(s['kappa'])} CI {fmt(s['kappa_ci'])}; "
+            f"α̂ {fmt(s['alpha_eff'])} CI {fmt(s['alpha_ci'])} (p_Gauss {fmt(s['alpha_p_gauss'])}); "
+            f"β_pred {'runaway (no root)' if s['runaway'] else fmt(s['beta_pred'])} CI {fmt(s['beta_pred_ci'])}; "
+            f"t_cross {fmt(s['t_cross'])} ({fmt(s['t_cross_flag'])})"
         )
 
     notes += [line(n) for n in summ]
-    agree = {n: _ci_overlap(summ[n]["beta_pred_ci"], summ[n]["beta_tail_ci"]) for n in summ}
+    votes = arm_votes(summ, len(seeds) > 1)
+    notes.append(vote_sentence(votes))
+    agree = {n: ci_overlap(summ[n]["beta_pred_ci"], summ[n]["beta_tail_ci"]) for n in summ}
     notes.append(
         "β_pred vs β_tail (table T8 (anticollapse docs), report only; agreement = 90% CIs overlap): "
         + "; ".join(f"{n}: {'agree' if v else 'disagree' if v is not None else 'n/a'}" for n, v in agree.items())
     )
     t_line = lambda n: (
-        f"{n}: Δζ = ζ_q90 − ζ_q10 {_fmt(summ[n]['dzeta_spread'][0])} (init) → "  # noqa: E731
-        f"{_fmt(summ[n]['dzeta_spread'][-1])} (end); labels {'/'.join(sorted(set(summ[n]['labels'])))}; "
-        f"t_cross {_fmt(summ[n]['t_cross_epoch'])} epochs ({_fmt(summ[n]['t_cross_flag'])})"
+        f"{n}: Δζ = ζ_q90 − ζ_q10 {fmt(summ[n]['dzeta_spread'][0])} (init) → "  # noqa: E731
+        f"{fmt(summ[n]['dzeta_spread'][-1])} (end); labels {'/'.join(sorted(set(summ[n]['labels'])))}; "
+        f"t_cross {fmt(summ[n]['t_cross_epoch'])} epochs ({fmt(summ[n]['t_cross_flag'])})"
     )
     notes.append(
         "Spread and threshold crossing (docs: anticollapse §8.5, §7.11; report only): "
@@ -1069,6 +886,7 @@ def measure(config: StudyConfig) -> Measurement:
     summary = {
         "seeds": seeds,
         "runs": summ,
+        "arm_labels": votes,
         "beta_pred_agrees": agree,
         "t8_ordering": ordering,
         "t8_ladders": ladders["params"],
@@ -1083,6 +901,7 @@ def measure(config: StudyConfig) -> Measurement:
         ladders=ladders["params"],
         const=const,
         grad_err=grad_err,
+        votes=votes,
         clamp=clamp,
         warm_err=warm_err,
     )
@@ -1149,7 +968,7 @@ def checks(config: StudyConfig, m: Measurement) -> list[Check]:
                     f"{c['run']}_tau_max_rel_error",
                     c["rel"],
                     CLAMP_TAU_MAX_TOL,
-                    f"capacity clamp τ ≤ τ_c = {p.tau_c:g}: tempered-fit τ̂_max = {_fmt(c['tau_max'])} "
+                    f"capacity clamp τ ≤ τ_c = {p.tau_c:g}: tempered-fit τ̂_max = {fmt(c['tau_max'])} "
                     f"(AIC winner {c['winner']}); tolerance {CLAMP_TAU_MAX_TOL:.0%} (docs: anticollapse table T9; "
                     "τ_c inside the lag window)",
                 )
