@@ -125,7 +125,7 @@ class NetworkParams(Params):
 
     | field | meaning |
     |---|---|
-    | `n_seeds` | seeds of the paper profile (`PAPER_SEEDS`); quick and smoke run the study seed |
+    | `n_seeds` | seeds per arm: the first of `PAPER_SEEDS` in the paper profile; the study seed, seed + 1, … otherwise |
     | `lags`, `diag_lags` | lag set of the task for gated cells / the diagonal RNN (`"full"` or `"smoke"`) |
     | `lag_max` | top of the diagnostic lag grid `round(linspace(4, lag_max, 128))` |
     | `first_epoch_ckpt` | also checkpoint after epoch 1 |
@@ -190,7 +190,7 @@ class NetworkParams(Params):
 
 
 QUICK = dict(
-    n_seeds=1,
+    n_seeds=3,
     lags="smoke",
     lag_max=192.0,
     first_epoch_ckpt=False,
@@ -254,6 +254,12 @@ DECLARED = (
         "true",
         "ConstGate path A / path B final label collapsed: structural claim (docs: anticollapse table T6 and §6; "
         "frozen gate, one time scale); an estimator failure fails the check",
+    ),
+    CheckSpec(
+        "{arm}_calibrated_vote_collapsed",
+        "true",
+        "ConstGate paths A and B (structural: one frozen time scale) and SharedGate (table T7: one shared gate) "
+        "labelled collapsed by the calibrated test, by seed vote (critical count of Binomial(seeds, 0.05))",
     ),
     CheckSpec(
         "constgate_pathA_gaussian_p",
@@ -668,7 +674,7 @@ def _ladders(
 def measure(config: StudyConfig) -> Measurement:
     """Train every run, analyse it with the estimators, run the ladders and write the reports."""
     p = config.params
-    seeds = [config.seed] if config.profile != "paper" else list(PAPER_SEEDS[: p.n_seeds])
+    seeds = list(PAPER_SEEDS[: p.n_seeds]) if config.profile == "paper" else [config.seed + i for i in range(p.n_seeds)]
     lags = lag_grid(p.lag_max)
     task_lags = SMOKE_LAGS if p.lags == "smoke" else FULL_LAGS
     diag_task_lags = SMOKE_LAGS if p.diag_lags == "smoke" else FULL_LAGS
@@ -939,6 +945,21 @@ def checks(config: StudyConfig, m: Measurement) -> list[Check]:
                 f"ConstGate {path} final label(s) {labs}; structural claim of docs: anticollapse table T6 and §6 "
                 "(frozen gate: one time scale, exponential envelope under any forcing); an estimator "
                 f"failure (label '{est.ESTIMATOR_ERROR}') fails the check",
+            )
+        )
+    for arm in ("constgate_pathB", "constgate_pathA", "sharedgate_none"):
+        v = d["votes"][arm]["calibrated"]
+        out.append(
+            check_true(
+                f"{arm}_calibrated_vote_collapsed",
+                v["label"] == "collapsed",
+                f"calibrated test (null hypothesis extended) by seed vote: {v['collapsed_seeds']} of "
+                f"{len(v['per_seed'])} seeds collapsed, critical count {v['critical_count']} (Binomial(seeds, 0.05)); "
+                + (
+                    "structural: a frozen gate gives every unit the same time scale"
+                    if arm.startswith("constgate")
+                    else "table T7 expects SharedGate collapsed: one gate shared by every unit"
+                ),
             )
         )
     if all(v is not None for v in const["pathA_p"]):
