@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,20 @@ class Checkpoint:
         """The named arrays of part `name`."""
         with np.load(self.root / f"{name}.npz") as z:
             return {k: z[k] for k in z.files}
+
+    def memo(self, name: str, compute: Callable[[], list[dict[str, Any]] | None]) -> list[dict[str, Any]] | None:
+        """A list of dicts of arrays: part `name` if it is on disk, else `compute()` (saved when
+        it is not `None`). Scalars come back as 0-d arrays; values are the saved float64 bits."""
+        if self.has(name):
+            a = self.load_arrays(name)
+            n = int(a.pop("__rows"))
+            return [{k.split("::", 1)[1]: v for k, v in a.items() if k.split("::", 1)[0] == str(i)} for i in range(n)]
+        rows = compute()
+        if rows is not None:
+            self.save_arrays(
+                name, {"__rows": len(rows)} | {f"{i}::{k}": v for i, r in enumerate(rows) for k, v in r.items()}
+            )
+        return rows
 
     def remove(self, name: str) -> None:
         """Delete part `name` if present."""

@@ -56,3 +56,19 @@ def test_training_resumed_from_a_checkpoint_equals_an_uninterrupted_run(tmp_path
         assert np.array_equal(a, b, equal_nan=True)
     for a, b in zip(jax.tree.leaves(ref.params), jax.tree.leaves(got.params)):
         assert np.array_equal(a, b)
+
+
+def test_memo_computes_once_and_returns_the_saved_rows(tmp_path):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return [{"loss": np.linspace(0, 1, 5), "num_steps": 7}, {"loss": np.ones(5), "num_steps": 9}]
+
+    first = Checkpoint(tmp_path, "m").memo("flow-a", compute)
+    again = Checkpoint(tmp_path, "m", resume=True).memo("flow-a", compute)
+    assert len(calls) == 1 and len(again) == 2
+    for a, b in zip(first, again):
+        assert np.array_equal(a["loss"], b["loss"]) and int(b["num_steps"]) == a["num_steps"]
+    assert Checkpoint(tmp_path, "m").memo("flow-b", lambda: None) is None  # nothing saved for None
+    assert not Checkpoint(tmp_path, "m", resume=True).has("flow-b")

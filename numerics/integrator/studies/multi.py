@@ -217,6 +217,7 @@ def measure(config: StudyConfig) -> Measurement:
     floors: dict[tuple[str, int], np.ndarray] = {}  # two-pole floor per (target, N) and draw (sigma = 0 2x2 flow)
     final_loss: dict[tuple[str, float, int], np.ndarray] = {}  # L(T) per draw
     runs = [(lab, t, poles, float(s), int(n)) for lab, t, poles in _targets(config) for s in p.sigma for n in p.N]
+    ckpt = config.checkpoint("flows")
     for lab, target, poles, sigma, n in tqdm(runs, desc="multi-timescale runs", disable=not config.progress):
         K = len(poles)
         tag = f"{lab}, sigma={sigma:g}, N={n}"
@@ -228,9 +229,14 @@ def measure(config: StudyConfig) -> Measurement:
         # sigma = 0 is the exactness comparison of table T9 (integrator docs): network and reduced
         # flow at EXACT_SOLVER tolerances
         tol = ic.EXACT_SOLVER if sigma == 0.0 else {"rtol": rtol, "atol": atol}
-        outs = ex.flow_or_none(
-            lambda: lr.gradient_flow_draws(P0, target, jnp.asarray(ts), n_eigs=n, **tol), notes, f"network {tag}"
-        )
+
+        def flow():
+            return ex.flow_or_none(
+                lambda: lr.gradient_flow_draws(P0, target, jnp.asarray(ts), n_eigs=n, **tol), notes, f"network {tag}"
+            )
+
+        # each completed flow is saved (`compare --resume` continues after an interrupt)
+        outs = flow() if ckpt is None else ckpt.memo(f"flow-{lab}-{sigma:g}-{n}", flow)
         if outs is None:
             points.append(dict(tag=tag, stable=False))
             continue
