@@ -53,16 +53,23 @@ __all__ = [
 Q_LOWS: tuple[float, ...] = (0.05, 0.10, 0.15, 0.20)
 
 
-def rule_labels(tau: np.ndarray, key: jax.Array) -> tuple[list[str], list[str]]:
+def rule_labels(
+    tau: np.ndarray, key: jax.Array, envelopes: np.ndarray | None = None, lags: np.ndarray | None = None
+) -> tuple[list[str], list[str]]:
     """Labels of the spectra `tau` (C, H) under the authors' envelope rule and the calibrated
-    test (non-finite τ: a non-decaying unit, right-censored in the calibrated test)."""
+    test (non-finite τ: a non-decaying unit, right-censored in the calibrated test).
+
+    The authors' rule reads the measured envelopes (C, L) on `lags` when given (gated cells: the
+    μ⁽⁰⁾ envelope, as the authors' code does), else the envelope of the τ sample on the authors'
+    grid `floor(linspace(4, 384, 128))` (exact for the diagonal linear RNN, whose μ is λ^ℓ)."""
     cal = est.calibrated_test(np.where(np.isfinite(tau), tau, np.inf), key).label
     auth = []
-    for t in tau:
+    for c, t in enumerate(tau):
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             try:
-                auth.append(est.authors_rule_tau(t[np.isfinite(t)]).label)
+                v = est.authors_rule(envelopes[c], lags) if envelopes is not None else est.authors_rule_tau(t)
+                auth.append(v.label)
             except (ValueError, ZeroDivisionError, FloatingPointError):
                 auth.append(est.ESTIMATOR_ERROR)
     return auth, [str(x) for x in np.atleast_1d(cal)]
@@ -147,12 +154,14 @@ def analyse_run(
     p: Any,
     n_alpha: int,
     n_win: int,
+    envelopes: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """All §7 estimators for one run: `zeta` (C, H) at checkpoint `steps` (C,), far-left
     increments (n, k) for β_pred, per-step slow-row increments `step_samples` (S, m)
     from step `steps[0]`: α̂ at the end (late half, `n_alpha` samples) and in every
     checkpoint window (`n_win` samples, fig. 5); Δζ = ζ_q90 − ζ_q10 per checkpoint (§8.5); the
-    authors' and the calibrated label at every checkpoint (`rule_labels`)."""
+    authors' and the calibrated label at every checkpoint (`rule_labels`, the authors' rule on the
+    measured `envelopes` (C, L) when given)."""
     keys = jax.random.split(key, 4 + zeta.shape[0])
     tau = np.exp(-np.where(np.isfinite(zeta), zeta, np.nan))
     traj = {k: np.full(zeta.shape[0], np.nan) for k in ("beta_tail", "lo", "hi", "r2", "beta_env")}
@@ -186,7 +195,7 @@ def analyse_run(
         "alpha_p_gauss": np.concatenate([nan1, path.p_gaussian]),
         "alpha_n": np.concatenate([[0], path.n]),
     }
-    labels_authors, labels_calibrated = rule_labels(tau, keys[3])
+    labels_authors, labels_calibrated = rule_labels(tau, keys[3], envelopes, lags)
     return dict(
         labels=labels,
         labels_authors=labels_authors,

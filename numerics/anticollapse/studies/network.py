@@ -735,6 +735,7 @@ def measure(config: StudyConfig) -> Measurement:
                 p,
                 n_alpha,
                 n_win,
+                envelopes=h.diag["f0"][r],
             )
             a["f0"], a["f_audit"], a["steps"], a["zeta"] = (
                 h.diag["f0"][r],
