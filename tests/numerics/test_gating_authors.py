@@ -1,5 +1,6 @@
 """The authors' S1 measurement (numerics.gating._authors): the power-iteration norm against the
-exact spectral norm, the reversed product, the post-step gate term, their windows and predictor."""
+exact spectral norm, the reversed product, the post-step gate term, their windows and predictor,
+and the study `gating-lr` under `measure="authors"`."""
 
 import jax
 import jax.numpy as jnp
@@ -136,3 +137,43 @@ def test_authors_probe_sequence_is_keyed_and_keeps_the_exact_parts():
     ex = jax.jit(probe_sequence)(cell, us[0])
     for key in ("diag", "mu0", "mu1", "bound", "P_ret"):
         np.testing.assert_allclose(np.asarray(a[key]), np.asarray(ex[key]), rtol=1e-13, atol=1e-300, err_msg=key)
+
+
+def test_smoke_study_with_the_authors_measure():
+    """`gating-lr --measure authors` runs on the smoke profile and computes every check."""
+    from numerics.study.runner import get_study
+
+    study = get_study("gating-lr")
+    cfg = study.config("smoke", seed=0, overrides={"measure": "authors"}, progress=False)
+    result = study.run(cfg)
+    assert len(result.checks) == 16  # the two leaky identities, 2 x 3 per cell, 4 x 2 per gate
+    assert all(np.isfinite(c.value) for c in result.checks if not isinstance(c.value, bool))
+    failed = [(c.name, c.value, c.tolerance) for c in result.checks if not c.passed]
+    assert not failed, failed
+    assert result.params["measure"] == "authors"
+    prof = result.series["vector_profile"]  # (seed, checkpoint, lag): the authors' lags stop at T - 1
+    assert np.all(np.isnan(prof[..., -1])) and np.all(np.isfinite(prof[..., :-1]))
+
+
+def test_measure_is_validated():
+    from numerics.core import UsageError
+    from numerics.study.runner import get_study
+
+    with pytest.raises(UsageError, match=r"measure='bogus' is not allowed; allowed: exact, authors"):
+        get_study("gating-lr").config("smoke", overrides={"measure": "bogus"}, progress=False)
+
+
+def test_summary_routes_agree_under_the_authors_measure():
+    """The study's host and device summaries agree on the authors' measurement (lag T: NaN in both)."""
+    from numerics.gating import init_model
+    from numerics.gating.studies import lr as s1
+
+    cells = jax.tree.map(lambda *x: jnp.stack(x), *[init_model(jax.random.key(k), "scalar", 8, 4).cell for k in (1, 2)])
+    us, _ = sample(jax.random.key(5), "adding", 3, 12, 4)
+    keys = np.asarray(jax.random.key_data(jax.random.split(jax.random.key(9), 3)))
+    host, dev = (s1._probe_cells(cells, us, route=r, authors_keys=keys) for r in ("host", "device"))
+    for h, d in zip(host, dev):
+        assert h.keys() == d.keys()
+        for k in h:
+            np.testing.assert_allclose(d[k], h[k], rtol=1e-12, atol=0, err_msg=k)
+        assert np.isnan(h["profile"][-1]) and np.all(np.isfinite(h["profile"][:-1]))
