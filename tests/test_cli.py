@@ -41,6 +41,10 @@ def run_cli(*args):
         (["compare", "gating-expansion", "--bogus", "1"], "unrecognized arguments"),
         (["compare", "gating-lr", "--probe", "0"], "probe=0 is out of range"),
         (["compare", "gating-lr", "--workers", "-1"], "workers=-1 is out of range"),
+        (
+            ["compare", "gating-lr", "--measure", "spectral"],
+            "measure='spectral' is not allowed; allowed: exact, authors",
+        ),
         (["compare", "gating-lr", "--seed", "abc"], "is not an integer"),
         (["compare", "gating-anisotropy", "--seeds", "0"], "seeds=0 is out of range"),
         (["compare", "gating-anisotropy", "--workers", "abc"], "'abc' is not an integer"),

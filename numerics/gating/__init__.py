@@ -1,11 +1,21 @@
 """Time-scale coupling (Livi, arXiv:2508.12121): leaky and gated cells with exact Jacobians,
 the tasks, training with an explicit backward pass, transport products, lag profiles and
-anisotropy metrics.
+anisotropy metrics, and the authors' S1 measurement (`authors_probe_sequence`).
 """
 
 from ._anisotropy import (
     jacobian_anisotropy as jacobian_anisotropy,
     update_anisotropy as update_anisotropy,
+)
+from ._authors import (
+    AUTHORS_EPS as AUTHORS_EPS,
+    AUTHORS_ITERS as AUTHORS_ITERS,
+    authors_gate_product as authors_gate_product,
+    authors_pairs as authors_pairs,
+    authors_probe_sequence as authors_probe_sequence,
+    post_step_jacobians as post_step_jacobians,
+    power_norm as power_norm,
+    reversed_product as reversed_product,
 )
 from ._bptt import (
     loss_and_grad as loss_and_grad,
@@ -78,6 +88,11 @@ __all__ = [
     "all_pairs",
     "anisotropy",
     "Arm",
+    "AUTHORS_EPS",
+    "authors_gate_product",
+    "AUTHORS_ITERS",
+    "authors_pairs",
+    "authors_probe_sequence",
     "Cell",
     "default_norm",
     "diag_leak_correction",
@@ -109,10 +124,13 @@ __all__ = [
     "ordered_product",
     "param_jacobian",
     "per_example_gradients",
+    "post_step_jacobians",
+    "power_norm",
     "predict",
     "previous_states",
     "probe_sequence",
     "remainder_bound",
+    "reversed_product",
     "rollout",
     "sample",
     "sample_switch",
@@ -123,8 +141,8 @@ __all__ = [
     "TASKS",
     "top_singular_value",
     "train_seeds",
-    "Trajectory",
     "trajectory",
+    "Trajectory",
     "trivial_mse",
     "UNDERFLOW",
     "update_anisotropy",

@@ -23,6 +23,14 @@ default). Every run is the same computation on the same inputs, so the results d
 depend on the worker count. The functions sent to the workers (`_probe_cells`, the
 training step) are module-level functions, as pickling requires.
 
+**Measure.** `measure="exact"` (the default of every profile; `--measure`) computes the exact
+$S_{t,k}$ above. `measure="authors"` measures S1 as the authors' public code does
+(`numerics.gating.authors_probe_sequence`: 5 power iterations from a keyed Gaussian start, the
+product earliest-step-left, the gate correction at the post-step state, windows that never start
+at the first step, and $\prod g$ over $h+1$ gates); the first-order diagonal theory stays on the
+exact Jacobians, read on the authors' windows. The power-iteration starts are drawn from
+`fold_in(probe key, 1)`, one key per probe sequence, the same for every model, seed and checkpoint.
+
 **Summaries.** The per-lag medians and fitted powers of each probed cell are computed in NumPy
 on a CPU and on the device on an accelerator (`numerics.gating.lag_summaries`; only the
 summaries are copied back); `SUMMARY_ROUTES`, `default_summary_route`. The two routes
@@ -41,7 +49,8 @@ import jax.numpy as jnp
 import numpy as np
 from tqdm import tqdm
 
-from numerics.core import in_processes, run_map, split_runs, subplots, window_product
+from numerics.core import UsageError, in_processes, run_map, split_runs, subplots, window_product
+from numerics.gating._authors import authors_probe_sequence
 from numerics.gating._lag_profiles import lag_gradients, lag_summaries, leaky_lag_prediction, probe_sequence
 from numerics.gating._metrics import fit_power, lag_medians, local_power
 from numerics.gating._products import trajectory
@@ -90,6 +99,22 @@ R2_MIN = 0.99
 #: The smoke profile (T = 24, 20 steps) is outside that protocol: its R^2 bound only guards
 #: against a broken fit.
 R2_MIN_SMOKE = 0.9
+#: How S1 measures the transport (`LrParams.measure`): the exact spectral norm, or the authors'
+#: measurement (`numerics.gating.authors_probe_sequence`).
+MEASURES: tuple[str, ...] = ("exact", "authors")
+
+
+def _measure_choice(name: str, value: str) -> str:
+    if value not in MEASURES:
+        raise UsageError(f"{name}={value!r} is not allowed; allowed: {', '.join(MEASURES)}")
+    return value
+
+
+def _validate(params) -> None:
+    """Cross-field validation of a profile with overrides: the checkpoints fit in the steps,
+    and `measure` is one of `MEASURES`."""
+    steps_cover_checkpoints(params)
+    _measure_choice("measure", params["measure"])
 
 
 def _horizon(rel_err: np.ndarray) -> np.ndarray:
@@ -156,9 +181,24 @@ def probe_batch():
     return run_map(probe_sequence, in_axes=(None, 0))
 
 
+def _authors_probe(cell, us, key_data):
+    """`numerics.gating.authors_probe_sequence`, its key passed as key data (`run_map` maps arrays)."""
+    return authors_probe_sequence(cell, us, jax.random.wrap_key_data(key_data))
+
+
 @functools.cache
-def _probe_summaries():
-    """`probe_batch` followed by `numerics.gating.lag_summaries`, one compiled call."""
+def authors_probe_batch():
+    """`probe_batch` for the authors' measurement: `authors_probe_sequence` on every probe
+    sequence, with one key (as key data) per sequence."""
+    return run_map(_authors_probe, in_axes=(None, 0, 0))
+
+
+@functools.cache
+def _probe_summaries(authors: bool = False):
+    """`probe_batch` (`authors_probe_batch` when `authors`) followed by
+    `numerics.gating.lag_summaries`, one compiled call."""
+    if authors:
+        return jax.jit(lambda cell, us, kd: lag_summaries(authors_probe_batch()(cell, us, kd)))
     return jax.jit(lambda cell, us: lag_summaries(probe_batch()(cell, us)))
 
 
@@ -181,10 +221,12 @@ def _leaky_exact(model, us, y, alpha, T):
     return float(jnp.max(jnp.where(nP > 1e-280, rel, 0.0))), float(mu0_err)
 
 
-def _probe_cells(cells, us_probe, route: str | None = None) -> list[dict]:
+def _probe_cells(cells, us_probe, route: str | None = None, authors_keys=None) -> list[dict]:
     """Per-lag summaries of every cell in `cells` (leading axis: (seed, checkpoint) pairs).
 
-    `route` (`SUMMARY_ROUTES`; `None`: `default_summary_route`). Host: the NumPy
+    `authors_keys`: `None` for the exact measurement; otherwise the authors' measurement, with
+    the power-iteration starts of probe sequence `i` drawn from the key whose key data is
+    `authors_keys[i]`. `route` (`SUMMARY_ROUTES`; `None`: `default_summary_route`). Host: the NumPy
     summaries of one cell run in a side thread while the next cell's transport products are
     computed (JAX only in this thread; at most two outputs in flight). Device: probes and
     summaries are one compiled call per cell; every cell is dispatched (asynchronously) before the
@@ -193,35 +235,38 @@ def _probe_cells(cells, us_probe, route: str | None = None) -> list[dict]:
     if route not in SUMMARY_ROUTES:
         raise ValueError(f"route={route!r} is not allowed; choose from {SUMMARY_ROUTES}")
     n = jax.tree.leaves(cells)[0].shape[0]
+    extra = () if authors_keys is None else (authors_keys,)
     if route == "device":
-        pending = [_probe_summaries()(jax.tree.map(lambda x: x[i], cells), us_probe) for i in range(n)]
+        summ = _probe_summaries(authors_keys is not None)
+        pending = [summ(jax.tree.map(lambda x: x[i], cells), us_probe, *extra) for i in range(n)]
         return [_to_host(res) for res in pending]
+    batch = probe_batch() if authors_keys is None else authors_probe_batch()
     jobs = []
     with ThreadPoolExecutor(1) as pool:
         for i in range(n):
             if len(jobs) >= 2:
                 jobs[-2].result()
-            out = jax.tree.map(np.asarray, probe_batch()(jax.tree.map(lambda x: x[i], cells), us_probe))
+            out = jax.tree.map(np.asarray, batch(jax.tree.map(lambda x: x[i], cells), us_probe, *extra))
             jobs.append(pool.submit(_summaries, out))
         return [j.result() for j in jobs]
 
 
-def _probe_all(cells, us_probe, n: int, workers: int) -> list[dict]:
+def _probe_all(cells, us_probe, n: int, workers: int, authors_keys=None) -> list[dict]:
     """`_probe_cells` on `n` cells (leading axes (seed, checkpoint), flattened here),
     in this process or cut into contiguous blocks over `workers` processes."""
     flat = jax.tree.map(lambda x: np.asarray(x).reshape((n,) + x.shape[2:]), cells)
     us = np.asarray(us_probe)
     blocks = split_runs(flat, n, workers)
     if len(blocks) == 1:
-        return _probe_cells(flat, us)
-    return [d for part in in_processes(_probe_cells, [(b, us) for b in blocks]) for d in part]
+        return _probe_cells(flat, us, None, authors_keys)
+    return [d for part in in_processes(_probe_cells, [(b, us, None, authors_keys) for b in blocks]) for d in part]
 
 
-def probe_stats(cell, us_probe, route: str | None = None) -> dict:
+def probe_stats(cell, us_probe, route: str | None = None, authors_keys=None) -> dict:
     """Per-lag summaries of ONE cell (no leading axis) on the probe sequences `us_probe`:
     one checkpoint probe of the study, as `_probe_cells` computes it (`route`: `SUMMARY_ROUTES`,
-    `None` = `default_summary_route`)."""
-    return _probe_cells(jax.tree.map(lambda x: x[None], cell), us_probe, route)[0]
+    `None` = `default_summary_route`; `authors_keys`: as for `_probe_cells`)."""
+    return _probe_cells(jax.tree.map(lambda x: x[None], cell), us_probe, route, authors_keys)[0]
 
 
 @dataclass(frozen=True)
@@ -240,6 +285,7 @@ class LrParams(Params):
     | `probe` | probe sequences per checkpoint |
     | `workers` | CPU processes for training and probes (0 = one per core, 1 = this process) |
     | `r2_min` | smallest allowed $R^2$ of the fitted power ($R^2$ check) |
+    | `measure` | `"exact"` (spectral norm, the default of every profile) or `"authors"` (their S1 measurement) |
     """
 
     seeds: int = 20
@@ -254,6 +300,7 @@ class LrParams(Params):
     probe: int = 12
     workers: int = 0
     r2_min: float = R2_MIN
+    measure: str = "exact"
 
 
 DECLARED = (
@@ -312,6 +359,9 @@ def measure(config: StudyConfig) -> Measurement:
     root = jax.random.key(config.seed)
     k_train, k_probe = jax.random.split(root)
     us_probe, y_probe = sample(k_probe, "adding", p.probe, T, Ni)
+    authors_keys = None
+    if p.measure == "authors":  # power-iteration starts: one key per probe sequence
+        authors_keys = np.asarray(jax.random.key_data(jax.random.split(jax.random.fold_in(k_probe, 1), p.probe)))
     keys = jax.random.split(k_train, p.seeds)
     res, losses = {}, {}
     for kind in tqdm(MODELS, desc="gating-lr models", disable=not config.progress):
@@ -329,7 +379,7 @@ def measure(config: StudyConfig) -> Measurement:
             workers=p.workers,
         )
         losses[kind] = np.asarray(loss)
-        flat = _probe_all(snaps.cell, us_probe, p.seeds * len(ckpts), p.workers)
+        flat = _probe_all(snaps.cell, us_probe, p.seeds * len(ckpts), p.workers, authors_keys)
         res[kind] = {
             k: np.array([d[k] for d in flat]).reshape((p.seeds, len(ckpts)) + np.shape(flat[0][k])) for k in flat[0]
         }
@@ -348,6 +398,14 @@ def measure(config: StudyConfig) -> Measurement:
     report_lags = tuple(l for l in REPORT_LAGS if l <= T)
     lags = [l - 1 for l in report_lags]
     notes = []
+    if p.measure == "authors":
+        notes.append(
+            "Measure: authors (numerics.gating.authors_probe_sequence): S = |P v| after 5 normalised power "
+            "iterations on P from a keyed Gaussian start, P the product earliest-step-left of the Jacobians with the "
+            "gate correction at the post-step state, windows that never start at the first step (lags 1..T-1), "
+            "prod g over h+1 gates; prod(1-g) and the first-order diagonal theory as in the exact measure, on the "
+            "authors' windows. The references below were computed with the exact spectral norm."
+        )
     for kind in MODELS:
         prof = np.median(res[kind]["profile"][:, -1], axis=0)
         notes.append(
@@ -484,10 +542,11 @@ def checks(config: StudyConfig, m: Measurement) -> list[Check]:
 def figures(config: StudyConfig, m: Measurement) -> dict:
     """Lag profiles per checkpoint, the profile heat-map, fitted powers and the first-order theory."""
     ckpts = tuple(config.params.checkpoints)
-    return _figures(m.series, m.data["res"], m.data["rel_err"], ckpts, config.params.T)
+    return _figures(m.series, m.data["res"], m.data["rel_err"], ckpts, config.params.T, config.params.measure)
 
 
-def _figures(s, res, rel_err, ckpts, T):
+def _figures(s, res, rel_err, ckpts, T, measure="exact"):
+    how = "exact" if measure == "exact" else "authors' power-iteration"
     lags = s["lags"]
     colors = dict(zip(MODELS, ("tab:green", "tab:blue", "tab:orange")))
     C = len(ckpts)
@@ -496,7 +555,7 @@ def _figures(s, res, rel_err, ckpts, T):
         for c in range(C):
             ax = axes[i, c]
             ax.semilogy(
-                lags, np.median(res[kind]["profile"][:, c], 0), "o", ms=2.5, color=colors[kind], label="exact $S$"
+                lags, np.median(res[kind]["profile"][:, c], 0), "o", ms=2.5, color=colors[kind], label=f"{how} $S$"
             )
             ax.semilogy(lags, np.median(res[kind]["P_ret"][:, c], 0), "k-", lw=1, label=r"$\prod(1-g)$")
             ax.semilogy(lags, np.median(res[kind]["P_g"][:, c], 0), "k--", lw=1, label=r"$\prod g$")
@@ -508,7 +567,7 @@ def _figures(s, res, rel_err, ckpts, T):
             if i == len(MODELS) - 1:
                 ax.set_xlabel("lag $h$")
     axes[0, 0].legend(fontsize=7)
-    fig.suptitle("S1: normalised lag profiles, exact (markers) vs zeroth-order predictors (lines)")
+    fig.suptitle(f"S1: normalised lag profiles, {how} (markers) vs zeroth-order predictors (lines)")
     fig.tight_layout()
 
     fig2, axes2 = subplots(1, len(MODELS), figsize=(13, 3.8))
@@ -585,8 +644,17 @@ STUDY = Study(
     options=(
         *training_options("SGD steps", "training runs and probes"),
         Option("probe", "--probe", int, "probe sequences", integer_at_least(1), multiple=False),
+        Option(
+            "measure",
+            "--measure",
+            str,
+            "S1 transport measurement: exact (spectral norm) or authors (their power-iteration measurement)",
+            _measure_choice,
+            multiple=False,
+            metavar="{" + ",".join(MEASURES) + "}",
+        ),
     ),
-    validate=steps_cover_checkpoints,
+    validate=_validate,
     description="Lag-dependent effective learning rates: leaky, scalar- and vector-gate cells trained with SGD on "
     "the adding task; exact lag profiles against the zeroth- and first-order theory (docs: gating §8, S1).",
 )
