@@ -24,9 +24,10 @@ import warnings
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
-from numerics.anticollapse import estimators as est
+from numerics.anticollapse import _diag_rnn as dl, estimators as est
 
 __all__ = [
     "Q_LOWS",
@@ -40,6 +41,8 @@ __all__ = [
     "final_stats",
     "fmt",
     "label_of",
+    "fft_grad_error",
+    "lag_grid",
     "late_half",
     "rule_labels",
     "run_summary",
@@ -51,6 +54,25 @@ __all__ = [
 
 #: Far-left quantiles of the κ̂_tail-vs-q_low panel ([§7.8][anticollapse-s7-8]).
 Q_LOWS: tuple[float, ...] = (0.05, 0.10, 0.15, 0.20)
+
+
+def lag_grid(lag_max: float) -> np.ndarray:
+    """The formulation's lag grid `round(linspace(4, 384, 128))`, with the top end `lag_max` (≤ T − n_starts)."""
+    return np.round(np.linspace(4.0, lag_max, 128))
+
+
+def fft_grad_error(params: Any, x: np.ndarray, y: np.ndarray) -> float:
+    """Max relative error of the diagonal RNN's FFT/kernel gradient against `jax.grad` of the
+    plain `lax.scan` recursion, for the first run of the stacked `params` on the first 4
+    sequences and 64 steps of `(x, y)`."""
+    xs, ys = x[:4, :64], y[:4, :64]
+    pp = jax.tree.map(lambda v: v[0], params)
+    _, g_fft = dl.loss_and_grad(pp, xs, ys)
+    g_scan = jax.grad(dl.loss_scan)(pp, xs, ys)
+    return max(
+        float(jnp.max(jnp.abs(a_ - b_)) / jnp.max(jnp.abs(b_)))
+        for a_, b_ in zip(jax.tree.leaves(g_fft), jax.tree.leaves(g_scan))
+    )
 
 
 def rule_labels(

@@ -47,7 +47,9 @@ from numerics.anticollapse.studies._analysis import (
     analyse_run,
     arm_votes,
     ci_overlap,
+    fft_grad_error,
     fmt,
+    lag_grid,
     late_half,
     run_summary,
     vote_sentence,
@@ -146,11 +148,6 @@ DECLARED = (
         "checkpoint and the same run without a break (profiles with verify_resume): bit for bit",
     ),
 )
-
-
-def lag_grid(lag_max: float) -> np.ndarray:
-    """The diagnostic lag grid `round(linspace(4, lag_max, 128))`."""
-    return np.round(np.linspace(4.0, lag_max, 128))
 
 
 def _validate(p: DiagLongParams) -> None:
@@ -261,15 +258,7 @@ def measure(config: StudyConfig) -> Measurement:
             summ[run] = run_summary(run, a)
     votes = arm_votes(summ, several_seeds=True)
 
-    h0 = hist[p.arms[0]]
-    xs, ys = data[0][:4, :64], data[1][:4, :64]
-    pp = jax.tree.map(lambda v: v[0], h0.params)
-    _, g_fft = dl.loss_and_grad(pp, xs, ys)
-    g_scan = jax.grad(dl.loss_scan)(pp, xs, ys)
-    grad_err = max(
-        float(jnp.max(jnp.abs(a_ - b_)) / jnp.max(jnp.abs(b_)))
-        for a_, b_ in zip(jax.tree.leaves(g_fft), jax.tree.leaves(g_scan))
-    )
+    grad_err = fft_grad_error(hist[p.arms[0]].params, *data)
 
     notes = [
         f"{len(seeds)} seed(s) per arm ({seeds}); H = {p.H}, T = {p.T}, batch {p.batch}, {p.n_train} training "

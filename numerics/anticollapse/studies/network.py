@@ -63,8 +63,10 @@ from numerics.anticollapse.studies._analysis import (
     ci_overlap,
     ckpt_far_increments,
     ckpt_steps,
+    fft_grad_error,
     final_stats,
     fmt,
+    lag_grid,
     late_half,
     run_summary,
     vote_sentence,
@@ -290,11 +292,6 @@ DECLARED = (
         "final zeta; float64 round-off only",
     ),
 )
-
-
-def lag_grid(lag_max: float) -> np.ndarray:
-    """The formulation's lag grid `round(linspace(4, 384, 128))`, with the top end `lag_max` (≤ T − n_starts)."""
-    return np.round(np.linspace(4.0, lag_max, 128))
 
 
 def _validate(p: NetworkParams) -> None:
@@ -768,14 +765,7 @@ def measure(config: StudyConfig) -> Measurement:
         summ[run_name] = run_summary(run_name, a)
 
     # gradient identity of the test bed (theory = autodiff of the plain recursion)
-    xs, ys = data_d[0][:4, :64], data_d[1][:4, :64]
-    pp = jax.tree.map(lambda v: v[0], hd.params)
-    _, g_fft = dl.loss_and_grad(pp, xs, ys)
-    g_scan = jax.grad(dl.loss_scan)(pp, xs, ys)
-    grad_err = max(
-        float(jnp.max(jnp.abs(a_ - b_)) / jnp.max(jnp.abs(b_)))
-        for a_, b_ in zip(jax.tree.leaves(g_fft), jax.tree.leaves(g_scan))
-    )
+    grad_err = fft_grad_error(hd.params, *data_d)
 
     # shared-ν arm (table T9): reported, not checked. Its ζ spread is 0 by construction (effective_nu ties every
     # unit to the mean ν) and a point spectrum has an exactly exponential envelope, hence no power-law window: a
